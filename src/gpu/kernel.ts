@@ -1,0 +1,144 @@
+/**
+ * What every kernel wrapper shares: pipelines built once and cached by (shader, constants), a
+ * per-step row-count uniform, and `KernelCall`, a bound dispatch that only binds and dispatches —
+ * so a forward pass is a plain list of calls, encoded into one compute pass per step.
+ */
+export interface RowCounts {
+  /** Token rows in the step (prompt chunks and decode tokens together). */
+  readonly tokens: number;
+  /** Rows that produce a next token (for now each sequence's last scheduled token). */
+  readonly sampleRows: number;
+}
+export type RowCountName = keyof RowCounts;
+
+export interface KernelCall {
+  readonly label: string;
+  encode(pass: GPUComputePassEncoder, counts: RowCounts): void;
+}
+
+export type Constants = Record<string, number | boolean>;
+
+const pipelineCaches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+
+/** Pipelines are created once per (shader, constants) and device. */
+export function getPipeline(device: GPUDevice, label: string, code: string, constants: Constants): GPUComputePipeline {
+  let pipelines = pipelineCaches.get(device);
+  if (pipelines === undefined) pipelineCaches.set(device, (pipelines = new Map()));
+  const key = `${label}|${JSON.stringify(constants)}`;
+  let pipeline = pipelines.get(key);
+  if (pipeline === undefined) {
+    pipeline = device.createComputePipeline({
+      label: `${label}.pipeline`,
+      layout: 'auto',
+      compute: { module: getModule(device, label, code), entryPoint: 'main', constants: numericConstants(constants) },
+    });
+    pipelines.set(key, pipeline);
+  }
+  return pipeline;
+}
+
+function getModule(device: GPUDevice, label: string, code: string): GPUShaderModule {
+  let modules = moduleCaches.get(device);
+  if (modules === undefined) moduleCaches.set(device, (modules = new Map()));
+  let module = modules.get(label);
+  if (module === undefined) {
+    module = device.createShaderModule({ label: `${label}.module`, code });
+    modules.set(label, module);
+  }
+  return module;
+}
+
+function numericConstants(constants: Constants): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [name, value] of Object.entries(constants)) result[name] = typeof value === 'boolean' ? Number(value) : value;
+  return result;
+}
+
+/**
+ * The per-step row counts, one 256-byte-aligned slot each, written once per step; each kernel
+ * binds the slot it iterates over as its `rows` uniform.
+ */
+export class StepUniforms {
+  static readonly slotBytes = 256;
+  readonly buffer: GPUBuffer;
+  private readonly names: readonly RowCountName[] = ['tokens', 'sampleRows'];
+  private readonly staging = new Uint32Array((this.names.length * StepUniforms.slotBytes) / 4);
+
+  constructor(private readonly device: GPUDevice) {
+    this.buffer = device.createBuffer({
+      label: 'stepUniforms',
+      size: this.staging.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  binding(name: RowCountName): GPUBufferBinding {
+    return { buffer: this.buffer, offset: this.names.indexOf(name) * StepUniforms.slotBytes, size: 16 };
+  }
+
+  write(counts: RowCounts): void {
+    this.names.forEach((name, slot) => (this.staging[(slot * StepUniforms.slotBytes) / 4] = counts[name]));
+    this.device.queue.writeBuffer(this.buffer, 0, this.staging);
+  }
+}
+
+/** Where a kernel reads its row count: a step-uniform slot. */
+export interface RowSource {
+  readonly uniforms: StepUniforms;
+  readonly count: RowCountName;
+}
+
+export function bindGroup(
+  device: GPUDevice,
+  label: string,
+  pipeline: GPUComputePipeline,
+  resources: readonly (GPUBuffer | GPUBufferBinding)[],
+): GPUBindGroup {
+  return device.createBindGroup({
+    label: `${label}.bindGroup`,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: resources.map((resource, binding) => ({
+      binding,
+      resource: 'usage' in resource ? { buffer: resource } : resource,
+    })),
+  });
+}
+
+export type Grid = readonly [number, number, number];
+
+/** A bound dispatch whose grid depends on the step's row counts; 0 rows → nothing dispatched. */
+export function kernelCall(
+  label: string,
+  pipeline: GPUComputePipeline,
+  group: GPUBindGroup,
+  grid: (counts: RowCounts) => Grid,
+): KernelCall {
+  return {
+    label,
+    encode(pass, counts) {
+      const [x, y, z] = grid(counts);
+      if (x === 0 || y === 0 || z === 0) return;
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, group);
+      pass.dispatchWorkgroups(x, y, z);
+    },
+  };
+}
+
+/** Lays `count` workgroups out as (x, y) so neither exceeds the per-dimension limit. */
+export function flatGrid(count: number, maxPerDimension: number): Grid {
+  if (count <= maxPerDimension) return [count, 1, 1];
+  const y = Math.ceil(count / maxPerDimension);
+  return [Math.ceil(count / y), y, 1];
+}
+
+export function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+export function nextPowerOfTwo(value: number): number {
+  let result = 1;
+  while (result < value) result *= 2;
+  return result;
+}

@@ -1,0 +1,37 @@
+/** Wrapper for embedding.wgsl: gathers f16 embedding rows into f32 activations, per table chunk. */
+import embeddingCode from '../../../shaders/embedding.wgsl?raw';
+import { bindGroup, ceilDiv, getPipeline, type KernelCall, type RowSource } from '../kernel.ts';
+import type { PackedMatrix } from '../packed-weights.ts';
+
+export function bindEmbedding(
+  device: GPUDevice,
+  rows: RowSource,
+  table: PackedMatrix,
+  ids: GPUBuffer,
+  out: GPUBuffer,
+  label = 'embedding',
+): KernelCall {
+  const hidden = table.cols;
+  const parts = table.chunks.map((chunk, index) => {
+    const pipeline = getPipeline(device, 'embedding', embeddingCode, {
+      HIDDEN: hidden,
+      ROW_STRIDE: table.rowVec4 * 4,
+      CHUNK_START: chunk.firstRow,
+      CHUNK_ROWS: chunk.rows,
+    });
+    const group = bindGroup(device, `${label}[${index}]`, pipeline, [rows.uniforms.binding(rows.count), chunk.buffer, ids, out]);
+    return { pipeline, group };
+  });
+  return {
+    label,
+    encode(pass, counts) {
+      const tokens = counts[rows.count];
+      if (tokens === 0) return;
+      for (const { pipeline, group } of parts) {
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(ceilDiv(ceilDiv(hidden, 2), 64), tokens);
+      }
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/** Wrapper for kv_write.wgsl: k/v heads into the paged pools through the slot mapping. */
+import kvWriteCode from '../../../shaders/kv_write.wgsl?raw';
+import { bindGroup, ceilDiv, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
+import { qkvWidth, type AttentionShape } from './attention-shape.ts';
+
+export class KvWriteKernel {
+  private readonly pipeline: GPUComputePipeline;
+  constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape) {
+    this.pipeline = getPipeline(device, 'kvWrite', kvWriteCode, {
+      HEAD_DIM: shape.headDim,
+      KV_HEADS: shape.numKvHeads,
+      BLOCK_SIZE: shape.blockSize,
+      QKV_WIDTH: qkvWidth(shape),
+      K_OFFSET: shape.numHeads * shape.headDim,
+    });
+  }
+  bind(rows: RowSource, qkv: GPUBuffer, slotMapping: GPUBuffer, kPool: GPUBuffer, vPool: GPUBuffer, label = 'kvWrite'): KernelCall {
+    const group = bindGroup(this.device, label, this.pipeline, [rows.uniforms.binding(rows.count), qkv, slotMapping, kPool, vPool]);
+    const width = this.shape.numKvHeads * this.shape.headDim;
+    return kernelCall(label, this.pipeline, group, (counts) => [ceilDiv(width, 64), counts[rows.count], 1]);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The safetensors format: an 8-byte little-endian u64 header length N, N bytes of JSON
+ * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?}`, then the raw
+ * little-endian tensor bytes (offsets relative to the end of the header). Parsing makes views
+ * into the file's bytes, never copies; dtype conversion to f16 is separate (toFloat16Bits).
+ */
+import { LlmError } from '../errors.ts';
+
+export type TensorDtype = 'BF16' | 'F16' | 'F32';
+
+export interface TensorInfo {
+  readonly name: string;
+  readonly dtype: TensorDtype;
+  readonly shape: readonly number[];
+  /** The file (shard) the tensor lives in, for error messages. */
+  readonly file: string;
+  /** The tensor's raw bytes: a view into the file's bytes (no copy). */
+  readonly data: Uint8Array;
+}
+
+const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = { BF16: 2, F16: 2, F32: 4 };
+
+function isDtype(value: unknown): value is TensorDtype {
+  return value === 'BF16' || value === 'F16' || value === 'F32';
+}
+
+export function parseSafetensors(bytes: Uint8Array, fileName: string): Map<string, TensorInfo> {
+  if (bytes.byteLength < 8) {
+    throw new LlmError('truncated_file', `${fileName}: ${bytes.byteLength} bytes, shorter than the 8-byte header length`, fileName);
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
+  if (headerLength > BigInt(bytes.byteLength - 8)) {
+    throw new LlmError(
+      'truncated_file',
+      `${fileName}: header longer than the file (header ${headerLength} bytes, file ${bytes.byteLength} bytes)`,
+      fileName,
+    );
+  }
+  const dataStart = 8 + Number(headerLength);
+  const header = parseHeader(bytes.subarray(8, dataStart), fileName);
+
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const invalid = (why: string): LlmError =>
+      new LlmError('invalid_safetensors', `${fileName}: tensor "${name}" ${why}`, name);
+    if (typeof entry !== 'object' || entry === null) throw invalid('has no header entry object');
+    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
+
+    if (!isDtype(dtype)) {
+      throw new LlmError(
+        'unknown_dtype',
+        `${fileName}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; supported: BF16, F16, F32`,
+        name,
+      );
+    }
+    if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) throw invalid(`has a bad shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
+      throw invalid(`has bad data_offsets ${JSON.stringify(offsets)}`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end < begin) throw invalid(`has data_offsets [${begin}, ${end}] with end before begin`);
+    if (dataStart + end > bytes.byteLength) {
+      throw new LlmError(
+        'truncated_file',
+        `${fileName}: tensor "${name}" ends at byte ${dataStart + end} but the file has ${bytes.byteLength} bytes (truncated download?)`,
+        name,
+      );
+    }
+    const expectedBytes = shape.reduce((product: number, size: number) => product * size, 1) * DTYPE_BYTES[dtype];
+    if (end - begin !== expectedBytes) {
+      throw invalid(`has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expectedBytes}`);
+    }
+    tensors.set(name, { name, dtype, shape, file: fileName, data: bytes.subarray(dataStart + begin, dataStart + end) });
+  }
+  return tensors;
+}
+
+function isNonNegativeInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
+}
+
+function parseHeader(headerBytes: Uint8Array, fileName: string): Record<string, unknown> {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8').decode(headerBytes));
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new LlmError('invalid_safetensors', `${fileName}: header is not valid JSON: ${why}`, fileName);
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new LlmError('invalid_safetensors', `${fileName}: header is not a JSON object`, fileName);
+  }
+  return header as Record<string, unknown>;
+}
+
+/** An aligned copy when a typed-array view cannot start at this byte offset. */
+function aligned(data: Uint8Array, alignment: number): Uint8Array {
+  return data.byteOffset % alignment === 0 ? data : data.slice();
+}
+
+/**
+ * The tensor as IEEE half-precision bits, matching PyTorch's `tensor.to(torch.float16)`:
+ * round to nearest even, subnormals kept, overflow → ±inf, NaN stays NaN. BF16 goes through
+ * f32 (its bits are the top half of an f32).
+ */
+export function toFloat16Bits(info: TensorInfo): Uint16Array {
+  const data = info.data;
+  if (info.dtype === 'F16') {
+    const source = aligned(data, 2);
+    return new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2).slice();
+  }
+  if (info.dtype === 'F32') {
+    const source = aligned(data, 4);
+    return float32BitsToFloat16Bits(new Int32Array(source.buffer, source.byteOffset, source.byteLength / 4));
+  }
+  const source = aligned(data, 2);
+  const bf16 = new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2);
+  const out = new Uint16Array(bf16.length);
+  for (let i = 0; i < bf16.length; i++) out[i] = float32BitToFloat16Bit((bf16[i] as number) << 16);
+  return out;
+}
+
+/**
+ * Converts f32 bit patterns to f16 bit patterns; the hot loop of weight loading (~3 ns/value).
+ * Reads through an Int32Array view: V8 keeps int32 values unboxed, while u32 values ≥ 2^31
+ * (every negative float) become heap numbers and slow the loop down about 2×.
+ */
+export function float32BitsToFloat16Bits(bits: Int32Array | Uint32Array): Uint16Array {
+  const words = bits instanceof Int32Array ? bits : new Int32Array(bits.buffer, bits.byteOffset, bits.length);
+  const out = new Uint16Array(words.length);
+  const length = words.length;
+  for (let i = 0; i < length; i++) out[i] = float32BitToFloat16Bit(words[i] as number);
+  return out;
+}
+
+/**
+ * One f32 → f16 conversion in integer arithmetic (no Float16Array / Math.f16round in Node 20).
+ * Normal range: rebias the exponent and round the 13 dropped mantissa bits to nearest even by
+ * adding 0xfff + (lowest kept bit); a carry rolls into the exponent, up to inf.
+ */
+export function float32BitToFloat16Bit(f32Bits: number): number {
+  const sign = (f32Bits >>> 16) & 0x8000;
+  const magnitude = f32Bits & 0x7fffffff;
+  if (magnitude >= 0x47800000) {
+    // ≥ 2^16 (already inf in f16), inf, or NaN. NaN keeps its top payload bits and is quieted,
+    // as the F16C conversion PyTorch uses on CPU does.
+    if (magnitude > 0x7f800000) return sign | 0x7e00 | ((magnitude >>> 13) & 0x3ff);
+    return sign | 0x7c00;
+  }
+  if (magnitude >= 0x38800000) {
+    // ≥ 2^-14: a normal half (or rounds up to inf). (127 - 15) << 23 rebiases the exponent.
+    const rounded = magnitude - 0x38000000 + 0xfff + ((magnitude >>> 13) & 1);
+    return sign | (rounded >>> 13);
+  }
+  // Below 2^-14: a half subnormal, in units of 2^-24: mantissa · 2^(exponent − 126).
+  const exponent = magnitude >>> 23;
+  if (exponent < 102) return sign; // < 2^-25: rounds to ±0
+  const mantissa = (magnitude & 0x7fffff) | 0x800000;
+  const shift = 126 - exponent; // 14..24
+  const halfway = 1 << (shift - 1);
+  const remainder = mantissa & ((1 << shift) - 1);
+  let result = mantissa >>> shift;
+  if (remainder > halfway || (remainder === halfway && (result & 1) === 1)) result += 1;
+  return sign | result;
+}

@@ -1,0 +1,107 @@
+/**
+ * The tokenizer adapter: tokenizer.json + tokenizer_config.json through `@huggingface/tokenizers`,
+ * behind a small interface the engine and API use. Special tokens written in text
+ * (`<|im_start|>`) encode to their single ids, since chat templates render them as text.
+ */
+import { Tokenizer } from '@huggingface/tokenizers';
+import { LlmError } from '../errors.ts';
+import type { ModelSource } from '../model/model-source.ts';
+
+export interface TextTokenizer {
+  /** Token ids for text. `addSpecialTokens` (default false) runs the post-processor (e.g. Llama's BOS);
+   *  chat templates already contain their special tokens, as in vLLM's chat endpoint. */
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  /** Text for ids; ids the tokenizer has no token for (padded vocab rows) decode to nothing. */
+  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+  tokenId(token: string): number | undefined;
+  /** The jinja chat template: chat_template.jinja, else tokenizer_config.json's chat_template. */
+  readonly chatTemplate: string | undefined;
+  readonly eosToken: string | undefined;
+  readonly bosToken: string | undefined;
+}
+
+const TOKENIZER_FILE = 'tokenizer.json';
+const CONFIG_FILE = 'tokenizer_config.json';
+const TEMPLATE_FILE = 'chat_template.jinja';
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** undefined when the folder has no tokenizer.json (token-id-only use). */
+export async function loadTokenizer(source: ModelSource): Promise<TextTokenizer | undefined> {
+  if (!(await source.exists(TOKENIZER_FILE))) return undefined;
+  const [tokenizerJson, config, templateFile] = await Promise.all([
+    source.readJson(TOKENIZER_FILE),
+    source.exists(CONFIG_FILE).then((present) => (present ? source.readJson(CONFIG_FILE) : {})),
+    source.exists(TEMPLATE_FILE).then((present) => (present ? source.readText(TEMPLATE_FILE) : undefined)),
+  ]);
+  if (!isObject(tokenizerJson)) throw new LlmError('invalid_config', `${TOKENIZER_FILE} is not a JSON object`, TOKENIZER_FILE);
+  if (!isObject(config)) throw new LlmError('invalid_config', `${CONFIG_FILE} is not a JSON object`, CONFIG_FILE);
+  return createTokenizer(tokenizerJson, config, templateFile);
+}
+
+/** Throws 'no_tokenizer' for code paths that need text when the model folder had no tokenizer. */
+export function requireTokenizer(tokenizer: TextTokenizer | undefined, location: string): TextTokenizer {
+  if (tokenizer === undefined) {
+    throw new LlmError('no_tokenizer', `${location} has no ${TOKENIZER_FILE}; only token ids can be used`, TOKENIZER_FILE);
+  }
+  return tokenizer;
+}
+
+export function createTokenizer(tokenizerJson: Json, config: Json, templateFile?: string): TextTokenizer {
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(tokenizerJson, config);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new LlmError('invalid_config', `${TOKENIZER_FILE} could not be loaded: ${why}`, TOKENIZER_FILE);
+  }
+  // transformers lets a chat_template.jinja file override the config's template.
+  const chatTemplate = templateFile ?? readChatTemplate(config['chat_template']);
+  const eosToken = readTokenContent(config['eos_token']);
+  const bosToken = readTokenContent(config['bos_token']);
+
+  return {
+    chatTemplate,
+    eosToken,
+    bosToken,
+    encode(text, options) {
+      return tokenizer.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false }).ids;
+    },
+    decode(ids, options) {
+      // The library throws on an empty list and maps unknown ids to an undefined token; the
+      // Rust tokenizers skip unknown ids, so do that.
+      const known = ids.filter((id) => tokenizer.id_to_token(id) !== undefined);
+      if (known.length === 0) return '';
+      // No clean-up of spaces before punctuation: vLLM's streamed text never applies it, and it
+      // would break decode(encode(text)) === text.
+      return tokenizer.decode(known, {
+        skip_special_tokens: options?.skipSpecialTokens ?? false,
+        clean_up_tokenization_spaces: false,
+      });
+    },
+    tokenId(token) {
+      return tokenizer.token_to_id(token);
+    },
+  };
+}
+
+/** chat_template is a string, or (older files) a list of {name, template}; 'default' wins. */
+function readChatTemplate(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (!Array.isArray(value)) return undefined;
+  const named = value.filter(isObject);
+  const chosen = named.find((entry) => entry['name'] === 'default') ?? named[0];
+  const template = chosen?.['template'];
+  return typeof template === 'string' ? template : undefined;
+}
+
+/** Special tokens appear as a string or as an AddedToken object `{content, …}`. */
+function readTokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isObject(value) && typeof value['content'] === 'string') return value['content'];
+  return undefined;
+}

@@ -1,0 +1,168 @@
+/**
+ * RoPE (with and without Qwen3 q/k norm), the paged KV write and paged attention against CPU
+ * references, on random shapes: head_dim 64, 128 and odd sizes; GQA ratios 1, 2 and 7; several
+ * sequences with scattered block tables; contexts longer than one attention chunk.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AttentionShape } from '../../src/gpu/kernels/attention-shape.ts';
+import { KvWriteKernel } from '../../src/gpu/kernels/kv-write.ts';
+import { PagedAttentionKernel } from '../../src/gpu/kernels/paged-attention.ts';
+import { RopeKernel } from '../../src/gpu/kernels/rope.ts';
+import { createPackedVector } from '../../src/gpu/packed-weights.ts';
+import { attentionRef, rmsNormRef, ropeRef } from '../support/cpu-reference.ts';
+import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
+import { Random, halvesToFloats } from '../support/random.ts';
+
+const shapes = 24;
+
+function randomShape(random: Random, c: number): AttentionShape {
+  const headDim = c % 3 === 0 ? 64 : c % 3 === 1 ? 128 : 2 * random.int(1, 48);
+  const ratio = [1, 2, 7][c % 3]!;
+  const numKvHeads = random.int(1, 3);
+  return { headDim, numHeads: numKvHeads * ratio, numKvHeads, blockSize: random.pick([16, 16, 8]) };
+}
+
+describe('attention-side kernels match their CPU references', () => {
+  it('rope (rotate-half), with and without q/k norm, leaves v alone', async () => {
+    const { device } = await testGpu();
+    const random = new Random(21);
+    for (let c = 0; c < shapes; c++) {
+      const shape = randomShape(random, c);
+      const { headDim, numHeads, numKvHeads } = shape;
+      const width = (numHeads + 2 * numKvHeads) * headDim;
+      const tokens = random.int(1, 12);
+      const qkNorm = c % 2 === 1;
+      const qkv = random.floats(tokens * width, 2);
+      const positions = Array.from({ length: tokens }, () => random.int(0, 5000));
+      const theta = random.pick([10000, 1000000]);
+      const invFreq = Float32Array.from({ length: headDim / 2 }, (_, i) => 1 / theta ** ((2 * i) / headDim));
+      const normHalves = random.halves(2 * headDim, -2, 1);
+      const qkvBuffer = storageBuffer(device, qkv);
+      const counts = { tokens, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      const kernel = new RopeKernel(device, shape, qkNorm ? 1e-6 : undefined);
+      await runCalls(device, [kernel.bind(rows, qkvBuffer, storageBuffer(device, Uint32Array.from(positions)), storageBuffer(device, invFreq), createPackedVector(device, [normHalves], 'norm'))], counts);
+      const norm = halvesToFloats(normHalves);
+      const expected = Float64Array.from(qkv);
+      for (let t = 0; t < tokens; t++) {
+        for (let h = 0; h < numHeads + numKvHeads; h++) {
+          const start = t * width + h * headDim;
+          let head: ArrayLike<number> = qkv.subarray(start, start + headDim);
+          if (qkNorm) head = rmsNormRef(head, 1, headDim, norm.subarray(h < numHeads ? 0 : headDim, h < numHeads ? headDim : 2 * headDim), 1e-6);
+          expected.set(ropeRef(head, positions[t]!, invFreq), start);
+        }
+      }
+      // Angles up to 5000 rad: f32 angle rounding (≈ 2.4e-4 rad) bounds the error on |x| ≤ 2·|w|.
+      expect(maxAbsDiff(await readFloats(device, qkvBuffer, tokens * width), expected), `case ${c} ${JSON.stringify(shape)} norm ${qkNorm}`).toBeLessThan(4e-3);
+    }
+  });
+
+  it('kv write puts each token at its slot and skips padding', async () => {
+    const { device } = await testGpu();
+    const random = new Random(22);
+    for (let c = 0; c < shapes; c++) {
+      const shape = randomShape(random, c);
+      const { headDim, numHeads, numKvHeads, blockSize } = shape;
+      const width = (numHeads + 2 * numKvHeads) * headDim;
+      const numBlocks = random.int(2, 6);
+      const tokens = random.int(1, Math.min(20, numBlocks * blockSize));
+      const slots = shuffle(random, Array.from({ length: numBlocks * blockSize }, (_, i) => i)).slice(0, tokens);
+      if (tokens > 2) slots[1] = 0xffffffff;
+      const qkv = random.floats(tokens * width);
+      const poolLength = numBlocks * numKvHeads * blockSize * headDim;
+      const kPool = storageBuffer(device, new Float32Array(poolLength));
+      const vPool = storageBuffer(device, new Float32Array(poolLength));
+      const counts = { tokens, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      await runCalls(device, [new KvWriteKernel(device, shape).bind(rows, storageBuffer(device, qkv), storageBuffer(device, Uint32Array.from(slots)), kPool, vPool)], counts);
+      const expectedK = new Float32Array(poolLength);
+      const expectedV = new Float32Array(poolLength);
+      slots.forEach((slot, t) => {
+        if (slot === 0xffffffff) return;
+        for (let h = 0; h < numKvHeads; h++) {
+          for (let d = 0; d < headDim; d++) {
+            const at = ((Math.floor(slot / blockSize) * numKvHeads + h) * blockSize + (slot % blockSize)) * headDim + d;
+            expectedK[at] = qkv[t * width + (numHeads + h) * headDim + d]!;
+            expectedV[at] = qkv[t * width + (numHeads + numKvHeads + h) * headDim + d]!;
+          }
+        }
+      });
+      expect(maxAbsDiff(await readFloats(device, kPool, poolLength), expectedK), `k case ${c}`).toBe(0);
+      expect(maxAbsDiff(await readFloats(device, vPool, poolLength), expectedV), `v case ${c}`).toBe(0);
+    }
+  });
+
+  it('paged attention over several sequences with scattered blocks', async () => {
+    const { device } = await testGpu();
+    const random = new Random(23);
+    for (let c = 0; c < shapes; c++) {
+      const shape = randomShape(random, c);
+      const { headDim, numHeads, numKvHeads, blockSize } = shape;
+      const width = (numHeads + 2 * numKvHeads) * headDim;
+      const numSeqs = random.int(1, 3);
+      const lengths = Array.from({ length: numSeqs }, () => random.int(1, c % 4 === 0 ? 150 : 40));
+      const maxBlocks = Math.max(...lengths.map((length) => Math.ceil(length / blockSize)));
+      const totalBlocks = lengths.reduce((sum, length) => sum + Math.ceil(length / blockSize), 0) + 2;
+      const physical = shuffle(random, Array.from({ length: totalBlocks }, (_, i) => i));
+      const blockTables = new Uint32Array(numSeqs * maxBlocks);
+      const keys = lengths.map((length) => random.floats(length * numKvHeads * headDim));
+      const values = lengths.map((length) => random.floats(length * numKvHeads * headDim));
+      const poolLength = totalBlocks * numKvHeads * blockSize * headDim;
+      const kPool = new Float32Array(poolLength);
+      const vPool = new Float32Array(poolLength);
+      lengths.forEach((length, seq) => {
+        for (let b = 0; b < Math.ceil(length / blockSize); b++) blockTables[seq * maxBlocks + b] = physical.pop()!;
+        for (let s = 0; s < length; s++) {
+          const block = blockTables[seq * maxBlocks + Math.floor(s / blockSize)]!;
+          for (let h = 0; h < numKvHeads; h++) {
+            const at = ((block * numKvHeads + h) * blockSize + (s % blockSize)) * headDim;
+            kPool.set(keys[seq]!.subarray((s * numKvHeads + h) * headDim, (s * numKvHeads + h + 1) * headDim), at);
+            vPool.set(values[seq]!.subarray((s * numKvHeads + h) * headDim, (s * numKvHeads + h + 1) * headDim), at);
+          }
+        }
+      });
+      // Each sequence queries its last few positions (a prompt chunk, or one decode token).
+      const tokenSeq: number[] = [];
+      const positions: number[] = [];
+      lengths.forEach((length, seq) => {
+        const queried = random.int(1, Math.min(length, 6));
+        for (let p = length - queried; p < length; p++) {
+          tokenSeq.push(seq);
+          positions.push(p);
+        }
+      });
+      const tokens = positions.length;
+      const qkv = random.floats(tokens * width, 2);
+      const out = storageBuffer(device, tokens * numHeads * headDim * 4);
+      const counts = { tokens, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      const kernel = new PagedAttentionKernel(device, shape, maxBlocks);
+      await runCalls(device, [kernel.bind(rows, {
+        qkv: storageBuffer(device, qkv),
+        kPool: storageBuffer(device, kPool),
+        vPool: storageBuffer(device, vPool),
+        positions: storageBuffer(device, Uint32Array.from(positions)),
+        tokenSeq: storageBuffer(device, Uint32Array.from(tokenSeq)),
+        blockTables: storageBuffer(device, blockTables),
+        out,
+      })], counts);
+      const expected = new Float64Array(tokens * numHeads * headDim);
+      tokenSeq.forEach((seq, t) => {
+        const q = new Float64Array(numHeads * headDim);
+        for (let i = 0; i < numHeads * headDim; i++) q[i] = qkv[t * width + i]!;
+        expected.set(attentionRef(q, keys[seq]!, values[seq]!, [positions[t]!], numHeads, numKvHeads, headDim), t * numHeads * headDim);
+      });
+      // Outputs are convex combinations of values in [-1, 1]; f32 softmax keeps ~1e-6 error.
+      const label = `case ${c} ${JSON.stringify(shape)} lengths ${lengths}`;
+      expect(maxAbsDiff(await readFloats(device, out, tokens * numHeads * headDim), expected), label).toBeLessThan(1e-5);
+    }
+  });
+});
+
+function shuffle<T>(random: Random, items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -1,0 +1,103 @@
+/**
+ * Plain-TypeScript references for every kernel, in f64, written from model-math.md rather than
+ * from the shaders. Weights arrive as numbers already decoded from f16.
+ */
+export type Vec = ArrayLike<number>;
+
+/** out[t, :] = table[ids[t], :] */
+export function embeddingRef(table: Vec, hidden: number, ids: readonly number[]): Float64Array {
+  const out = new Float64Array(ids.length * hidden);
+  ids.forEach((id, t) => {
+    for (let i = 0; i < hidden; i++) out[t * hidden + i] = table[id * hidden + i] as number;
+  });
+  return out;
+}
+
+export function rmsNormRef(x: Vec, rows: number, dim: number, weight: Vec, eps: number): Float64Array {
+  const out = new Float64Array(rows * dim);
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let i = 0; i < dim; i++) sum += (x[r * dim + i] as number) ** 2;
+    const scale = 1 / Math.sqrt(sum / dim + eps);
+    for (let i = 0; i < dim; i++) out[r * dim + i] = (weight[i] as number) * (x[r * dim + i] as number) * scale;
+  }
+  return out;
+}
+
+/** y[m, n] = Σ_k x[m, k] · w[n, k] + bias[n] — a Linear layer with weight [n, k]. */
+export function linearRef(x: Vec, m: number, k: number, w: Vec, n: number, bias?: Vec): Float64Array {
+  const y = new Float64Array(m * n);
+  for (let row = 0; row < m; row++) {
+    for (let col = 0; col < n; col++) {
+      let sum = bias === undefined ? 0 : (bias[col] as number);
+      for (let i = 0; i < k; i++) sum += (x[row * k + i] as number) * (w[col * k + i] as number);
+      y[row * n + col] = sum;
+    }
+  }
+  return y;
+}
+
+/** Rotate-half RoPE of one head vector at `position` with frequencies f_i (i < d/2). */
+export function ropeRef(head: Vec, position: number, invFreq: Vec): Float64Array {
+  const d = head.length;
+  const half = d / 2;
+  const out = new Float64Array(d);
+  for (let i = 0; i < half; i++) {
+    const angle = position * (invFreq[i] as number);
+    const a = head[i] as number;
+    const b = head[i + half] as number;
+    out[i] = a * Math.cos(angle) - b * Math.sin(angle);
+    out[i + half] = b * Math.cos(angle) + a * Math.sin(angle);
+  }
+  return out;
+}
+
+export function siluRef(z: number): number {
+  return z / (1 + Math.exp(-z));
+}
+
+/**
+ * Causal GQA attention for one sequence: q [T, H, d] at positions[t], keys/values [S, KV, d]
+ * for positions 0..S-1; token t sees keys 0..positions[t].
+ */
+export function attentionRef(
+  q: Vec,
+  keys: Vec,
+  values: Vec,
+  positions: readonly number[],
+  numHeads: number,
+  numKvHeads: number,
+  headDim: number,
+): Float64Array {
+  const out = new Float64Array(positions.length * numHeads * headDim);
+  const group = numHeads / numKvHeads;
+  positions.forEach((position, t) => {
+    for (let h = 0; h < numHeads; h++) {
+      const kvHead = Math.floor(h / group);
+      const scores: number[] = [];
+      for (let s = 0; s <= position; s++) {
+        let dot = 0;
+        for (let d = 0; d < headDim; d++) {
+          dot += (q[(t * numHeads + h) * headDim + d] as number) * (keys[(s * numKvHeads + kvHead) * headDim + d] as number);
+        }
+        scores.push(dot / Math.sqrt(headDim));
+      }
+      const max = Math.max(...scores);
+      const weights = scores.map((score) => Math.exp(score - max));
+      const total = weights.reduce((a, b) => a + b, 0);
+      for (let d = 0; d < headDim; d++) {
+        let sum = 0;
+        weights.forEach((w, s) => (sum += w * (values[(s * numKvHeads + kvHead) * headDim + d] as number)));
+        out[(t * numHeads + h) * headDim + d] = sum / total;
+      }
+    }
+  });
+  return out;
+}
+
+/** Index of the largest value, ties to the lowest index. */
+export function argmaxRef(values: Vec): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
