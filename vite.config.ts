@@ -15,10 +15,14 @@ const packageJson = JSON.parse(readFileSync(new URL('./package.json', import.met
   dependencies?: Record<string, string>;
 };
 
-/** Runtime dependencies stay imports in dist/ (the app's bundler resolves them), subpaths too. */
+/**
+ * Runtime dependencies stay imports in dist/ (the app's bundler resolves them), subpaths too.
+ * So do Node built-ins: the Node-only code path imports them lazily, and a browser stub would
+ * break dist/ under Node.
+ */
 const dependencies = Object.keys(packageJson.dependencies ?? {});
 const external = (id: string): boolean =>
-  dependencies.some((name) => id === name || id.startsWith(`${name}/`));
+  id.startsWith('node:') || dependencies.some((name) => id === name || id.startsWith(`${name}/`));
 
 /** Rewrites `/` (with or without a query) to the demo page, before Vite's own middlewares. */
 function demoAtRoot(): Plugin {

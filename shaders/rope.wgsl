@@ -29,14 +29,36 @@ override QK_NORM: bool = false;
 override EPS: f32 = 1e-6;
 override WORKGROUP: u32 = 64u;
 
-const TWO_PI_HI = 6.28318548202514648;   // f32(2π)
-const TWO_PI_LO = -1.7484555314695172e-7; // 2π − f32(2π)
+// π/2 split in three so j·PIO2_A and j·PIO2_B are exact for the j a context can reach (Cody–Waite).
+const PIO2_A = 1.5703125;
+const PIO2_B = 4.837512969970703125e-4;
+const PIO2_C = 7.54978995489188216e-8;
 
 var<workgroup> partial: array<f32, WORKGROUP>;
 
 fn norm_weight(i: u32) -> f32 {
   let pair = unpack2x16float(norm[i / 2u]);
   return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+
+/**
+ * (sin a, cos a) to ~1e-7: WGSL's builtin sin/cos are only required to be accurate to 2^-11
+ * (SwiftShader's are off by ~2e-4), too coarse to match PyTorch. Reduce to [-π/4, π/4] by
+ * quarter turns, then minimax polynomials (as in Cephes' sinf/cosf).
+ */
+fn sin_cos(a: f32) -> vec2<f32> {
+  let j = round(a * 0.636619772367581343);
+  let r = ((a - j * PIO2_A) - j * PIO2_B) - j * PIO2_C;
+  let z = r * r;
+  let s = r + r * z * (-1.6666654611e-1 + z * (8.3321608736e-3 + z * -1.9515295891e-4));
+  let c = 1.0 - 0.5 * z + z * z * (4.166664568298827e-2 + z * (-1.388731625493765e-3 + z * 2.443315711809948e-5));
+  let quadrant = i32(j) & 3;
+  switch quadrant {
+    case 0: { return vec2<f32>(s, c); }
+    case 1: { return vec2<f32>(c, -s); }
+    case 2: { return vec2<f32>(-s, -c); }
+    default: { return vec2<f32>(-c, s); }
+  }
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -69,12 +91,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
   if (!in_half) { return; }
-  let angle = f32(positions[token]) * inv_freq[lid];
-  // Reduce to [-π, π] first: GPU sin/cos are only accurate on a small range.
-  let turns = round(angle / TWO_PI_HI);
-  let reduced = (angle - turns * TWO_PI_HI) - turns * TWO_PI_LO;
-  let c = cos(reduced);
-  let s = sin(reduced);
+  let rotation = sin_cos(f32(positions[token]) * inv_freq[lid]);
+  let s = rotation.x;
+  let c = rotation.y;
   qkv[base + lid] = lo * c - hi * s;
   qkv[base + lid + half] = hi * c + lo * s;
 }

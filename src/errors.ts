@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'no_tokenizer'
   | 'webgpu_unavailable'
   | 'adapter_insufficient'
-  | 'invalid_argument';
+  | 'invalid_argument'
+  | 'context_length_exceeded';
 
 export class LlmError extends Error {
   override readonly name = 'LlmError';

@@ -1,0 +1,130 @@
+/**
+ * The transformer forward pass as a list of kernel dispatches (model-math.md), built once with
+ * every buffer bound; a step only writes its inputs and encodes this list into one compute pass.
+ *
+ *   x = embed[ids]
+ *   per layer: h = rmsnorm(x) · qkv = h·Wqkvᵀ(+b) · rope(q, k) (after q/k norm on Qwen3)
+ *              · kv write · attention · x += o(attn) · h = rmsnorm(x) · x += down(swiglu(gate_up(h)))
+ *   rows that sample: logits = lm_head(rmsnorm(x[row])) · argmax
+ */
+import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '../gpu/kernel.ts';
+import { AddKernel } from '../gpu/kernels/add.ts';
+import { ArgmaxKernel } from '../gpu/kernels/argmax.ts';
+import type { AttentionShape } from '../gpu/kernels/attention-shape.ts';
+import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
+import { bindEmbedding } from '../gpu/kernels/embedding.ts';
+import { GatherRowsKernel } from '../gpu/kernels/gather-rows.ts';
+import { KvWriteKernel } from '../gpu/kernels/kv-write.ts';
+import { bindLinear } from '../gpu/kernels/linear.ts';
+import { PagedAttentionKernel } from '../gpu/kernels/paged-attention.ts';
+import { RmsNormKernel } from '../gpu/kernels/rmsnorm.ts';
+import { RopeKernel } from '../gpu/kernels/rope.ts';
+import { SwiGluKernel } from '../gpu/kernels/swiglu.ts';
+import type { ModelConfig } from './config.ts';
+import type { KvCache } from './kv-cache.ts';
+import type { ModelWeights } from './model-weights.ts';
+import { StepInputBuffers, type StepLimits } from './step-batch.ts';
+
+/** Activations for up to maxTokens rows (f32). */
+class Activations {
+  readonly x: GPUBuffer; // (T, hidden) residual stream
+  readonly h: GPUBuffer; // (T, hidden) normed
+  readonly qkv: GPUBuffer; // (T, (heads + 2·kvHeads)·headDim)
+  readonly attention: GPUBuffer; // (T, heads·headDim)
+  readonly delta: GPUBuffer; // (T, hidden) a sublayer's output before the residual add
+  readonly gateUp: GPUBuffer; // (T, 2·intermediate)
+  readonly act: GPUBuffer; // (T, intermediate)
+  readonly sampled: GPUBuffer; // (S, hidden)
+  readonly sampledNormed: GPUBuffer; // (S, hidden)
+  readonly logits: GPUBuffer; // (S, vocab)
+  readonly sampledIds: GPUBuffer; // (S) u32
+
+  constructor(device: GPUDevice, config: ModelConfig, shape: AttentionShape, limits: StepLimits) {
+    const { maxTokens: t, maxSeqs: s } = limits;
+    const create = (label: string, floats: number, extra = 0) =>
+      device.createBuffer({ label, size: Math.max(16, floats * 4), usage: GPUBufferUsage.STORAGE | extra });
+    this.x = create('act.x', t * config.hiddenSize);
+    this.h = create('act.h', t * config.hiddenSize);
+    this.qkv = create('act.qkv', t * qkvWidth(shape));
+    this.attention = create('act.attention', t * shape.numHeads * shape.headDim);
+    this.delta = create('act.delta', t * config.hiddenSize);
+    this.gateUp = create('act.gateUp', t * 2 * config.intermediateSize);
+    this.act = create('act.act', t * config.intermediateSize);
+    this.sampled = create('act.sampled', s * config.hiddenSize);
+    this.sampledNormed = create('act.sampledNormed', s * config.hiddenSize);
+    this.logits = create('act.logits', s * config.vocabSize, GPUBufferUsage.COPY_SRC);
+    this.sampledIds = create('act.sampledIds', s, GPUBufferUsage.COPY_SRC);
+  }
+
+  destroy(): void {
+    for (const buffer of Object.values(this) as GPUBuffer[]) buffer.destroy();
+  }
+}
+
+export class ForwardPass {
+  readonly inputs: StepInputBuffers;
+  readonly activations: Activations;
+  readonly uniforms: StepUniforms;
+  readonly calls: readonly KernelCall[];
+
+  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits) {
+    const shape: AttentionShape = {
+      headDim: config.headDim,
+      numHeads: config.numHeads,
+      numKvHeads: config.numKvHeads,
+      blockSize: cache.blockSize,
+    };
+    this.inputs = new StepInputBuffers(device, limits);
+    this.activations = new Activations(device, config, shape, limits);
+    this.uniforms = new StepUniforms(device);
+    const tokens: RowSource = { uniforms: this.uniforms, count: 'tokens' };
+    const sampleRows: RowSource = { uniforms: this.uniforms, count: 'sampleRows' };
+    const { x, h, qkv, attention, delta, gateUp, act, sampled, sampledNormed, logits, sampledIds } = this.activations;
+    const input = this.inputs;
+    const norm = new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps);
+    const rope = new RopeKernel(device, shape, config.qkNorm ? config.rmsNormEps : undefined);
+    const kvWrite = new KvWriteKernel(device, shape);
+    const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq);
+    const add = new AddKernel(device, config.hiddenSize);
+    const swiglu = new SwiGluKernel(device, config.intermediateSize);
+
+    const calls: KernelCall[] = [bindEmbedding(device, tokens, weights.embed, input.tokenIds, x)];
+    weights.layers.forEach((layer, i) => {
+      const kv = cache.layers[i]!;
+      const name = (op: string) => `layer${i}.${op}`;
+      calls.push(
+        norm.bind(tokens, x, layer.inputNorm, h, name('inputNorm')),
+        bindLinear(device, tokens, { x: h, weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv')),
+        rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
+        kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
+        pagedAttention.bind(tokens, {
+          qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
+        }, name('attention')),
+        bindLinear(device, tokens, { x: attention, weight: layer.o, y: delta }, name('o')),
+        add.bind(tokens, x, delta, name('attentionResidual')),
+        norm.bind(tokens, x, layer.postNorm, h, name('postNorm')),
+        bindLinear(device, tokens, { x: h, weight: layer.gateUp, y: gateUp }, name('gateUp')),
+        swiglu.bind(tokens, gateUp, act, name('swiglu')),
+        bindLinear(device, tokens, { x: act, weight: layer.down, y: delta }, name('down')),
+        add.bind(tokens, x, delta, name('mlpResidual')),
+      );
+    });
+    calls.push(
+      new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampled, 'sampleGather'),
+      norm.bind(sampleRows, sampled, weights.finalNorm, sampledNormed, 'finalNorm'),
+      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead'),
+      new ArgmaxKernel(device, config.vocabSize).bind(sampleRows, logits, sampledIds, 'argmax'),
+    );
+    this.calls = calls;
+  }
+
+  encode(pass: GPUComputePassEncoder, counts: RowCounts): void {
+    for (const call of this.calls) call.encode(pass, counts);
+  }
+
+  destroy(): void {
+    this.inputs.destroy();
+    this.activations.destroy();
+    this.uniforms.buffer.destroy();
+  }
+}

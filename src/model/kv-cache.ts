@@ -1,0 +1,42 @@
+/**
+ * The paged KV cache's GPU side: per layer, a K pool and a V pool of shape
+ * (numBlocks, kvHeads, blockSize, headDim) in f32. Which block belongs to which sequence is
+ * bookkeeping kept elsewhere (block tables); this only owns the memory.
+ */
+import type { ModelConfig } from './config.ts';
+
+export interface KvCacheOptions {
+  readonly numBlocks: number;
+  readonly blockSize: number;
+}
+
+export interface KvLayer {
+  readonly k: GPUBuffer;
+  readonly v: GPUBuffer;
+}
+
+export class KvCache {
+  readonly layers: readonly KvLayer[];
+  readonly numBlocks: number;
+  readonly blockSize: number;
+
+  constructor(device: GPUDevice, config: ModelConfig, options: KvCacheOptions) {
+    this.numBlocks = options.numBlocks;
+    this.blockSize = options.blockSize;
+    const size = KvCache.bytesPerBlock(config, options.blockSize) / (2 * config.numLayers) * options.numBlocks;
+    const create = (label: string) => device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE });
+    this.layers = Array.from({ length: config.numLayers }, (_, layer) => ({ k: create(`kv.${layer}.k`), v: create(`kv.${layer}.v`) }));
+  }
+
+  /** Bytes one block costs across all layers, K and V. */
+  static bytesPerBlock(config: ModelConfig, blockSize: number): number {
+    return 2 * config.numLayers * config.numKvHeads * blockSize * config.headDim * 4;
+  }
+
+  destroy(): void {
+    for (const layer of this.layers) {
+      layer.k.destroy();
+      layer.v.destroy();
+    }
+  }
+}
