@@ -21,7 +21,7 @@ export default defineConfig({
       {
         test: {
           name: 'gpu',
-          include: ['test/gpu/**/*.test.ts', 'zz.test.ts'],
+          include: ['test/gpu/**/*.test.ts'],
           environment: 'node',
           // Dawn is a native addon: a process per worker keeps a crash from taking others along.
           pool: 'forks',

@@ -1,7 +1,9 @@
 // Decode matmul for a few rows: y[m, N_OFFSET + n] = Σ_k x[m, k] · W[n, k] (+ bias[N_OFFSET + n]),
 // m < M ≤ MAX_ROWS. Each weight row is read once for all M rows, which is what bounds decode
-// speed: a workgroup owns OUTPUTS outputs, 32 lanes stream one weight row in 16-byte words
-// (8 halves), then the lanes' partial sums are reduced in workgroup memory.
+// speed: LANES invocations stream one weight row in 16-byte words (8 halves), then their partial
+// sums are reduced in workgroup memory. On CPU adapters (SwiftShader) every barrier switches
+// between all of a workgroup's invocations, so there LANES = 1: one invocation per output row and
+// no barrier at all.
 //
 // Bindings:
 //   0 rows  uniform { count }                       M, at most MAX_ROWS
@@ -10,8 +12,8 @@
 //   3 bias  array<u32> [ceil(N / 2)]                f16 pairs (any buffer when !HAS_BIAS)
 //   4 y     array<f32> [M, OUT_STRIDE]
 // Overrides: K, CHUNK_N (weight rows in this binding), N_OFFSET (output column of row 0),
-//            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS
-// Grid: ceil(CHUNK_N / OUTPUTS) workgroups, laid out (x, y) with x ≤ the per-dimension limit
+//            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, LANES (power of two ≤ 256)
+// Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension limit
 struct Rows { count: u32 }
 
 @group(0) @binding(0) var<uniform> rows: Rows;
@@ -26,11 +28,10 @@ override N_OFFSET: u32 = 0u;
 override OUT_STRIDE: u32;
 override ROW_VEC4: u32;
 override HAS_BIAS: bool = false;
+override LANES: u32 = 32u;
 
 const MAX_ROWS = 8u;
-const LANES = 32u;
-const OUTPUTS = 8u;
-const WORKGROUP = 256u;  // LANES · OUTPUTS
+const WORKGROUP = 256u;
 
 var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP]
 
@@ -47,7 +48,7 @@ fn main(
 ) {
   let m_count = min(rows.count, MAX_ROWS);
   let lane = lid % LANES;
-  let n = (wid.y * groups.x + wid.x) * OUTPUTS + lid / LANES;
+  let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + lid / LANES;
   var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   if (n < CHUNK_N) {
     for (var c = lane; c < ROW_VEC4; c += LANES) {
@@ -73,6 +74,14 @@ fn main(
       }
     }
   }
+  var b = 0.0;
+  if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
+  if (LANES == 1u) {
+    if (n < CHUNK_N) {
+      for (var m = 0u; m < m_count; m++) { y[m * OUT_STRIDE + N_OFFSET + n] = acc[m] + b; }
+    }
+    return;
+  }
   for (var m = 0u; m < MAX_ROWS; m++) { partial[m * WORKGROUP + lid] = acc[m]; }
   workgroupBarrier();
   for (var width = LANES / 2u; width > 0u; width /= 2u) {
@@ -84,8 +93,6 @@ fn main(
     workgroupBarrier();
   }
   if (lane == 0u && n < CHUNK_N) {
-    var b = 0.0;
-    if (HAS_BIAS) { b = bias_at(N_OFFSET + n); }
     for (var m = 0u; m < m_count; m++) {
       y[m * OUT_STRIDE + N_OFFSET + n] = partial[m * WORKGROUP + lid] + b;
     }

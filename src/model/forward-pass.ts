@@ -67,7 +67,7 @@ export class ForwardPass {
   readonly uniforms: StepUniforms;
   readonly calls: readonly KernelCall[];
 
-  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits) {
+  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, decodeLanes: number) {
     const shape: AttentionShape = {
       headDim: config.headDim,
       numHeads: config.numHeads,
@@ -94,25 +94,25 @@ export class ForwardPass {
       const name = (op: string) => `layer${i}.${op}`;
       calls.push(
         norm.bind(tokens, x, layer.inputNorm, h, name('inputNorm')),
-        bindLinear(device, tokens, { x: h, weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv')),
+        bindLinear(device, tokens, { x: h, weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decodeLanes),
         rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
         kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
         pagedAttention.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
-        bindLinear(device, tokens, { x: attention, weight: layer.o, y: delta }, name('o')),
+        bindLinear(device, tokens, { x: attention, weight: layer.o, y: delta }, name('o'), decodeLanes),
         add.bind(tokens, x, delta, name('attentionResidual')),
         norm.bind(tokens, x, layer.postNorm, h, name('postNorm')),
-        bindLinear(device, tokens, { x: h, weight: layer.gateUp, y: gateUp }, name('gateUp')),
+        bindLinear(device, tokens, { x: h, weight: layer.gateUp, y: gateUp }, name('gateUp'), decodeLanes),
         swiglu.bind(tokens, gateUp, act, name('swiglu')),
-        bindLinear(device, tokens, { x: act, weight: layer.down, y: delta }, name('down')),
+        bindLinear(device, tokens, { x: act, weight: layer.down, y: delta }, name('down'), decodeLanes),
         add.bind(tokens, x, delta, name('mlpResidual')),
       );
     });
     calls.push(
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampled, 'sampleGather'),
       norm.bind(sampleRows, sampled, weights.finalNorm, sampledNormed, 'finalNorm'),
-      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead'),
+      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', decodeLanes),
       new ArgmaxKernel(device, config.vocabSize).bind(sampleRows, logits, sampledIds, 'argmax'),
     );
     this.calls = calls;

@@ -7,7 +7,7 @@
 import { LlmError } from '../errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { awaitGpu } from '../gpu/await-gpu.ts';
-import { decodeMaxRows } from '../gpu/kernels/linear.ts';
+import { decodeLanes, decodeMaxRows } from '../gpu/kernels/linear.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { parseModelConfig, type ModelConfig } from './config.ts';
@@ -85,7 +85,7 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   try {
     weights = uploadWeights(device, config, checkpoint);
     kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-    runner = new ModelRunner(device, config, weights, kvCache, limits);
+    runner = new ModelRunner(device, config, weights, kvCache, limits, decodeLanes(gpu.isSoftware));
   } catch (error) {
     failure = error;
   }

@@ -29,8 +29,9 @@ export class ModelRunner {
     weights: ModelWeights,
     cache: KvCache,
     readonly limits: StepLimits,
+    decodeLanes: number,
   ) {
-    this.forward = new ForwardPass(device, config, weights, cache, limits);
+    this.forward = new ForwardPass(device, config, weights, cache, limits, decodeLanes);
     this.idsReadback = device.createBuffer({
       label: 'readback.ids',
       size: Math.max(16, limits.maxSeqs * 4),

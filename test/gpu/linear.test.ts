@@ -1,6 +1,7 @@
 /**
  * The linear layer (decode kernel for ≤ 8 rows, tiled kernel above) against a CPU reference on
- * 30 random shapes: odd K and N, with and without bias, weights split across several bindings.
+ * 30 random shapes: odd K and N, with and without bias, weights split across several bindings,
+ * and each decode lane count (32 on GPUs, 1 on CPU adapters).
  */
 import { describe, expect, it } from 'vitest';
 import { bindLinear, decodeMaxRows } from '../../src/gpu/kernels/linear.ts';
@@ -31,10 +32,11 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
       const counts = { tokens: m, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
       const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
-      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y }, 'linear')], counts);
+      const lanes = [32, 1, 8][c % 3]!;
+      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y }, 'linear', lanes)], counts);
       const expected = linearRef(x, m, k, halvesToFloats(weights), n, withBias ? halvesToFloats(biasHalves) : undefined);
       // |x| ≤ 1, |w| < 1/2: f32 accumulation over K ≤ 1000 terms stays well under 1e-4.
-      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length}`;
+      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes}`;
       expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(1e-4);
       paths.add(m <= decodeMaxRows ? 'decode' : 'tiled');
       if (matrix.chunks.length > 1) paths.add('chunked');

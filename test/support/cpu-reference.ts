@@ -37,13 +37,16 @@ export function linearRef(x: Vec, m: number, k: number, w: Vec, n: number, bias?
   return y;
 }
 
-/** Rotate-half RoPE of one head vector at `position` with frequencies f_i (i < d/2). */
+/**
+ * Rotate-half RoPE of one head vector at `position` with frequencies f_i (i < d/2). The angle is
+ * rounded to f32 as PyTorch computes it (position · inv_freq in float32); the rest is exact.
+ */
 export function ropeRef(head: Vec, position: number, invFreq: Vec): Float64Array {
   const d = head.length;
   const half = d / 2;
   const out = new Float64Array(d);
   for (let i = 0; i < half; i++) {
-    const angle = position * (invFreq[i] as number);
+    const angle = Math.fround(position * (invFreq[i] as number));
     const a = head[i] as number;
     const b = head[i + half] as number;
     out[i] = a * Math.cos(angle) - b * Math.sin(angle);

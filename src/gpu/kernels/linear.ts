@@ -9,8 +9,16 @@ import { bindGroup, ceilDiv, flatGrid, getPipeline, type KernelCall, type RowSou
 import type { PackedMatrix } from '../packed-weights.ts';
 
 export const decodeMaxRows = 8;
-const decodeOutputsPerWorkgroup = 8;
+const decodeWorkgroup = 256;
 const tile = 64;
+
+/**
+ * Invocations that share one weight row in the decode kernel: 32 on GPUs (coalesced 512-byte
+ * reads per row), 1 on CPU adapters, where workgroup barriers are what costs.
+ */
+export function decodeLanes(isSoftwareAdapter: boolean): number {
+  return isSoftwareAdapter ? 1 : 32;
+}
 
 export interface LinearBuffers {
   readonly x: GPUBuffer;
@@ -19,7 +27,7 @@ export interface LinearBuffers {
   readonly y: GPUBuffer;
 }
 
-export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string): KernelCall {
+export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
   const { x, weight, bias, y } = buffers;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
   const parts = weight.chunks.map((chunk, index) => {
@@ -31,8 +39,9 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       ROW_VEC4: weight.rowVec4,
       HAS_BIAS: bias !== undefined,
     };
+    const decodeConstants = { ...constants, LANES: lanes };
     const resources = [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y];
-    const decode = getPipeline(device, 'matmulDecode', decodeCode, constants);
+    const decode = getPipeline(device, 'matmulDecode', decodeCode, decodeConstants);
     const tiled = getPipeline(device, 'matmulTiled', tiledCode, constants);
     const partLabel = weight.chunks.length === 1 ? label : `${label}[${index}]`;
     return {
@@ -40,7 +49,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       tiled,
       decodeGroup: bindGroup(device, `${partLabel}.decode`, decode, resources),
       tiledGroup: bindGroup(device, `${partLabel}.tiled`, tiled, resources),
-      decodeGrid: flatGrid(ceilDiv(chunk.rows, decodeOutputsPerWorkgroup), maxPerDimension),
+      decodeGrid: flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension),
       tiledColumns: ceilDiv(chunk.rows, tile),
     };
   });
