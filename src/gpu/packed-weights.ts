@@ -28,16 +28,18 @@ export function createPackedMatrix(
   cols: number,
   label: string,
   maxBindingBytes = device.limits.maxStorageBufferBindingSize,
+  /** Only for encode-cost measurements on a backend that executes nothing. */
+  bufferBytesOverride?: number,
 ): PackedMatrix {
   const words = rowVec4(cols);
   const rowBytes = words * 16;
-  const rowsPerChunk = Math.max(1, Math.floor(Math.min(maxBindingBytes, device.limits.maxBufferSize) / rowBytes));
+  const rowsPerChunk = Math.max(1, Math.floor(Math.min(maxBindingBytes, bufferBytesOverride === undefined ? device.limits.maxBufferSize : maxBindingBytes) / rowBytes));
   const chunks: MatrixChunk[] = [];
   for (let firstRow = 0; firstRow < rows; firstRow += rowsPerChunk) {
     const chunkRows = Math.min(rowsPerChunk, rows - firstRow);
     const buffer = device.createBuffer({
       label: chunks.length === 0 && firstRow + chunkRows === rows ? label : `${label}[${chunks.length}]`,
-      size: chunkRows * rowBytes,
+      size: bufferBytesOverride ?? chunkRows * rowBytes,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
     chunks.push({ buffer, firstRow, rows: chunkRows });

@@ -126,7 +126,7 @@ export function readTokenIdList(json: Json, field: string, fileName: string): nu
 export function parseModelConfig(json: unknown, fileName = 'config.json'): ModelConfig {
   if (!isObject(json)) throw new LlmError('invalid_config', `${fileName}: not a JSON object`, fileName);
   const fields = new FieldReader(json, fileName);
-  const architecture = parseArchitecture(json['architectures'], fields);
+  const architecture = parseArchitecture(json['architectures'], fields, fileName);
 
   const hiddenSize = fields.positiveInt('hidden_size');
   const numHeads = fields.positiveInt('num_attention_heads');
@@ -189,7 +189,7 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
   };
 }
 
-function parseArchitecture(value: unknown, fields: FieldReader): Architecture {
+function parseArchitecture(value: unknown, fields: FieldReader, fileName: string): Architecture {
   if (!Array.isArray(value) || value.length === 0 || typeof value[0] !== 'string') {
     fields.fail('architectures', 'must be a non-empty list of names');
   }
@@ -198,7 +198,7 @@ function parseArchitecture(value: unknown, fields: FieldReader): Architecture {
   if (known === undefined) {
     throw new LlmError(
       'unsupported_architecture',
-      `architecture "${name}" is not supported (supported: ${ARCHITECTURES.join(', ')})`,
+      `${fileName}: architecture "${name}" is not supported (supported: ${ARCHITECTURES.join(', ')})`,
       name,
     );
   }

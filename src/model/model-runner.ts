@@ -19,7 +19,7 @@ export interface StepOutput {
 }
 
 export class ModelRunner {
-  private readonly forward: ForwardPass;
+  readonly forward: ForwardPass;
   private readonly idsReadback: GPUBuffer;
   private logitsReadback: GPUBuffer | undefined;
 

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: a decode step at real Qwen2.5-0.5B shapes (random weights) on whatever adapter
+ * is present — each kernel's achieved GB/s (matmuls also as a fraction of the adapter's copy
+ * bandwidth), decode tokens/s, and the CPU time to encode one decode step on Dawn's null backend.
+ */
+import { parseArgs } from 'node:util';
+import { getDevice } from '../../src/gpu/device.ts';
+import { decodeLanes } from '../../src/gpu/kernels/linear.ts';
+import { KvCache } from '../../src/model/kv-cache.ts';
+import { ModelRunner } from '../../src/model/model-runner.ts';
+import type { StepBatch } from '../../src/model/step-batch.ts';
+import { measureCopyBandwidth, timeCall } from './gpu-timing.ts';
+import { kernelBytes } from './kernel-bytes.ts';
+import { createRandomWeights, qwen25_05b } from './random-model.ts';
+
+const { values } = parseArgs({ options: { tokens: { type: 'string' }, context: { type: 'string', default: '256' }, 'encode-only': { type: 'boolean', default: false } } });
+const config = qwen25_05b;
+const blockSize = 16;
+const maxModelLen = 4096;
+const limits = { maxTokens: 64, maxSeqs: 8, maxBlocksPerSeq: maxModelLen / blockSize };
+
+function decodeBatch(position: number, tokenId: number): StepBatch {
+  return {
+    tokenIds: [tokenId],
+    positions: [position],
+    slotMapping: [position],
+    tokenSeq: [0],
+    blockTables: Uint32Array.from({ length: limits.maxBlocksPerSeq }, (_, i) => i),
+    sampleRows: [0],
+  };
+}
+
+async function buildRunner(nodeBackend: 'default' | 'null') {
+  const gpu = await getDevice({ nodeBackend });
+  const weights = createRandomWeights(gpu.device, config, nodeBackend === 'null');
+  const cache = new KvCache(gpu.device, config, { numBlocks: limits.maxBlocksPerSeq, blockSize });
+  return { gpu, runner: new ModelRunner(gpu.device, config, weights, cache, limits, decodeLanes(gpu.isSoftware)) };
+}
+
+async function main(): Promise<void> {
+  const { gpu, runner } = await buildRunner('default');
+  const device = gpu.device;
+  console.log(`adapter: ${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`);
+  console.log(`model: Qwen2.5-0.5B shapes (hidden 896, 24 layers, 14/2 heads, vocab 151936), f16 weights, random`);
+  const context = Number(values.context);
+  // Fill the KV cache up to `context` so attention reads a realistic history.
+  for (let start = 0; start < context; start += limits.maxTokens) {
+    const count = Math.min(limits.maxTokens, context - start);
+    const positions = Array.from({ length: count }, (_, i) => start + i);
+    await runner.step({ ...decodeBatch(0, 0), tokenIds: positions.map(() => 1), positions, slotMapping: positions, tokenSeq: positions.map(() => 0), sampleRows: [] });
+  }
+  const copy = await measureCopyBandwidth(device, gpu.isSoftware ? 64 : 512);
+  console.log(`copy bandwidth: ${copy.toFixed(1)} GB/s (trivial copy kernel)\n`);
+
+  runner.forward.inputs.write(decodeBatch(context, 1));
+  runner.forward.uniforms.write({ tokens: 1, sampleRows: 1 });
+  const perOp = new Map<string, { microseconds: number; bytes: number; count: number }>();
+  const layerCalls = runner.forward.calls.filter((call) => !call.label.startsWith('layer') || call.label.startsWith('layer0.'));
+  for (const call of layerCalls) {
+    const op = call.label.replace(/^layer\d+\./, '');
+    const seconds = await timeCall(device, call, { tokens: 1, sampleRows: 1 }, gpu.isSoftware ? 2 : 50);
+    const entry = { microseconds: seconds * 1e6, bytes: kernelBytes(op, config, 1, context + 1), count: 1 };
+    perOp.set(op, entry);
+  }
+  console.log('kernel (batch 1 decode)     time µs     GB/s   of copy');
+  for (const [op, { microseconds, bytes }] of perOp) {
+    const gbs = bytes / microseconds / 1e3;
+    const fraction = ['qkv', 'o', 'gateUp', 'down', 'lmHead'].includes(op) ? `${((gbs / copy) * 100).toFixed(0)}%` : '';
+    console.log(`${op.padEnd(24)} ${microseconds.toFixed(1).padStart(10)} ${gbs.toFixed(1).padStart(8)} ${fraction.padStart(8)}`);
+  }
+
+  const tokens = Number(values.tokens ?? (gpu.isSoftware ? 4 : 64));
+  let next = 1;
+  const start = performance.now();
+  for (let i = 0; i < tokens; i++) next = (await runner.step(decodeBatch(context + 1 + i, next))).tokenIds[0]!;
+  const perToken = (performance.now() - start) / tokens;
+  console.log(`\ndecode: ${(1000 / perToken).toFixed(2)} tokens/s (${perToken.toFixed(1)} ms/token, batch 1, context ${context}, ${tokens} tokens)`);
+
+  await measureEncodeTime();
+}
+
+async function measureEncodeTime(): Promise<void> {
+  const { gpu, runner } = await buildRunner('null');
+  const device = gpu.device;
+  const counts = { tokens: 1, sampleRows: 1 };
+  const iterations = 300;
+  let elapsed = 0;
+  for (let i = 0; i < iterations + 20; i++) {
+    const start = performance.now();
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    runner.forward.encode(pass, counts);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    if (i >= 20) elapsed += performance.now() - start;
+  }
+  const dispatches = runner.forward.calls.length;
+  console.log(`encode: ${(elapsed / iterations).toFixed(3)} ms CPU per decode step (${dispatches} kernel calls, 24 layers, ${gpu.adapterName}; target ≤ 0.5 ms)`);
+}
+
+if (values['encode-only']) await measureEncodeTime();
+else await main();
+process.exit(0);

@@ -1,0 +1,93 @@
+/**
+ * A model with real Qwen2.5-0.5B shapes and random f16 weights made on the GPU side directly
+ * (nothing downloaded): enough to measure kernels and decode speed at true sizes.
+ */
+import type { ModelConfig } from '../../src/model/config.ts';
+import type { LayerWeights, ModelWeights } from '../../src/model/model-weights.ts';
+import { createPackedMatrix, createPackedVector, type PackedMatrix } from '../../src/gpu/packed-weights.ts';
+
+export const qwen25_05b: ModelConfig = {
+  architecture: 'Qwen2ForCausalLM',
+  hiddenSize: 896,
+  intermediateSize: 4864,
+  numLayers: 24,
+  numHeads: 14,
+  numKvHeads: 2,
+  headDim: 64,
+  rmsNormEps: 1e-6,
+  ropeTheta: 1_000_000,
+  ropeScaling: { type: 'none' },
+  vocabSize: 151_936,
+  tieWordEmbeddings: true,
+  maxPositionEmbeddings: 32_768,
+  qkvBias: true,
+  qkNorm: false,
+  torchDtype: 'bfloat16',
+  bosTokenId: undefined,
+  eosTokenIds: [151_645, 151_643],
+};
+
+/** Random halves in ±[2^-8, 2^-4): small enough that activations stay finite through 24 layers. */
+function randomHalves(count: number, seed: number): Uint16Array {
+  const halves = new Uint16Array(count);
+  let state = seed >>> 0;
+  for (let i = 0; i < count; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    halves[i] = ((state >>> 31) << 15) | ((7 + ((state >>> 24) & 3)) << 10) | (state & 0x3ff);
+  }
+  return halves;
+}
+
+/**
+ * `placeholder`: 16-byte buffers in the real chunk layout, for Dawn's null backend, which has a
+ * small memory cap and executes nothing — encoding cost does not depend on buffer sizes.
+ */
+export function createRandomWeights(device: GPUDevice, config: ModelConfig, placeholder = false): ModelWeights {
+  // One 8 MiB pattern written over and over keeps set-up fast on CPU adapters.
+  const pattern = randomHalves(4 * 1024 * 1024, 1);
+  const buffers: GPUBuffer[] = [];
+  const matrix = (rows: number, cols: number, label: string): PackedMatrix => {
+    const packed = createPackedMatrix(device, rows, cols, label, placeholder ? 1 << 30 : undefined, placeholder ? 16 : undefined);
+    if (placeholder) {
+      buffers.push(...packed.chunks.map((chunk) => chunk.buffer));
+      return packed;
+    }
+    for (const chunk of packed.chunks) {
+      buffers.push(chunk.buffer);
+      for (let offset = 0; offset < chunk.buffer.size; offset += pattern.byteLength) {
+        device.queue.writeBuffer(chunk.buffer, offset, pattern.buffer, 0, Math.min(pattern.byteLength, chunk.buffer.size - offset));
+      }
+    }
+    return packed;
+  };
+  const vector = (length: number, label: string) => {
+    const buffer = createPackedVector(device, [Uint16Array.from({ length }, () => 0x3c00)], label);
+    buffers.push(buffer);
+    return buffer;
+  };
+  const { hiddenSize: hidden, headDim, numHeads, numKvHeads, intermediateSize } = config;
+  const qkvRows = (numHeads + 2 * numKvHeads) * headDim;
+  const embed = matrix(config.vocabSize, hidden, 'embed');
+  const layers = Array.from({ length: config.numLayers }, (_, i): LayerWeights => ({
+    inputNorm: vector(hidden, `layer${i}.inputNorm`),
+    qkv: matrix(qkvRows, hidden, `layer${i}.qkv`),
+    qkvBias: config.qkvBias ? vector(qkvRows, `layer${i}.qkvBias`) : undefined,
+    qkNorm: config.qkNorm ? vector(2 * headDim, `layer${i}.qkNorm`) : undefined,
+    o: matrix(hidden, numHeads * headDim, `layer${i}.o`),
+    postNorm: vector(hidden, `layer${i}.postNorm`),
+    gateUp: matrix(2 * intermediateSize, hidden, `layer${i}.gateUp`),
+    down: matrix(hidden, intermediateSize, `layer${i}.down`),
+  }));
+  const frequencies = Float32Array.from({ length: headDim / 2 }, (_, i) => 1 / config.ropeTheta ** ((2 * i) / headDim));
+  const invFreq = device.createBuffer({ label: 'invFreq', size: frequencies.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(invFreq, 0, frequencies);
+  buffers.push(invFreq);
+  return {
+    embed,
+    layers,
+    finalNorm: vector(hidden, 'finalNorm'),
+    lmHead: embed,
+    invFreq,
+    destroy: () => buffers.forEach((buffer) => buffer.destroy()),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Command-line entry (Node, Dawn): `npm run --silent cli -- <command> [options]`.
+ * Errors print as JSON on stderr with exit code 1, so scripts can read them.
+ */
+import { parseArgs } from 'node:util';
+import { isLlmError } from '../src/errors.ts';
+import { generateCommand, generateOptions } from './cli/generate-command.ts';
+
+const usage = `usage: npm run --silent cli -- generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'generate':
+      await generateCommand(parseArgs({ args: rest, options: generateOptions, strict: true }).values);
+      return;
+    default:
+      throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (isLlmError(error)) {
+      process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, subject: error.subject ?? null } })}\n`);
+    } else if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`${error.message}\n${usage}\n`);
+    } else {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    }
+    process.exit(1);
+  },
+);
