@@ -10,9 +10,10 @@
 //   1 x     array<f32> [M, K]
 //   2 w     array<vec4<u32>> [CHUNK_N, ROW_VEC4]   f16 pairs, rows zero-padded to 8 halves
 //   3 bias  array<u32> [ceil(N / 2)]                f16 pairs (any buffer when !HAS_BIAS)
-//   4 y     array<f32> [M, OUT_STRIDE]
+//   4 y     array<f32> [M, OUT_STRIDE]          written, or added to with ACCUMULATE
 // Overrides: K, CHUNK_N (weight rows in this binding), N_OFFSET (output column of row 0),
-//            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, LANES (power of two ≤ 256)
+//            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, ACCUMULATE (y += instead of y =),
+//            LANES (power of two ≤ 256)
 // Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension limit
 struct Rows { count: u32 }
 
@@ -28,12 +29,18 @@ override N_OFFSET: u32 = 0u;
 override OUT_STRIDE: u32;
 override ROW_VEC4: u32;
 override HAS_BIAS: bool = false;
+override ACCUMULATE: bool = false;
 override LANES: u32 = 32u;
 
 const MAX_ROWS = 8u;
 const WORKGROUP = 256u;
 
 var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP]
+
+/** With ACCUMULATE the result is added to y: the residual connection, fused into o_proj and down. */
+fn store(i: u32, value: f32) {
+  if (ACCUMULATE) { y[i] += value; } else { y[i] = value; }
+}
 
 fn bias_at(i: u32) -> f32 {
   let pair = unpack2x16float(bias[i / 2u]);
@@ -78,7 +85,7 @@ fn main(
   if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
   if (LANES == 1u) {
     if (n < CHUNK_N) {
-      for (var m = 0u; m < m_count; m++) { y[m * OUT_STRIDE + N_OFFSET + n] = acc[m] + b; }
+      for (var m = 0u; m < m_count; m++) { store(m * OUT_STRIDE + N_OFFSET + n, acc[m] + b); }
     }
     return;
   }
@@ -94,7 +101,7 @@ fn main(
   }
   if (lane == 0u && n < CHUNK_N) {
     for (var m = 0u; m < m_count; m++) {
-      y[m * OUT_STRIDE + N_OFFSET + n] = partial[m * WORKGROUP + lid] + b;
+      store(m * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] + b);
     }
   }
 }

@@ -7,8 +7,9 @@
 //   1 x     array<f32> [M, K]
 //   2 w     array<u32> [CHUNK_N, ROW_VEC4 · 4]    f16 pairs, rows zero-padded to 8 halves
 //   3 bias  array<u32> [ceil(N / 2)]               f16 pairs (any buffer when !HAS_BIAS)
-//   4 y     array<f32> [M, OUT_STRIDE]
-// Overrides: K, CHUNK_N, N_OFFSET, OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS
+//   4 y     array<f32> [M, OUT_STRIDE]          written, or added to with ACCUMULATE
+// Overrides: K, CHUNK_N, N_OFFSET, OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS,
+//            ACCUMULATE (y += instead of y =)
 // Grid: (ceil(CHUNK_N / 64), ceil(M / 64))
 struct Rows { count: u32 }
 
@@ -24,12 +25,18 @@ override N_OFFSET: u32 = 0u;
 override OUT_STRIDE: u32;
 override ROW_VEC4: u32;
 override HAS_BIAS: bool = false;
+override ACCUMULATE: bool = false;
 
 const TILE = 64u;
 const TILE_K = 16u;
 
 var<workgroup> x_tile: array<f32, 1024>;  // [TILE_K, TILE] k-major
 var<workgroup> w_tile: array<f32, 1024>;  // [TILE_K, TILE] k-major
+
+/** With ACCUMULATE the result is added to y: the residual connection, fused into o_proj and down. */
+fn store(i: u32, value: f32) {
+  if (ACCUMULATE) { y[i] += value; } else { y[i] = value; }
+}
 
 fn bias_at(i: u32) -> f32 {
   let pair = unpack2x16float(bias[i / 2u]);
@@ -88,7 +95,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (n < CHUNK_N) {
         var b = 0.0;
         if (HAS_BIAS) { b = bias_at(N_OFFSET + n); }
-        y[m * OUT_STRIDE + N_OFFSET + n] = acc[i][j] + b;
+        store(m * OUT_STRIDE + N_OFFSET + n, acc[i][j] + b);
       }
     }
   }

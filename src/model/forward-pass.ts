@@ -5,10 +5,10 @@
  *   x = embed[ids]
  *   per layer: h = rmsnorm(x) · qkv = h·Wqkvᵀ(+b) · rope(q, k) (after q/k norm on Qwen3)
  *              · kv write · attention · x += o(attn) · h = rmsnorm(x) · x += down(swiglu(gate_up(h)))
+ *   (the residual adds are the o and down matmuls' accumulate epilogue)
  *   rows that sample: logits = lm_head(rmsnorm(x[row])) · argmax
  */
 import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '../gpu/kernel.ts';
-import { AddKernel } from '../gpu/kernels/add.ts';
 import { ArgmaxKernel } from '../gpu/kernels/argmax.ts';
 import type { AttentionShape } from '../gpu/kernels/attention-shape.ts';
 import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
@@ -31,7 +31,6 @@ class Activations {
   readonly h: GPUBuffer; // (T, hidden) normed
   readonly qkv: GPUBuffer; // (T, (heads + 2·kvHeads)·headDim)
   readonly attention: GPUBuffer; // (T, heads·headDim)
-  readonly delta: GPUBuffer; // (T, hidden) a sublayer's output before the residual add
   readonly gateUp: GPUBuffer; // (T, 2·intermediate)
   readonly act: GPUBuffer; // (T, intermediate)
   readonly sampled: GPUBuffer; // (S, hidden)
@@ -47,7 +46,6 @@ class Activations {
     this.h = create('act.h', t * config.hiddenSize);
     this.qkv = create('act.qkv', t * qkvWidth(shape));
     this.attention = create('act.attention', t * shape.numHeads * shape.headDim);
-    this.delta = create('act.delta', t * config.hiddenSize);
     this.gateUp = create('act.gateUp', t * 2 * config.intermediateSize);
     this.act = create('act.act', t * config.intermediateSize);
     this.sampled = create('act.sampled', s * config.hiddenSize);
@@ -79,13 +77,12 @@ export class ForwardPass {
     this.uniforms = new StepUniforms(device);
     const tokens: RowSource = { uniforms: this.uniforms, count: 'tokens' };
     const sampleRows: RowSource = { uniforms: this.uniforms, count: 'sampleRows' };
-    const { x, h, qkv, attention, delta, gateUp, act, sampled, sampledNormed, logits, sampledIds } = this.activations;
+    const { x, h, qkv, attention, gateUp, act, sampled, sampledNormed, logits, sampledIds } = this.activations;
     const input = this.inputs;
     const norm = new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps);
     const rope = new RopeKernel(device, shape, config.qkNorm ? config.rmsNormEps : undefined);
     const kvWrite = new KvWriteKernel(device, shape);
     const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq);
-    const add = new AddKernel(device, config.hiddenSize);
     const swiglu = new SwiGluKernel(device, config.intermediateSize);
 
     const calls: KernelCall[] = [bindEmbedding(device, tokens, weights.embed, input.tokenIds, x)];
@@ -100,13 +97,11 @@ export class ForwardPass {
         pagedAttention.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
-        bindLinear(device, tokens, { x: attention, weight: layer.o, y: delta }, name('o'), decodeLanes),
-        add.bind(tokens, x, delta, name('attentionResidual')),
+        bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), decodeLanes),
         norm.bind(tokens, x, layer.postNorm, h, name('postNorm')),
         bindLinear(device, tokens, { x: h, weight: layer.gateUp, y: gateUp }, name('gateUp'), decodeLanes),
         swiglu.bind(tokens, gateUp, act, name('swiglu')),
-        bindLinear(device, tokens, { x: act, weight: layer.down, y: delta }, name('down'), decodeLanes),
-        add.bind(tokens, x, delta, name('mlpResidual')),
+        bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), decodeLanes),
       );
     });
     calls.push(

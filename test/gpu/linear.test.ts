@@ -1,7 +1,8 @@
 /**
  * The linear layer (decode kernel for ≤ 8 rows, tiled kernel above) against a CPU reference on
  * 30 random shapes: odd K and N, with and without bias, weights split across several bindings,
- * and each decode lane count (32 on GPUs, 1 on CPU adapters).
+ * each decode lane count (32 on GPUs, 1 on CPU adapters), and the accumulate epilogue that fuses
+ * the residual add (y += x·Wᵀ).
  */
 import { describe, expect, it } from 'vitest';
 import { bindLinear, decodeMaxRows } from '../../src/gpu/kernels/linear.ts';
@@ -16,7 +17,7 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
     const random = new Random(11);
     const paths = new Set<string>();
     for (let c = 0; c < 30; c++) {
-      const m = c % 2 === 0 ? random.int(1, decodeMaxRows) : random.int(decodeMaxRows + 1, 150);
+      const m = c % 2 === 0 ? random.int(1, decodeMaxRows) : random.int(decodeMaxRows + 1, 100);
       const k = c < 4 ? [64, 128, 896, 1000][c]! : random.int(1, 700);
       const n = random.int(1, 300);
       const withBias = random.next() < 0.5;
@@ -28,19 +29,23 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
       const chunkRows = Math.max(1, Math.ceil(n / random.int(2, 4)));
       const matrix = createPackedMatrix(device, n, k, 'w', chunked ? Math.ceil(k / 8) * 16 * chunkRows : undefined);
       writeMatrixRows(device, matrix, 0, weights);
-      const y = storageBuffer(device, m * n * 4);
+      const accumulate = c % 3 === 1;
+      const residual = random.floats(m * n, 2);
+      const y = accumulate ? storageBuffer(device, residual) : storageBuffer(device, m * n * 4);
       const counts = { tokens: m, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
       const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
       const lanes = [32, 1, 8][c % 3]!;
-      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y }, 'linear', lanes)], counts);
-      const expected = linearRef(x, m, k, halvesToFloats(weights), n, withBias ? halvesToFloats(biasHalves) : undefined);
+      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate }, 'linear', lanes)], counts);
+      const product = linearRef(x, m, k, halvesToFloats(weights), n, withBias ? halvesToFloats(biasHalves) : undefined);
+      const expected = accumulate ? product.map((value, i) => value + residual[i]!) : product;
       // |x| ≤ 1, |w| < 1/2: f32 accumulation over K ≤ 1000 terms stays well under 1e-4.
-      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes}`;
+      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate}`;
       expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(1e-4);
       paths.add(m <= decodeMaxRows ? 'decode' : 'tiled');
+      if (accumulate) paths.add(m <= decodeMaxRows ? 'decode+accumulate' : 'tiled+accumulate');
       if (matrix.chunks.length > 1) paths.add('chunked');
     }
-    expect([...paths].sort()).toEqual(['chunked', 'decode', 'tiled']);
+    expect([...paths].sort()).toEqual(['chunked', 'decode', 'decode+accumulate', 'tiled', 'tiled+accumulate']);
   });
 });

@@ -1,9 +1,8 @@
 /**
- * Embedding, RMSNorm, residual add, SwiGLU, row gather and argmax against their CPU references,
+ * Embedding, RMSNorm, SwiGLU, row gather and argmax against their CPU references,
  * each on 24 random shapes including sizes that are not multiples of the workgroup size.
  */
 import { describe, expect, it } from 'vitest';
-import { AddKernel } from '../../src/gpu/kernels/add.ts';
 import { ArgmaxKernel } from '../../src/gpu/kernels/argmax.ts';
 import { bindEmbedding } from '../../src/gpu/kernels/embedding.ts';
 import { GatherRowsKernel } from '../../src/gpu/kernels/gather-rows.ts';
@@ -59,7 +58,7 @@ describe('row-wise kernels match their CPU references', () => {
     }
   });
 
-  it('residual add and swiglu within 1e-6', async () => {
+  it('swiglu within 2e-5', async () => {
     const { device } = await testGpu();
     const random = new Random(3);
     for (let c = 0; c < shapes; c++) {
@@ -67,22 +66,16 @@ describe('row-wise kernels match their CPU references', () => {
       const tokens = random.int(1, 33);
       const counts = { tokens, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-      const x = random.floats(tokens * dim, 3);
-      const delta = random.floats(tokens * dim, 3);
       const gateUp = random.floats(tokens * 2 * dim, 6);
-      const xBuffer = storageBuffer(device, x);
       const act = storageBuffer(device, tokens * dim * 4);
       await runCalls(device, [
-        new AddKernel(device, dim).bind(rows, xBuffer, storageBuffer(device, delta)),
         new SwiGluKernel(device, dim).bind(rows, storageBuffer(device, gateUp), act),
       ], counts);
-      const sum = Float64Array.from(x, (v, i) => v + (delta[i] as number));
       const swiglu = new Float64Array(tokens * dim);
       for (let t = 0; t < tokens; t++) {
         for (let i = 0; i < dim; i++) swiglu[t * dim + i] = siluRef(gateUp[t * 2 * dim + i]!) * gateUp[t * 2 * dim + dim + i]!;
       }
-      // Tolerance: one f32 rounding of values ≤ 6 (add) and f32 exp inside silu (swiglu ≤ 36).
-      expect(maxAbsDiff(await readFloats(device, xBuffer, tokens * dim), sum), `add case ${c}`).toBeLessThan(1e-6);
+      // Tolerance: f32 exp inside silu, on outputs up to 36.
       expect(maxAbsDiff(await readFloats(device, act, tokens * dim), swiglu), `swiglu case ${c}`).toBeLessThan(2e-5);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * Linear layer y = x·Wᵀ (+ b) over a PackedMatrix: the decode kernel (each weight read once for
+ * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix: the decode kernel (each weight read once for
  * all ≤ 8 rows) when the step has few rows, the tiled kernel otherwise; one dispatch per weight
  * chunk, each writing its own output columns.
  */
@@ -25,10 +25,12 @@ export interface LinearBuffers {
   readonly weight: PackedMatrix;
   readonly bias?: GPUBuffer | undefined;
   readonly y: GPUBuffer;
+  /** Add to y instead of overwriting it (a residual connection). */
+  readonly accumulate?: boolean;
 }
 
 export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
-  const { x, weight, bias, y } = buffers;
+  const { x, weight, bias, y, accumulate = false } = buffers;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
   const parts = weight.chunks.map((chunk, index) => {
     const constants = {
@@ -38,6 +40,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       OUT_STRIDE: weight.rows,
       ROW_VEC4: weight.rowVec4,
       HAS_BIAS: bias !== undefined,
+      ACCUMULATE: accumulate,
     };
     const decodeConstants = { ...constants, LANES: lanes };
     const resources = [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y];
