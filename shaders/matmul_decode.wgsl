@@ -4,16 +4,20 @@
 // sums are reduced in workgroup memory. On CPU adapters (SwiftShader) every barrier switches
 // between all of a workgroup's invocations, so there LANES = 1: one invocation per output row and
 // no barrier at all.
+// With NORM the input is RMS-normalised on the fly (the layer's input_layernorm folded in):
+//   y[m, n] = s_m · Σ_k x[m, k] · g[k] · W[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
+// which equals (rmsnorm(x) · Wᵀ) since s_m is one scalar per row; Σ x² rides along the same loop.
 //
 // Bindings:
 //   0 rows  uniform { count }                       M, at most MAX_ROWS
 //   1 x     array<f32> [M, K]
 //   2 w     array<vec4<u32>> [CHUNK_N, ROW_VEC4]   f16 pairs, rows zero-padded to 8 halves
 //   3 bias  array<u32> [ceil(N / 2)]                f16 pairs (any buffer when !HAS_BIAS)
-//   4 y     array<f32> [M, OUT_STRIDE]          written, or added to with ACCUMULATE
+//   4 y     array<f32> [M, OUT_STRIDE]              written, or added to with ACCUMULATE
+//   5 norm  array<vec4<u32>> [ROW_VEC4]             f16 RMSNorm weight g (any buffer when !NORM)
 // Overrides: K, CHUNK_N (weight rows in this binding), N_OFFSET (output column of row 0),
 //            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, ACCUMULATE (y += instead of y =),
-//            LANES (power of two ≤ 256)
+//            NORM, EPS, LANES (power of two ≤ 256)
 // Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension limit
 struct Rows { count: u32 }
 
@@ -22,6 +26,7 @@ struct Rows { count: u32 }
 @group(0) @binding(2) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> bias: array<u32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
+@group(0) @binding(5) var<storage, read> norm: array<vec4<u32>>;
 
 override K: u32;
 override CHUNK_N: u32;
@@ -30,12 +35,15 @@ override OUT_STRIDE: u32;
 override ROW_VEC4: u32;
 override HAS_BIAS: bool = false;
 override ACCUMULATE: bool = false;
+override NORM: bool = false;
+override EPS: f32 = 1e-6;
 override LANES: u32 = 32u;
 
 const MAX_ROWS = 8u;
 const WORKGROUP = 256u;
 
-var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP]
+var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] dot products
+var<workgroup> partial_sq: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] Σ x² (NORM)
 
 /** With ACCUMULATE the result is added to y: the residual connection, fused into o_proj and down. */
 fn store(i: u32, value: f32) {
@@ -45,6 +53,31 @@ fn store(i: u32, value: f32) {
 fn bias_at(i: u32) -> f32 {
   let pair = unpack2x16float(bias[i / 2u]);
   return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+
+fn unpack8(word: vec4<u32>) -> array<vec4<f32>, 2> {
+  return array<vec4<f32>, 2>(
+    vec4<f32>(unpack2x16float(word.x), unpack2x16float(word.y)),
+    vec4<f32>(unpack2x16float(word.z), unpack2x16float(word.w)),
+  );
+}
+
+/** x[row .. row + 8], reading nothing at or past k = K (the weight row's zero padding). */
+fn load8(row: u32, k0: u32) -> array<vec4<f32>, 2> {
+  if (k0 + 8u <= K) {
+    return array<vec4<f32>, 2>(
+      vec4<f32>(x[row], x[row + 1u], x[row + 2u], x[row + 3u]),
+      vec4<f32>(x[row + 4u], x[row + 5u], x[row + 6u], x[row + 7u]),
+    );
+  }
+  var values = array<f32, 8>();
+  for (var j = 0u; j < 8u; j++) {
+    if (k0 + j < K) { values[j] = x[row + j]; }
+  }
+  return array<vec4<f32>, 2>(
+    vec4<f32>(values[0], values[1], values[2], values[3]),
+    vec4<f32>(values[4], values[5], values[6], values[7]),
+  );
 }
 
 @compute @workgroup_size(256)
@@ -57,27 +90,21 @@ fn main(
   let lane = lid % LANES;
   let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + lid / LANES;
   var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+  var sq = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   if (n < CHUNK_N) {
     for (var c = lane; c < ROW_VEC4; c += LANES) {
-      let word = w[n * ROW_VEC4 + c];
-      let w01 = unpack2x16float(word.x);
-      let w23 = unpack2x16float(word.y);
-      let w45 = unpack2x16float(word.z);
-      let w67 = unpack2x16float(word.w);
+      var weights = unpack8(w[n * ROW_VEC4 + c]);
+      if (NORM) {
+        let g = unpack8(norm[c]);
+        weights[0] *= g[0];
+        weights[1] *= g[1];
+      }
       let k0 = c * 8u;
       for (var m = 0u; m < MAX_ROWS; m++) {
         if (m >= m_count) { break; }
-        let row = m * K + k0;
-        if (k0 + 8u <= K) {
-          acc[m] += w01.x * x[row] + w01.y * x[row + 1u] + w23.x * x[row + 2u] + w23.y * x[row + 3u]
-            + w45.x * x[row + 4u] + w45.y * x[row + 5u] + w67.x * x[row + 6u] + w67.y * x[row + 7u];
-        } else {
-          // The row's padded tail: weights there are zero, but x must not be read past K.
-          let weights = array<f32, 8>(w01.x, w01.y, w23.x, w23.y, w45.x, w45.y, w67.x, w67.y);
-          for (var j = 0u; j < 8u; j++) {
-            if (k0 + j < K) { acc[m] += weights[j] * x[row + j]; }
-          }
-        }
+        let xs = load8(m * K + k0, k0);
+        acc[m] += dot(weights[0], xs[0]) + dot(weights[1], xs[1]);
+        if (NORM) { sq[m] += dot(xs[0], xs[0]) + dot(xs[1], xs[1]); }
       }
     }
   }
@@ -85,23 +112,31 @@ fn main(
   if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
   if (LANES == 1u) {
     if (n < CHUNK_N) {
-      for (var m = 0u; m < m_count; m++) { store(m * OUT_STRIDE + N_OFFSET + n, acc[m] + b); }
+      for (var m = 0u; m < m_count; m++) {
+        let scale = select(1.0, inverseSqrt(sq[m] / f32(K) + EPS), NORM);
+        store(m * OUT_STRIDE + N_OFFSET + n, acc[m] * scale + b);
+      }
     }
     return;
   }
-  for (var m = 0u; m < MAX_ROWS; m++) { partial[m * WORKGROUP + lid] = acc[m]; }
+  for (var m = 0u; m < MAX_ROWS; m++) {
+    partial[m * WORKGROUP + lid] = acc[m];
+    partial_sq[m * WORKGROUP + lid] = sq[m];
+  }
   workgroupBarrier();
   for (var width = LANES / 2u; width > 0u; width /= 2u) {
     if (lane < width) {
       for (var m = 0u; m < MAX_ROWS; m++) {
         partial[m * WORKGROUP + lid] += partial[m * WORKGROUP + lid + width];
+        if (NORM) { partial_sq[m * WORKGROUP + lid] += partial_sq[m * WORKGROUP + lid + width]; }
       }
     }
     workgroupBarrier();
   }
   if (lane == 0u && n < CHUNK_N) {
     for (var m = 0u; m < m_count; m++) {
-      store(m * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] + b);
+      let scale = select(1.0, inverseSqrt(partial_sq[m * WORKGROUP + lid] / f32(K) + EPS), NORM);
+      store(m * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] * scale + b);
     }
   }
 }

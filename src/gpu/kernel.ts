@@ -107,21 +107,30 @@ export function bindGroup(
 
 export type Grid = readonly [number, number, number];
 
-/** A bound dispatch whose grid depends on the step's row counts; 0 rows → nothing dispatched. */
+/**
+ * A bound dispatch whose grid depends on the step's row counts; 0 rows → nothing dispatched.
+ * The grid is recomputed only when the counts change, so steady decoding allocates nothing.
+ */
 export function kernelCall(
   label: string,
   pipeline: GPUComputePipeline,
   group: GPUBindGroup,
   grid: (counts: RowCounts) => Grid,
 ): KernelCall {
+  let tokens = -1;
+  let sampleRows = -1;
+  let size: Grid = [0, 0, 0];
   return {
     label,
     encode(pass, counts) {
-      const [x, y, z] = grid(counts);
-      if (x === 0 || y === 0 || z === 0) return;
+      if (counts.tokens !== tokens || counts.sampleRows !== sampleRows) {
+        ({ tokens, sampleRows } = counts);
+        size = grid(counts);
+      }
+      if (size[0] === 0 || size[1] === 0 || size[2] === 0) return;
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, group);
-      pass.dispatchWorkgroups(x, y, z);
+      pass.dispatchWorkgroups(size[0], size[1], size[2]);
     },
   };
 }

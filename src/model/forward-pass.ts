@@ -3,9 +3,9 @@
  * every buffer bound; a step only writes its inputs and encodes this list into one compute pass.
  *
  *   x = embed[ids]
- *   per layer: h = rmsnorm(x) · qkv = h·Wqkvᵀ(+b) · rope(q, k) (after q/k norm on Qwen3)
- *              · kv write · attention · x += o(attn) · h = rmsnorm(x) · x += down(swiglu(gate_up(h)))
- *   (the residual adds are the o and down matmuls' accumulate epilogue)
+ *   per layer: qkv = rmsnorm(x)·Wqkvᵀ(+b) · rope(q, k) (after q/k norm on Qwen3) · kv write
+ *              · attention · x += o(attn) · gate_up = rmsnorm(x)·Wguᵀ · x += down(swiglu(gate_up))
+ *   (each layer norm is folded into the matmul after it, each residual add into the one before)
  *   rows that sample: logits = lm_head(rmsnorm(x[row])) · argmax
  */
 import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '../gpu/kernel.ts';
@@ -28,7 +28,7 @@ import { StepInputBuffers, type StepLimits } from './step-batch.ts';
 /** Activations for up to maxTokens rows (f32). */
 class Activations {
   readonly x: GPUBuffer; // (T, hidden) residual stream
-  readonly h: GPUBuffer; // (T, hidden) normed
+  readonly h: GPUBuffer; // (T, hidden) normed x for the prefill path
   readonly qkv: GPUBuffer; // (T, (heads + 2·kvHeads)·headDim)
   readonly attention: GPUBuffer; // (T, heads·headDim)
   readonly gateUp: GPUBuffer; // (T, 2·intermediate)
@@ -79,7 +79,7 @@ export class ForwardPass {
     const sampleRows: RowSource = { uniforms: this.uniforms, count: 'sampleRows' };
     const { x, h, qkv, attention, gateUp, act, sampled, sampledNormed, logits, sampledIds } = this.activations;
     const input = this.inputs;
-    const norm = new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps);
+    const normed = (weight: GPUBuffer) => ({ weight, eps: config.rmsNormEps, scratch: h });
     const rope = new RopeKernel(device, shape, config.qkNorm ? config.rmsNormEps : undefined);
     const kvWrite = new KvWriteKernel(device, shape);
     const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq);
@@ -90,23 +90,21 @@ export class ForwardPass {
       const kv = cache.layers[i]!;
       const name = (op: string) => `layer${i}.${op}`;
       calls.push(
-        norm.bind(tokens, x, layer.inputNorm, h, name('inputNorm')),
-        bindLinear(device, tokens, { x: h, weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decodeLanes),
+        bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decodeLanes),
         rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
         kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
         pagedAttention.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
         bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), decodeLanes),
-        norm.bind(tokens, x, layer.postNorm, h, name('postNorm')),
-        bindLinear(device, tokens, { x: h, weight: layer.gateUp, y: gateUp }, name('gateUp'), decodeLanes),
+        bindLinear(device, tokens, { x, norm: normed(layer.postNorm), weight: layer.gateUp, y: gateUp }, name('gateUp'), decodeLanes),
         swiglu.bind(tokens, gateUp, act, name('swiglu')),
         bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), decodeLanes),
       );
     });
     calls.push(
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampled, 'sampleGather'),
-      norm.bind(sampleRows, sampled, weights.finalNorm, sampledNormed, 'finalNorm'),
+      new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampled, weights.finalNorm, sampledNormed, 'finalNorm'),
       bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', decodeLanes),
       new ArgmaxKernel(device, config.vocabSize).bind(sampleRows, logits, sampledIds, 'argmax'),
     );

@@ -2,12 +2,12 @@
  * The linear layer (decode kernel for ≤ 8 rows, tiled kernel above) against a CPU reference on
  * 30 random shapes: odd K and N, with and without bias, weights split across several bindings,
  * each decode lane count (32 on GPUs, 1 on CPU adapters), and the accumulate epilogue that fuses
- * the residual add (y += x·Wᵀ).
+ * the residual add (y += x·Wᵀ), and the RMSNorm folded in front (y = rmsnorm(x)·Wᵀ).
  */
 import { describe, expect, it } from 'vitest';
 import { bindLinear, decodeMaxRows } from '../../src/gpu/kernels/linear.ts';
 import { createPackedMatrix, createPackedVector, writeMatrixRows } from '../../src/gpu/packed-weights.ts';
-import { linearRef } from '../support/cpu-reference.ts';
+import { linearRef, rmsNormRef } from '../support/cpu-reference.ts';
 import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
 import { Random, halvesToFloats } from '../support/random.ts';
 
@@ -36,16 +36,21 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
       const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
       const lanes = [32, 1, 8][c % 3]!;
-      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate }, 'linear', lanes)], counts);
-      const product = linearRef(x, m, k, halvesToFloats(weights), n, withBias ? halvesToFloats(biasHalves) : undefined);
+      const withNorm = c % 4 >= 2;
+      const normHalves = random.halves(k, -2, 1);
+      const norm = withNorm ? { weight: createPackedVector(device, [normHalves], 'norm'), eps: 1e-6, scratch: storageBuffer(device, m * k * 4) } : undefined;
+      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate, norm }, 'linear', lanes)], counts);
+      const input = withNorm ? rmsNormRef(x, m, k, halvesToFloats(normHalves), 1e-6) : x;
+      const product = linearRef(input, m, k, halvesToFloats(weights), n, withBias ? halvesToFloats(biasHalves) : undefined);
       const expected = accumulate ? product.map((value, i) => value + residual[i]!) : product;
-      // |x| ≤ 1, |w| < 1/2: f32 accumulation over K ≤ 1000 terms stays well under 1e-4.
-      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate}`;
-      expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(1e-4);
+      // |x| ≤ 1 (normed: ≤ 4·√K·|x|/‖x‖), |w| < 1/2: f32 accumulation over K ≤ 1000 terms stays under 2e-4.
+      const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate} norm ${withNorm}`;
+      expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(2e-4);
       paths.add(m <= decodeMaxRows ? 'decode' : 'tiled');
       if (accumulate) paths.add(m <= decodeMaxRows ? 'decode+accumulate' : 'tiled+accumulate');
+      if (withNorm) paths.add(m <= decodeMaxRows ? 'decode+norm' : 'tiled+norm');
       if (matrix.chunks.length > 1) paths.add('chunked');
     }
-    expect([...paths].sort()).toEqual(['chunked', 'decode', 'decode+accumulate', 'tiled', 'tiled+accumulate']);
+    expect([...paths].sort()).toEqual(['chunked', 'decode', 'decode+accumulate', 'decode+norm', 'tiled', 'tiled+accumulate', 'tiled+norm']);
   });
 });

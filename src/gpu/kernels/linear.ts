@@ -1,12 +1,15 @@
 /**
- * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix: the decode kernel (each weight read once for
- * all ≤ 8 rows) when the step has few rows, the tiled kernel otherwise; one dispatch per weight
- * chunk, each writing its own output columns.
+ * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix: the decode
+ * kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled kernel
+ * otherwise; one dispatch per weight chunk, each writing its own output columns.
+ * With `norm`, x is RMS-normalised first: folded into the decode kernel (one dispatch fewer per
+ * norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
  */
 import decodeCode from '../../../shaders/matmul_decode.wgsl?raw';
 import tiledCode from '../../../shaders/matmul_tiled.wgsl?raw';
-import { bindGroup, ceilDiv, flatGrid, getPipeline, type KernelCall, type RowSource } from '../kernel.ts';
+import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, type RowSource } from '../kernel.ts';
 import type { PackedMatrix } from '../packed-weights.ts';
+import { RmsNormKernel } from './rmsnorm.ts';
 
 export const decodeMaxRows = 8;
 const decodeWorkgroup = 256;
@@ -20,6 +23,14 @@ export function decodeLanes(isSoftwareAdapter: boolean): number {
   return isSoftwareAdapter ? 1 : 32;
 }
 
+export interface LinearNorm {
+  /** f16 RMSNorm weight over x's columns. */
+  readonly weight: GPUBuffer;
+  readonly eps: number;
+  /** (maxTokens, K) f32 buffer the tiled path writes the normalised x into. */
+  readonly scratch: GPUBuffer;
+}
+
 export interface LinearBuffers {
   readonly x: GPUBuffer;
   readonly weight: PackedMatrix;
@@ -27,12 +38,23 @@ export interface LinearBuffers {
   readonly y: GPUBuffer;
   /** Add to y instead of overwriting it (a residual connection). */
   readonly accumulate?: boolean;
+  /** Normalise x's rows first (the layer norm in front of this projection). */
+  readonly norm?: LinearNorm | undefined;
+}
+
+interface ChunkDispatch {
+  readonly pipeline: GPUComputePipeline;
+  readonly group: GPUBindGroup;
+  readonly grid: (rows: number) => Grid;
 }
 
 export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
-  const { x, weight, bias, y, accumulate = false } = buffers;
+  const { x, weight, bias, y, accumulate = false, norm } = buffers;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
-  const parts = weight.chunks.map((chunk, index) => {
+  const tiledInput = norm?.scratch ?? x;
+  const decode: ChunkDispatch[] = [];
+  const tiled: ChunkDispatch[] = [];
+  weight.chunks.forEach((chunk, index) => {
     const constants = {
       K: weight.cols,
       CHUNK_N: chunk.rows,
@@ -42,35 +64,36 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       HAS_BIAS: bias !== undefined,
       ACCUMULATE: accumulate,
     };
-    const decodeConstants = { ...constants, LANES: lanes };
-    const resources = [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y];
-    const decode = getPipeline(device, 'matmulDecode', decodeCode, decodeConstants);
-    const tiled = getPipeline(device, 'matmulTiled', tiledCode, constants);
     const partLabel = weight.chunks.length === 1 ? label : `${label}[${index}]`;
-    return {
-      decode,
-      tiled,
-      decodeGroup: bindGroup(device, `${partLabel}.decode`, decode, resources),
-      tiledGroup: bindGroup(device, `${partLabel}.tiled`, tiled, resources),
-      decodeGrid: flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension),
-      tiledColumns: ceilDiv(chunk.rows, tile),
-    };
+    const decodePipeline = getPipeline(device, 'matmulDecode', decodeCode, { ...constants, LANES: lanes, NORM: norm !== undefined, EPS: norm?.eps ?? 1e-6 });
+    const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
+    decode.push({
+      pipeline: decodePipeline,
+      group: bindGroup(device, `${partLabel}.decode`, decodePipeline, [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer]),
+      grid: () => decodeGrid,
+    });
+    const tiledPipeline = getPipeline(device, 'matmulTiled', tiledCode, constants);
+    tiled.push({
+      pipeline: tiledPipeline,
+      group: bindGroup(device, `${partLabel}.tiled`, tiledPipeline, [rows.uniforms.binding(rows.count), tiledInput, chunk.buffer, bias ?? chunk.buffer, y]),
+      grid: (m) => [ceilDiv(chunk.rows, tile), ceilDiv(m, tile), 1],
+    });
   });
+  const normCall = norm === undefined
+    ? undefined
+    : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return {
     label,
     encode(pass, counts) {
       const m = counts[rows.count];
       if (m === 0) return;
-      for (const part of parts) {
-        if (m <= decodeMaxRows) {
-          pass.setPipeline(part.decode);
-          pass.setBindGroup(0, part.decodeGroup);
-          pass.dispatchWorkgroups(...part.decodeGrid);
-        } else {
-          pass.setPipeline(part.tiled);
-          pass.setBindGroup(0, part.tiledGroup);
-          pass.dispatchWorkgroups(part.tiledColumns, ceilDiv(m, tile));
-        }
+      const fewRows = m <= decodeMaxRows;
+      if (!fewRows) normCall?.encode(pass, counts);
+      for (const { pipeline, group, grid } of fewRows ? decode : tiled) {
+        const [gx, gy, gz] = grid(m);
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(gx, gy, gz);
       }
     },
   };
