@@ -3,7 +3,7 @@
  * block the page. Exposed to the page through comlink; text streams back through a callback.
  */
 import * as Comlink from 'comlink';
-import { generate, getDevice, loadModel } from '../src/index.ts';
+import { generate, getDevice, IncrementalDecoder, loadModel } from '../src/index.ts';
 
 type Gpu = Awaited<ReturnType<typeof getDevice>>;
 type Model = Awaited<ReturnType<typeof loadModel>>;
@@ -16,29 +16,6 @@ export interface GenerationStats {
 
 let gpu: Gpu | undefined;
 let model: Model | undefined;
-
-/**
- * Turns a growing list of token ids into text deltas. It re-decodes all ids each time (a token
- * may only make sense with its neighbours) and holds back while the text ends in U+FFFD, i.e.
- * while a multi-byte UTF-8 character is still split across tokens.
- */
-function textStream(decode: (ids: readonly number[]) => string, emit: (delta: string) => void) {
-  const ids: number[] = [];
-  let emitted = '';
-  const flush = (final: boolean): void => {
-    const text = decode(ids);
-    if (!final && text.endsWith('\uFFFD')) return;
-    if (text.length > emitted.length) emit(text.slice(emitted.length));
-    emitted = text;
-  };
-  return {
-    push(id: number): void {
-      ids.push(id);
-      flush(false);
-    },
-    end: (): void => flush(true),
-  };
-}
 
 /** Prompt ids: the tokenizer's, or for a model folder without one, the prompt read as `1, 2, 3`. */
 function promptIds(current: Model, prompt: string): number[] {
@@ -67,15 +44,15 @@ const api = {
     if (!model) throw new Error('The model is not loaded yet.');
     const current = model;
     const ids = promptIds(current, prompt);
-    const tokenizer = current.tokenizer;
-    const decode = tokenizer
-      ? (tokens: readonly number[]) => tokenizer.decode(tokens)
-      : (tokens: readonly number[]) => tokens.map((id) => ` ${id}`).join('');
-    // Each onText call is a comlink message; they arrive in order, so no need to await them.
-    const stream = textStream(decode, (delta) => void onText(delta));
+    // Deltas never split a UTF-8 character; without a tokenizer the ids themselves are the text.
+    const decoder = current.tokenizer ? new IncrementalDecoder(current.tokenizer) : undefined;
+    const toText = (id: number) => (decoder ? decoder.push(id) : ` ${id}`);
     const start = performance.now();
-    const result = await generate(current, { promptIds: ids, maxTokens, onToken: (id) => stream.push(id) });
-    stream.end();
+    const result = await generate(current, { promptIds: ids, maxTokens, onToken: (id) => {
+      const delta = toText(id);
+      // Each onText call is a comlink message; they arrive in order, so no need to await them.
+      if (delta !== '') void onText(delta);
+    } });
     return {
       promptTokens: ids.length,
       completionTokens: result.completionIds.length,

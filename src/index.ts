@@ -4,4 +4,5 @@ export { loadModel, type LoadModelOptions, type LoadedModel } from './model/load
 export { generate, type GenerateOptions, type GenerateResult } from './model/generate.ts';
 export { parseModelConfig, type ModelConfig } from './model/config.ts';
 export type { TextTokenizer } from './text/tokenizer.ts';
+export { IncrementalDecoder } from './text/incremental-decoder.ts';
 export { LlmError, isLlmError, type ErrorCode } from './errors.ts';
