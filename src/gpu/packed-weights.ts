@@ -87,7 +87,3 @@ export function createPackedVector(device: GPUDevice, parts: readonly Uint16Arra
   device.queue.writeBuffer(buffer, 0, halves);
   return buffer;
 }
-
-export function destroyMatrix(matrix: PackedMatrix): void {
-  for (const chunk of matrix.chunks) chunk.buffer.destroy();
-}
