@@ -1,7 +1,7 @@
 /**
  * Runs one forward step: write the step's inputs, encode the whole forward pass into one compute
  * pass, copy the sampled token ids (and, when asked, the logits) to mappable buffers, submit once,
- * and read back once. Nothing is allocated per step.
+ * and read back once. No GPU object is created per step; the inputs and readbacks reuse buffers.
  */
 import { awaitGpu } from '../gpu/await-gpu.ts';
 import type { RowCounts } from '../gpu/kernel.ts';

@@ -2,30 +2,27 @@
  * A model with real Qwen2.5-0.5B shapes and random f16 weights made on the GPU side directly
  * (nothing downloaded): enough to measure kernels and decode speed at true sizes.
  */
-import type { ModelConfig } from '../../src/model/config.ts';
+import { parseModelConfig, ropeInverseFrequencies, type ModelConfig } from '../../src/model/config.ts';
 import type { LayerWeights, ModelWeights } from '../../src/model/model-weights.ts';
 import { createPackedMatrix, createPackedVector, type PackedMatrix } from '../../src/gpu/packed-weights.ts';
 
-export const qwen25_05b: ModelConfig = {
-  architecture: 'Qwen2ForCausalLM',
-  hiddenSize: 896,
-  intermediateSize: 4864,
-  numLayers: 24,
-  numHeads: 14,
-  numKvHeads: 2,
-  headDim: 64,
-  rmsNormEps: 1e-6,
-  ropeTheta: 1_000_000,
-  ropeScaling: { type: 'none' },
-  vocabSize: 151_936,
-  tieWordEmbeddings: true,
-  maxPositionEmbeddings: 32_768,
-  qkvBias: true,
-  qkNorm: false,
-  torchDtype: 'bfloat16',
-  bosTokenId: undefined,
-  eosTokenIds: [151_645, 151_643],
-};
+/** Qwen2.5-0.5B-Instruct's config.json as published, read through the same parser as any model. */
+export const qwen25_05b: ModelConfig = parseModelConfig({
+  architectures: ['Qwen2ForCausalLM'],
+  hidden_act: 'silu',
+  hidden_size: 896,
+  intermediate_size: 4864,
+  max_position_embeddings: 32768,
+  num_attention_heads: 14,
+  num_hidden_layers: 24,
+  num_key_value_heads: 2,
+  rms_norm_eps: 1e-6,
+  rope_theta: 1000000.0,
+  tie_word_embeddings: true,
+  torch_dtype: 'bfloat16',
+  vocab_size: 151936,
+  eos_token_id: 151645,
+});
 
 /** Random halves in ±[2^-8, 2^-4): small enough that activations stay finite through 24 layers. */
 function randomHalves(count: number, seed: number): Uint16Array {
@@ -78,7 +75,7 @@ export function createRandomWeights(device: GPUDevice, config: ModelConfig, plac
     gateUp: matrix(2 * intermediateSize, hidden, `layer${i}.gateUp`),
     down: matrix(hidden, intermediateSize, `layer${i}.down`),
   }));
-  const frequencies = Float32Array.from({ length: headDim / 2 }, (_, i) => 1 / config.ropeTheta ** ((2 * i) / headDim));
+  const frequencies = new Float32Array(ropeInverseFrequencies(config));
   const invFreq = device.createBuffer({ label: 'invFreq', size: frequencies.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(invFreq, 0, frequencies);
   buffers.push(invFreq);
