@@ -4,15 +4,21 @@
  */
 import { parseArgs } from 'node:util';
 import { isLlmError } from '../src/errors.ts';
+import { batchCommand, batchOptions } from './cli/batch-command.ts';
 import { generateCommand, generateOptions } from './cli/generate-command.ts';
 
-const usage = `usage: npm run --silent cli -- generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]`;
+const usage = `usage: npm run --silent cli -- <command> …
+  generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]
+  batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'generate':
       await generateCommand(parseArgs({ args: rest, options: generateOptions, strict: true }).values);
+      return;
+    case 'batch':
+      await batchCommand(parseArgs({ args: rest, options: batchOptions, strict: true }).values);
       return;
     default:
       throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);

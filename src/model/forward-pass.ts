@@ -6,19 +6,19 @@
  *   per layer: qkv = rmsnorm(x)·Wqkvᵀ(+b) · rope(q, k) (after q/k norm on Qwen3) · kv write
  *              · attention · x += o(attn) · gate_up = rmsnorm(x)·Wguᵀ · x += down(swiglu(gate_up))
  *   (each layer norm is folded into the matmul after it, each residual add into the one before)
- *   rows that sample: logits = lm_head(rmsnorm(x[row])) · argmax
+ *   rows that sample: logits = lm_head(rmsnorm(x[row])) · sample (per-row parameters, sampler.ts)
  */
 import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '../gpu/kernel.ts';
-import { ArgmaxKernel } from '../gpu/kernels/argmax.ts';
 import type { AttentionShape } from '../gpu/kernels/attention-shape.ts';
 import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
 import { bindEmbedding } from '../gpu/kernels/embedding.ts';
 import { GatherRowsKernel } from '../gpu/kernels/gather-rows.ts';
 import { KvWriteKernel } from '../gpu/kernels/kv-write.ts';
-import { bindLinear } from '../gpu/kernels/linear.ts';
+import { bindLinear, decodeLanes } from '../gpu/kernels/linear.ts';
 import { PagedAttentionKernel } from '../gpu/kernels/paged-attention.ts';
 import { RmsNormKernel } from '../gpu/kernels/rmsnorm.ts';
 import { RopeKernel } from '../gpu/kernels/rope.ts';
+import { SamplerInputs, SamplerKernel } from '../gpu/kernels/sampler.ts';
 import { SwiGluKernel } from '../gpu/kernels/swiglu.ts';
 import type { ModelConfig } from './config.ts';
 import type { KvCache } from './kv-cache.ts';
@@ -33,10 +33,11 @@ class Activations {
   readonly attention: GPUBuffer; // (T, heads·headDim)
   readonly gateUp: GPUBuffer; // (T, 2·intermediate)
   readonly act: GPUBuffer; // (T, intermediate)
-  readonly sampled: GPUBuffer; // (S, hidden)
+  readonly sampledRows: GPUBuffer; // (S, hidden)
   readonly sampledNormed: GPUBuffer; // (S, hidden)
-  readonly logits: GPUBuffer; // (S, vocab)
-  readonly sampledIds: GPUBuffer; // (S) u32
+  readonly logits: GPUBuffer; // (S, vocab) raw LM-head output
+  readonly samplerScratch: GPUBuffer; // (S, vocab) logits after bias, penalties, temperature
+  readonly sampled: GPUBuffer; // (S, SamplerKernel.outWords) u32: ids, logprobs, top logprobs
 
   constructor(device: GPUDevice, config: ModelConfig, shape: AttentionShape, limits: StepLimits) {
     const { maxTokens: t, maxSeqs: s } = limits;
@@ -48,10 +49,11 @@ class Activations {
     this.attention = create('act.attention', t * shape.numHeads * shape.headDim);
     this.gateUp = create('act.gateUp', t * 2 * config.intermediateSize);
     this.act = create('act.act', t * config.intermediateSize);
-    this.sampled = create('act.sampled', s * config.hiddenSize);
+    this.sampledRows = create('act.sampledRows', s * config.hiddenSize);
     this.sampledNormed = create('act.sampledNormed', s * config.hiddenSize);
     this.logits = create('act.logits', s * config.vocabSize, GPUBufferUsage.COPY_SRC);
-    this.sampledIds = create('act.sampledIds', s, GPUBufferUsage.COPY_SRC);
+    this.samplerScratch = create('act.samplerScratch', SamplerKernel.scratchBytes(s, config.vocabSize) / 4);
+    this.sampled = create('act.sampled', s * SamplerKernel.outWords, GPUBufferUsage.COPY_SRC);
   }
 
   destroy(): void {
@@ -61,11 +63,14 @@ class Activations {
 
 export class ForwardPass {
   readonly inputs: StepInputBuffers;
+  readonly samplerInputs: SamplerInputs;
   readonly activations: Activations;
   readonly uniforms: StepUniforms;
   readonly calls: readonly KernelCall[];
 
-  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, decodeLanes: number) {
+  /** `software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
+  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, software: boolean) {
+    const lanes = decodeLanes(software);
     const shape: AttentionShape = {
       headDim: config.headDim,
       numHeads: config.numHeads,
@@ -73,16 +78,21 @@ export class ForwardPass {
       blockSize: cache.blockSize,
     };
     this.inputs = new StepInputBuffers(device, limits);
+    // A row's penalty entries are unique tokens of its sequence, plus at most 300 biased ones.
+    this.samplerInputs = new SamplerInputs(device, {
+      maxRows: limits.maxSeqs,
+      maxEntries: limits.maxSeqs * Math.min(config.vocabSize, limits.maxBlocksPerSeq * cache.blockSize + 300),
+    });
     this.activations = new Activations(device, config, shape, limits);
     this.uniforms = new StepUniforms(device);
     const tokens: RowSource = { uniforms: this.uniforms, count: 'tokens' };
     const sampleRows: RowSource = { uniforms: this.uniforms, count: 'sampleRows' };
-    const { x, h, qkv, attention, gateUp, act, sampled, sampledNormed, logits, sampledIds } = this.activations;
+    const { x, h, qkv, attention, gateUp, act, sampledRows, sampledNormed, logits, samplerScratch, sampled } = this.activations;
     const input = this.inputs;
     const normed = (weight: GPUBuffer) => ({ weight, eps: config.rmsNormEps, scratch: h });
     const rope = new RopeKernel(device, shape, config.qkNorm ? config.rmsNormEps : undefined);
     const kvWrite = new KvWriteKernel(device, shape);
-    const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq);
+    const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq, software);
     const swiglu = new SwiGluKernel(device, config.intermediateSize);
 
     const calls: KernelCall[] = [bindEmbedding(device, tokens, weights.embed, input.tokenIds, x)];
@@ -90,23 +100,23 @@ export class ForwardPass {
       const kv = cache.layers[i]!;
       const name = (op: string) => `layer${i}.${op}`;
       calls.push(
-        bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decodeLanes),
+        bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), lanes),
         rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
         kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
         pagedAttention.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
-        bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), decodeLanes),
-        bindLinear(device, tokens, { x, norm: normed(layer.postNorm), weight: layer.gateUp, y: gateUp }, name('gateUp'), decodeLanes),
+        bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), lanes),
+        bindLinear(device, tokens, { x, norm: normed(layer.postNorm), weight: layer.gateUp, y: gateUp }, name('gateUp'), lanes),
         swiglu.bind(tokens, gateUp, act, name('swiglu')),
-        bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), decodeLanes),
+        bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), lanes),
       );
     });
     calls.push(
-      new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampled, 'sampleGather'),
-      new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampled, weights.finalNorm, sampledNormed, 'finalNorm'),
-      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', decodeLanes),
-      new ArgmaxKernel(device, config.vocabSize).bind(sampleRows, logits, sampledIds, 'argmax'),
+      new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampledRows, 'sampleGather'),
+      new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
+      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', lanes),
+      ...new SamplerKernel(device, config.vocabSize).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
     );
     this.calls = calls;
   }
@@ -117,6 +127,7 @@ export class ForwardPass {
 
   destroy(): void {
     this.inputs.destroy();
+    this.samplerInputs.destroy();
     this.activations.destroy();
     this.uniforms.buffer.destroy();
   }

@@ -7,12 +7,12 @@
 import { LlmError } from '../errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { awaitGpu } from '../gpu/await-gpu.ts';
-import { decodeLanes, decodeMaxRows } from '../gpu/kernels/linear.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { openCheckpoint } from './checkpoint.ts';
 import { parseModelConfig, type ModelConfig } from './config.ts';
 import { parseGenerationConfig, type GenerationConfig } from './generation-config.ts';
 import { KvCache } from './kv-cache.ts';
+import { planKvCache, weightBytes } from './kv-plan.ts';
 import { openModelSource } from './model-source.ts';
 import { ModelRunner } from './model-runner.ts';
 import { uploadWeights, type ModelWeights } from './model-weights.ts';
@@ -24,9 +24,11 @@ export interface LoadModelOptions {
   readonly maxModelLen?: number;
   /** Most token rows one step runs (longer prompts are prefilled in chunks); default 512. */
   readonly maxNumBatchedTokens?: number;
-  /** Most sequences one step samples for; default 8. */
+  /** Most sequences running at once (each samples at most one token per step); default 16. */
   readonly maxNumSeqs?: number;
-  /** KV blocks of 16 tokens; default enough for one sequence of maxModelLen. */
+  /** Bytes for the KV cache; default scaled to the model's size (kv-plan.ts). */
+  readonly kvCacheBytes?: number;
+  /** Exactly this many KV blocks of 16 tokens instead of a byte budget. */
   readonly numKvBlocks?: number;
 }
 
@@ -63,13 +65,8 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
 
   const maxModelLen = Math.min(options.maxModelLen ?? 4096, config.maxPositionEmbeddings);
   const maxBlocksPerSeq = Math.ceil(maxModelLen / blockSize);
-  const poolBytesPerBlock = KvCache.bytesPerBlock(config, blockSize) / (2 * config.numLayers);
-  const numKvBlocks = Math.min(options.numKvBlocks ?? maxBlocksPerSeq, Math.floor(device.limits.maxStorageBufferBindingSize / poolBytesPerBlock));
-  const limits: StepLimits = {
-    maxTokens: options.maxNumBatchedTokens ?? 512,
-    maxSeqs: options.maxNumSeqs ?? decodeMaxRows,
-    maxBlocksPerSeq,
-  };
+  const kvPlan = planKvCache(config, device.limits, weightBytes(checkpoint), blockSize, options);
+  const limits = stepLimits(options, maxBlocksPerSeq);
 
   let weights: ModelWeights | undefined;
   let kvCache: KvCache | undefined;
@@ -84,8 +81,8 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   let failure: unknown;
   try {
     weights = uploadWeights(device, config, checkpoint);
-    kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-    runner = new ModelRunner(device, config, weights, kvCache, limits, decodeLanes(gpu.isSoftware));
+    kvCache = new KvCache(device, config, { numBlocks: kvPlan.numBlocks, blockSize });
+    runner = new ModelRunner(device, config, weights, kvCache, limits, gpu.isSoftware);
   } catch (error) {
     failure = error;
   }
@@ -114,5 +111,18 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
       loadedCache.destroy();
       loadedWeights.destroy();
     },
+  };
+}
+
+function stepLimits(options: LoadModelOptions, maxBlocksPerSeq: number): StepLimits {
+  const positive = (value: number | undefined, fallback: number, field: string) => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < 1) throw new LlmError('invalid_argument', `${field} must be a positive integer, got ${value}`, field);
+    return value;
+  };
+  return {
+    maxTokens: positive(options.maxNumBatchedTokens, 512, 'maxNumBatchedTokens'),
+    maxSeqs: positive(options.maxNumSeqs, 16, 'maxNumSeqs'),
+    maxBlocksPerSeq,
   };
 }

@@ -93,7 +93,10 @@ describe('attention-side kernels match their CPU references', () => {
     }
   });
 
-  it('paged attention over several sequences with scattered blocks', async () => {
+  it.each([
+    { variant: 'workgroup per token and head', serial: false },
+    { variant: 'serial, for CPU adapters', serial: true },
+  ])('paged attention over several sequences with scattered blocks ($variant)', async ({ serial }) => {
     const { device } = await testGpu();
     const random = new Random(23);
     for (let c = 0; c < shapes; c++) {
@@ -137,7 +140,7 @@ describe('attention-side kernels match their CPU references', () => {
       const out = storageBuffer(device, tokens * numHeads * headDim * 4);
       const counts = { tokens, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-      const kernel = new PagedAttentionKernel(device, shape, maxBlocks);
+      const kernel = new PagedAttentionKernel(device, shape, maxBlocks, serial);
       await runCalls(device, [kernel.bind(rows, {
         qkv: storageBuffer(device, qkv),
         kPool: storageBuffer(device, kPool),

@@ -4,7 +4,7 @@
  * ids; text features and bad folders give JSON errors and exit code 1.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -55,5 +55,43 @@ describe('cli generate', () => {
     expect(failure).toMatchObject({ code: 1 });
     const error = JSON.parse((failure as { stderr: string }).stderr.trim().split('\n').at(-1)!) as { error: { code: string; subject: string } };
     expect(error.error).toMatchObject({ code: 'missing_file', subject: 'config.json' });
+  });
+});
+
+describe('cli batch', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'cli-batch-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('runs a JSONL file of requests together: golden greedy ids, stats, and per-line errors', async () => {
+    const file = join(scratch, 'requests.jsonl');
+    const lines = [
+      { id: 'golden', prompt_ids: golden.prompt_ids, max_tokens: 16, temperature: 0, ignore_eos: true },
+      { id: 'text', prompt: 'hello there', max_tokens: 5, temperature: 0.8, top_p: 0.9, top_k: 50, seed: 7 },
+      { id: 'stop', prompt_ids: golden.prompt_ids, max_tokens: 16, temperature: 0, stop_token_ids: [golden.greedy_ids[2]] },
+      { id: 'shared-a', prompt_ids: [...golden.prompt_ids, ...golden.greedy_ids], max_tokens: 2 },
+      { id: 'shared-b', prompt_ids: [...golden.prompt_ids, ...golden.greedy_ids], max_tokens: 2 },
+      { id: 'unknown-field', prompt_ids: [1, 2], max_tokens: 4, beam_width: 3 },
+      { id: 'zero', prompt_ids: [1, 2], max_tokens: 0 },
+    ];
+    writeFileSync(file, `${lines.map((line) => JSON.stringify(line)).join('\n')}\nnot json\n`);
+    const { stdout } = await cli('batch', '--model', fixture, '--requests', file, '--max-num-seqs', '4', '--max-batched-tokens', '32', '--json');
+    const report = JSON.parse(stdout.trim()) as {
+      results: { id: string; completion_ids?: number[]; finish_reason?: string; error?: { code: string } }[];
+      stats: { steps: number; max_running: number; prefix_cache_hit_tokens: number; preemptions: number; blocks_total: number; blocks_free_after: number };
+      adapter: string;
+    };
+    console.log(`[cli] batch on ${report.adapter}: ${JSON.stringify(report.stats)}`);
+    const byId = new Map(report.results.map((result) => [result.id, result]));
+    expect(byId.get('golden')).toMatchObject({ completion_ids: golden.greedy_ids, finish_reason: 'length' });
+    expect(byId.get('text')!.completion_ids).toHaveLength(5);
+    expect(byId.get('stop')).toMatchObject({ completion_ids: golden.greedy_ids.slice(0, 3), finish_reason: 'stop' });
+    expect(byId.get('unknown-field')!.error!.code).toBe('invalid_argument');
+    expect(byId.get('zero')!.error!.code).toBe('invalid_argument');
+    expect(byId.get('line-8')!.error!.code).toBe('invalid_argument');
+    expect(report.stats.max_running).toBeGreaterThanOrEqual(2);
+    expect(report.stats.max_running).toBeLessThanOrEqual(4);
+    // shared-a and shared-b have the same 30-token prompt: the second reuses the first's full block.
+    expect(report.stats.prefix_cache_hit_tokens).toBeGreaterThan(0);
+    expect(report.stats.blocks_free_after).toBe(report.stats.blocks_total);
   });
 });

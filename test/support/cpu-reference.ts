@@ -97,10 +97,3 @@ export function attentionRef(
   });
   return out;
 }
-
-/** Index of the largest value, ties to the lowest index. */
-export function argmaxRef(values: Vec): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
-  return best;
-}

@@ -2,18 +2,30 @@
  * `npm run bench`: a decode step at real Qwen2.5-0.5B shapes (random weights) on whatever adapter
  * is present — each kernel's achieved GB/s (matmuls also as a fraction of the adapter's copy
  * bandwidth), decode tokens/s, and the CPU time to encode one decode step on Dawn's null backend.
+ * With --concurrency 1,4,8,16: the engine serving that many streams at once (concurrency-bench.ts).
  */
 import { parseArgs } from 'node:util';
 import { getDevice } from '../../src/gpu/device.ts';
-import { decodeLanes } from '../../src/gpu/kernels/linear.ts';
 import { KvCache } from '../../src/model/kv-cache.ts';
 import { ModelRunner } from '../../src/model/model-runner.ts';
 import type { StepBatch } from '../../src/model/step-batch.ts';
+import { benchConcurrency } from './concurrency-bench.ts';
 import { measureCopyBandwidth, timeCall } from './gpu-timing.ts';
 import { kernelBytes } from './kernel-bytes.ts';
 import { createRandomWeights, qwen25_05b } from './random-model.ts';
 
-const { values } = parseArgs({ options: { tokens: { type: 'string' }, context: { type: 'string', default: '256' }, 'encode-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    tokens: { type: 'string' },
+    context: { type: 'string', default: '256' },
+    'encode-only': { type: 'boolean', default: false },
+    concurrency: { type: 'string' },
+    'decode-tokens': { type: 'string' },
+    'prompt-tokens': { type: 'string', default: '32' },
+    'prefix-tokens': { type: 'string', default: '1000' },
+    'skip-kernels': { type: 'boolean', default: false },
+  },
+});
 const config = qwen25_05b;
 const blockSize = 16;
 const maxModelLen = 4096;
@@ -34,7 +46,7 @@ async function buildRunner(nodeBackend: 'default' | 'null') {
   const gpu = await getDevice({ nodeBackend });
   const weights = createRandomWeights(gpu.device, config, nodeBackend === 'null');
   const cache = new KvCache(gpu.device, config, { numBlocks: limits.maxBlocksPerSeq, blockSize });
-  return { gpu, runner: new ModelRunner(gpu.device, config, weights, cache, limits, decodeLanes(gpu.isSoftware)) };
+  return { gpu, runner: new ModelRunner(gpu.device, config, weights, cache, limits, gpu.isSoftware) };
 }
 
 async function main(): Promise<void> {
@@ -104,6 +116,22 @@ async function measureEncodeTime(): Promise<void> {
     `submit ${(submitting / iterations).toFixed(3)} ms, on ${gpu.adapterName}`);
 }
 
-if (values['encode-only']) await measureEncodeTime();
-else await main();
+async function concurrency(list: string): Promise<void> {
+  const gpu = await getDevice();
+  console.log(`adapter: ${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`);
+  await benchConcurrency(gpu, {
+    levels: list.split(',').map(Number),
+    decodeTokens: Number(values['decode-tokens'] ?? (gpu.isSoftware ? 3 : 64)),
+    promptTokens: Number(values['prompt-tokens']),
+    prefixTokens: Number(values['prefix-tokens']),
+  });
+}
+
+if (values['encode-only']) {
+  await measureEncodeTime();
+} else {
+  // --skip-kernels: only the concurrency part (the per-kernel part takes minutes on CPU adapters).
+  if (!values['skip-kernels']) await main();
+  if (values.concurrency !== undefined) await concurrency(values.concurrency);
+}
 process.exit(0);

@@ -25,7 +25,8 @@ export function kernelBytes(op: string, config: ModelConfig, tokens: number, con
     case 'down': return linear(h, i, tokens);
     case 'sampleGather': return 2 * h * f32;
     case 'lmHead': return linear(v, h, 1);
-    case 'argmax': return v * f32;
+    // Greedy: the logits are read, copied to scratch once and reduced (about three passes).
+    case 'sample': return 3 * v * f32;
     default: throw new Error(`no byte count for ${op}`);
   }
 }

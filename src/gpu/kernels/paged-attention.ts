@@ -1,6 +1,11 @@
-/** Wrapper for paged_attention.wgsl: causal GQA attention through block tables. */
+/**
+ * Causal GQA attention through block tables: paged_attention.wgsl (a workgroup per token and head,
+ * keys spread over its invocations) on GPUs, paged_attention_serial.wgsl (an invocation per token
+ * and head, no barriers) on CPU adapters.
+ */
 import attentionCode from '../../../shaders/paged_attention.wgsl?raw';
-import { bindGroup, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
+import serialCode from '../../../shaders/paged_attention_serial.wgsl?raw';
+import { bindGroup, ceilDiv, flatGrid, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
 import { qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export interface AttentionBuffers {
@@ -16,9 +21,9 @@ export interface AttentionBuffers {
 export class PagedAttentionKernel {
   static readonly workgroup = 64;
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, maxBlocksPerSeq: number) {
+  constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, maxBlocksPerSeq: number, private readonly serial = false) {
     if (shape.headDim > 4 * PagedAttentionKernel.workgroup) throw new RangeError(`head_dim ${shape.headDim} > 256`);
-    this.pipeline = getPipeline(device, 'pagedAttention', attentionCode, {
+    const constants = {
       HEAD_DIM: shape.headDim,
       Q_HEADS: shape.numHeads,
       KV_HEADS: shape.numKvHeads,
@@ -26,14 +31,18 @@ export class PagedAttentionKernel {
       BLOCK_SIZE: shape.blockSize,
       MAX_BLOCKS: maxBlocksPerSeq,
       SCALE: 1 / Math.sqrt(shape.headDim),
-      WORKGROUP: PagedAttentionKernel.workgroup,
-    });
+    };
+    this.pipeline = serial
+      ? getPipeline(device, 'pagedAttentionSerial', serialCode, constants)
+      : getPipeline(device, 'pagedAttention', attentionCode, { ...constants, WORKGROUP: PagedAttentionKernel.workgroup });
   }
   bind(rows: RowSource, buffers: AttentionBuffers, label = 'pagedAttention'): KernelCall {
     const { qkv, kPool, vPool, positions, tokenSeq, blockTables, out } = buffers;
     const group = bindGroup(this.device, label, this.pipeline, [
       rows.uniforms.binding(rows.count), qkv, kPool, vPool, positions, tokenSeq, blockTables, out,
     ]);
-    return kernelCall(label, this.pipeline, group, (counts) => [this.shape.numHeads, counts[rows.count], 1]);
+    if (!this.serial) return kernelCall(label, this.pipeline, group, (counts) => [this.shape.numHeads, counts[rows.count], 1]);
+    const maxPerDimension = this.device.limits.maxComputeWorkgroupsPerDimension;
+    return kernelCall(label, this.pipeline, group, (counts) => flatGrid(ceilDiv(counts[rows.count] * this.shape.numHeads, 64), maxPerDimension));
   }
 }

@@ -1,0 +1,72 @@
+// Causal grouped-query attention over a paged KV cache, one invocation per (token, q head) and no
+// workgroup memory or barriers: the variant for CPU adapters (SwiftShader), where every barrier
+// switches between all of a workgroup's invocations and costs far more than the arithmetic.
+// Same math and bindings as paged_attention.wgsl:
+//   score(s) = (q · k_s) · SCALE;  out = Σ_s softmax(score)_s · v_s;  kv head = head / (Q_HEADS / KV_HEADS)
+// Online softmax; the running sums are rescaled only when the maximum grows.
+//
+// Bindings:
+//   0 rows          uniform { count }                                  number of tokens T
+//   1 qkv           array<f32> [T, QKV_WIDTH]       q heads from column 0
+//   2 k_pool        array<f32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM]
+//   3 v_pool        array<f32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM]
+//   4 positions     array<u32> [>= T]               absolute position of each token
+//   5 token_seq     array<u32> [>= T]               which sequence (block table row) each token is in
+//   6 block_tables  array<u32> [num_seqs, MAX_BLOCKS]
+//   7 out           array<f32> [T, Q_HEADS · HEAD_DIM]
+// Overrides: HEAD_DIM (≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS, SCALE
+// Grid: ceil(T · Q_HEADS / 64) workgroups of 64, laid out (x, y) with x ≤ the per-dimension limit
+struct Rows { count: u32 }
+
+@group(0) @binding(0) var<uniform> rows: Rows;
+@group(0) @binding(1) var<storage, read> qkv: array<f32>;
+@group(0) @binding(2) var<storage, read> k_pool: array<f32>;
+@group(0) @binding(3) var<storage, read> v_pool: array<f32>;
+@group(0) @binding(4) var<storage, read> positions: array<u32>;
+@group(0) @binding(5) var<storage, read> token_seq: array<u32>;
+@group(0) @binding(6) var<storage, read> block_tables: array<u32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+override HEAD_DIM: u32;
+override Q_HEADS: u32;
+override KV_HEADS: u32;
+override QKV_WIDTH: u32;
+override BLOCK_SIZE: u32 = 16u;
+override MAX_BLOCKS: u32;
+override SCALE: f32;
+const MAX_HEAD_DIM = 256u;
+const WORKGROUP = 64u;
+
+@compute @workgroup_size(WORKGROUP)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let index = (wid.y * groups.x + wid.x) * WORKGROUP + lid;
+  let token = index / Q_HEADS;
+  let head = index % Q_HEADS;
+  if (token >= rows.count) { return; }
+  let kv_head = head / (Q_HEADS / KV_HEADS);
+  let seq = token_seq[token];
+  let context = positions[token] + 1u;
+  var q: array<f32, MAX_HEAD_DIM>;
+  var acc: array<f32, MAX_HEAD_DIM>;
+  let q_base = token * QKV_WIDTH + head * HEAD_DIM;
+  for (var d = 0u; d < HEAD_DIM; d++) { q[d] = qkv[q_base + d] * SCALE; }
+  var running_max = -1e30;
+  var running_sum = 0.0;
+  for (var s = 0u; s < context; s++) {
+    let block = block_tables[seq * MAX_BLOCKS + s / BLOCK_SIZE];
+    let base = ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_DIM;
+    var score = 0.0;
+    for (var d = 0u; d < HEAD_DIM; d++) { score += q[d] * k_pool[base + d]; }
+    if (score > running_max) {
+      let correction = exp(running_max - score);
+      running_sum *= correction;
+      for (var d = 0u; d < HEAD_DIM; d++) { acc[d] *= correction; }
+      running_max = score;
+    }
+    let p = exp(score - running_max);
+    running_sum += p;
+    for (var d = 0u; d < HEAD_DIM; d++) { acc[d] += p * v_pool[base + d]; }
+  }
+  let out_base = (token * Q_HEADS + head) * HEAD_DIM;
+  for (var d = 0u; d < HEAD_DIM; d++) { out[out_base + d] = acc[d] / running_sum; }
+}

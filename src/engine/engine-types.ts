@@ -1,0 +1,70 @@
+/** The engine's request, per-step output and statistics shapes (plain data: they cross workers). */
+import type { SamplingParams } from './sampling-params.ts';
+import type { FinishReason } from './sequence.ts';
+
+export interface EngineRequest {
+  /** Unique among the engine's unfinished requests. */
+  readonly id: string;
+  readonly promptIds: readonly number[];
+  readonly sampling: SamplingParams;
+}
+
+export interface TokenLogprob {
+  readonly tokenId: number;
+  readonly logprob: number;
+  /** The most likely tokens at this position, most likely first (as many as asked). */
+  readonly top: readonly { readonly tokenId: number; readonly logprob: number }[];
+}
+
+/** What one step produced for one request: at most one token, and whether it finished. */
+export interface RequestOutput {
+  readonly requestId: string;
+  readonly tokenIds: readonly number[];
+  readonly logprobs?: readonly TokenLogprob[];
+  readonly finishReason?: FinishReason;
+  readonly numPromptTokens: number;
+  /** Prompt tokens served by the prefix cache. */
+  readonly numCachedTokens: number;
+}
+
+export interface RequestResult {
+  readonly id: string;
+  readonly completionIds: readonly number[];
+  readonly finishReason: FinishReason;
+  readonly numPromptTokens: number;
+  readonly numCachedTokens: number;
+  readonly logprobs?: readonly TokenLogprob[];
+}
+
+export interface StepStats {
+  readonly step: number;
+  readonly running: number;
+  readonly waiting: number;
+  /** Sequences with rows in this step, and how many of them sampled a token. */
+  readonly scheduledSeqs: number;
+  readonly sampledSeqs: number;
+  readonly batchedTokens: number;
+  readonly blocksUsed: number;
+  readonly blocksFree: number;
+  readonly prefixHitTokens: number;
+  readonly preemptions: number;
+  readonly durationMs: number;
+}
+
+export interface EngineStats {
+  readonly steps: number;
+  readonly running: number;
+  readonly waiting: number;
+  readonly maxRunning: number;
+  readonly blocksTotal: number;
+  readonly blocksUsed: number;
+  readonly blocksFree: number;
+  readonly blockSize: number;
+  readonly prefixCacheHitTokens: number;
+  readonly promptTokens: number;
+  readonly generatedTokens: number;
+  readonly preemptions: number;
+  readonly finishedRequests: number;
+  readonly abortedRequests: number;
+  readonly last: StepStats | undefined;
+}

@@ -1,0 +1,86 @@
+/**
+ * The engine inside a Web Worker: the worker owns the device, the model and the step loop, so the
+ * page never blocks on the GPU. `hostEngine()` exposes it through comlink; each step sends one
+ * message per running request (its output), never one per layer or kernel.
+ */
+import * as Comlink from 'comlink';
+import { getDevice, type GpuContext } from '../gpu/device.ts';
+import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
+import { Engine } from './engine.ts';
+import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from './engine-types.ts';
+import { installErrorTransfer } from './worker-errors.ts';
+
+export interface WorkerLoadOptions extends LoadModelOptions {
+  readonly enablePrefixCaching?: boolean;
+}
+
+export interface LoadedInfo {
+  readonly adapterName: string;
+  readonly isSoftware: boolean;
+  readonly location: string;
+  readonly architecture: string;
+  readonly vocabSize: number;
+  readonly maxModelLen: number;
+  readonly numKvBlocks: number;
+  readonly blockSize: number;
+  readonly hasTokenizer: boolean;
+}
+
+export class EngineHost {
+  private gpu: GpuContext | undefined;
+  private model: LoadedModel | undefined;
+  private engine: Engine | undefined;
+
+  /** Loads a model folder (URL) and starts an engine on it, replacing any earlier one. */
+  async load(location: string, options: WorkerLoadOptions = {}): Promise<LoadedInfo> {
+    const { enablePrefixCaching, ...loadOptions } = options;
+    this.gpu ??= await getDevice();
+    this.dispose();
+    const model = await loadModel(this.gpu, location, loadOptions);
+    this.model = model;
+    this.engine = new Engine(model, enablePrefixCaching === undefined ? {} : { enablePrefixCaching });
+    return {
+      adapterName: this.gpu.adapterName,
+      isSoftware: this.gpu.isSoftware,
+      location: model.location,
+      architecture: model.config.architecture,
+      vocabSize: model.config.vocabSize,
+      maxModelLen: model.maxModelLen,
+      numKvBlocks: model.kvCache.numBlocks,
+      blockSize: model.kvCache.blockSize,
+      hasTokenizer: model.tokenizer !== undefined,
+    };
+  }
+
+  /** Runs a request to completion, calling `onOutput` (a comlink proxy) once per step. */
+  submit(request: EngineRequest, onOutput?: (output: RequestOutput) => void): Promise<RequestResult> {
+    // Outputs are posted without waiting for the page: they arrive in order anyway.
+    return this.require().submit(request, onOutput === undefined ? undefined : (output) => void onOutput(output));
+  }
+
+  abort(id: string): boolean {
+    return this.require().abort(id);
+  }
+
+  stats(): EngineStats {
+    return this.require().stats();
+  }
+
+  dispose(): void {
+    for (const id of this.engine?.requestIds() ?? []) this.engine?.abort(id);
+    this.engine = undefined;
+    this.model?.dispose();
+    this.model = undefined;
+  }
+
+  private require(): Engine {
+    if (this.engine === undefined) throw new Error('no model is loaded: call load() first');
+    return this.engine;
+  }
+}
+
+/** Call from a worker module: serves an EngineHost to whoever created the worker. */
+export function hostEngine(): void {
+  installErrorTransfer();
+  Comlink.expose(new EngineHost());
+}

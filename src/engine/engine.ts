@@ -1,0 +1,175 @@
+/**
+ * The serving engine: requests in, one token per running request per step out. Each step
+ * schedules (scheduler.ts), runs one batched forward pass with GPU sampling (one submission, one
+ * readback), then appends the sampled tokens and retires finished requests. It runs in-process
+ * (Node, tests, CLI) or inside a Web Worker (worker-host.ts); `submit` drives the step loop.
+ */
+import { LlmError } from '../errors.ts';
+import type { LoadedModel } from '../model/load-model.ts';
+import type { StepOutput } from '../model/model-runner.ts';
+import { BlockManager } from './block-manager.ts';
+import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
+import { EngineStatsTracker } from './engine-stats.ts';
+import { validateRequest } from './request-validation.ts';
+import { Scheduler, type SchedulerOutput } from './scheduler.ts';
+import { Sequence, type FinishReason } from './sequence.ts';
+import { StepBuilder, type BuiltStep } from './step-builder.ts';
+
+export interface EngineOptions {
+  /** Reuse KV blocks of identical prompt prefixes across requests (default true). */
+  readonly enablePrefixCaching?: boolean;
+  /** Called after every step with its statistics. */
+  readonly onStep?: (stats: StepStats) => void;
+}
+
+export type OutputListener = (output: RequestOutput) => void;
+
+interface Live {
+  readonly seq: Sequence;
+  readonly listener: OutputListener | undefined;
+  readonly logprobs: TokenLogprob[];
+  readonly settle: { resolve(result: RequestResult): void; reject(error: unknown): void }[];
+}
+
+export class Engine {
+  readonly blocks: BlockManager;
+  readonly scheduler: Scheduler;
+  private readonly builder: StepBuilder;
+  private readonly live = new Map<string, Live>();
+  private readonly tracker: EngineStatsTracker;
+  private arrivals = 0;
+  private loop: Promise<void> | undefined;
+
+  constructor(readonly model: LoadedModel, private readonly options: EngineOptions = {}) {
+    const { limits } = model.runner;
+    this.blocks = new BlockManager({
+      numBlocks: model.kvCache.numBlocks,
+      blockSize: model.kvCache.blockSize,
+      enablePrefixCaching: options.enablePrefixCaching ?? true,
+    });
+    this.scheduler = new Scheduler(this.blocks, { maxNumBatchedTokens: limits.maxTokens, maxNumSeqs: limits.maxSeqs });
+    this.builder = new StepBuilder(limits, model.kvCache.blockSize);
+    this.tracker = new EngineStatsTracker(this.blocks, this.scheduler);
+  }
+
+  /** Ids of the requests not finished yet. */
+  requestIds(): string[] {
+    return [...this.live.keys()];
+  }
+
+  get hasWork(): boolean {
+    return this.scheduler.hasWork;
+  }
+
+  /** Queues a request; throws a typed error (and changes nothing) if it is invalid. */
+  addRequest(request: EngineRequest, listener?: OutputListener): void {
+    if (this.live.has(request?.id)) throw new LlmError('invalid_argument', `a request with id "${request.id}" is already running`, 'id');
+    const sampling = validateRequest(request, this.model, this.blocks.numBlocks, this.blocks.blockSize, randomSeed);
+    const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++);
+    this.live.set(seq.id, { seq, listener, logprobs: [], settle: [] });
+    this.scheduler.add(seq);
+  }
+
+  /** Queues a request and steps the engine until it finishes. */
+  submit(request: EngineRequest, listener?: OutputListener): Promise<RequestResult> {
+    this.addRequest(request, listener);
+    const result = new Promise<RequestResult>((resolve, reject) => this.live.get(request.id)!.settle.push({ resolve, reject }));
+    this.loop ??= this.runLoop();
+    return result;
+  }
+
+  /** Ends a request now: it leaves the batch and its blocks return to the pool. */
+  abort(id: string): boolean {
+    const live = this.live.get(id);
+    if (live === undefined) return false;
+    this.retire(live, 'abort', []);
+    return true;
+  }
+
+  async step(): Promise<StepStats> {
+    const started = performance.now();
+    const plan = this.scheduler.schedule();
+    if (plan.scheduled.length > 0) {
+      const built = this.builder.build(plan.scheduled);
+      const output = await this.model.runner.step(built.batch, { sampling: built.sampling });
+      this.postprocess(plan, built, output);
+    }
+    const stats = this.tracker.record(plan, performance.now() - started);
+    this.options.onStep?.(stats);
+    return stats;
+  }
+
+  stats(): EngineStats {
+    return this.tracker.snapshot();
+  }
+
+  private postprocess(plan: SchedulerOutput, built: BuiltStep, output: StepOutput): void {
+    for (const { seq, numNewTokens } of plan.scheduled) seq.numComputedTokens += numNewTokens;
+    built.samplers.forEach((seq, row) => {
+      const live = this.live.get(seq.id);
+      if (live === undefined || live.seq !== seq) return; // aborted while the step ran
+      const tokenId = output.tokenIds[row]!;
+      const logprob = seq.sampling.logprobs === undefined ? undefined : output.logprob(row);
+      if (logprob !== undefined) live.logprobs.push(logprob);
+      const finish = seq.appendToken(tokenId);
+      if (finish !== undefined) this.retire(live, finish, [tokenId], logprob);
+      else notify(live, this.output(seq, [tokenId], logprob, undefined));
+    });
+  }
+
+  private retire(live: Live, reason: FinishReason, tokenIds: number[], logprob?: TokenLogprob): void {
+    const { seq } = live;
+    this.scheduler.finish(seq, reason);
+    this.live.delete(seq.id);
+    this.tracker.finished(seq, reason);
+    notify(live, this.output(seq, tokenIds, logprob, reason));
+    const result: RequestResult = {
+      id: seq.id,
+      completionIds: seq.outputIds,
+      finishReason: reason,
+      numPromptTokens: seq.numPromptTokens,
+      numCachedTokens: seq.numCachedPromptTokens,
+      ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
+    };
+    for (const { resolve } of live.settle) resolve(result);
+  }
+
+  private output(seq: Sequence, tokenIds: number[], logprob: TokenLogprob | undefined, finishReason: FinishReason | undefined): RequestOutput {
+    return {
+      requestId: seq.id,
+      tokenIds,
+      ...(logprob === undefined ? {} : { logprobs: [logprob] }),
+      ...(finishReason === undefined ? {} : { finishReason }),
+      numPromptTokens: seq.numPromptTokens,
+      numCachedTokens: seq.numCachedPromptTokens,
+    };
+  }
+
+  private async runLoop(): Promise<void> {
+    try {
+      while (this.hasWork) await this.step();
+    } catch (error) {
+      // A failed step (device lost, GPU validation) fails every request in flight, not silently.
+      for (const live of [...this.live.values()]) {
+        this.scheduler.finish(live.seq, 'abort');
+        this.live.delete(live.seq.id);
+        for (const { reject } of live.settle) reject(error);
+      }
+    } finally {
+      this.loop = undefined;
+    }
+  }
+}
+
+/** A listener that throws must not stop the engine serving everyone else. */
+function notify(live: Live, output: RequestOutput): void {
+  try {
+    live.listener?.(output);
+  } catch (error) {
+    console.error(`output listener of request ${output.requestId} threw`, error);
+  }
+}
+
+function randomSeed(): number {
+  return Math.floor(Math.random() * 2 ** 32);
+}

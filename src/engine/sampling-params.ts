@@ -1,0 +1,117 @@
+/**
+ * Per-request sampling parameters (vLLM's SamplingParams, camelCase), their validation into typed
+ * errors naming the field, and the defaults the model's generation_config.json supplies.
+ */
+import { LlmError } from '../errors.ts';
+import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
+import type { GenerationConfig } from '../model/generation-config.ts';
+
+export interface SamplingParams {
+  /** Most tokens to generate (≥ 1). */
+  readonly maxTokens: number;
+  /** 0 = greedy. Default: generation_config.json, else 1. */
+  readonly temperature?: number;
+  readonly topP?: number;
+  /** 0 or -1 = off. */
+  readonly topK?: number;
+  readonly minP?: number;
+  readonly repetitionPenalty?: number;
+  readonly presencePenalty?: number;
+  readonly frequencyPenalty?: number;
+  /** Token id → bias added to its logit, each in [-100, 100]. */
+  readonly logitBias?: Readonly<Record<number, number>>;
+  /** Same seed and prompt → same tokens, whatever else is in the batch. */
+  readonly seed?: number;
+  /** Extra ids that end generation, besides the model's EOS ids. */
+  readonly stopTokenIds?: readonly number[];
+  /** Keep going past EOS (benchmarks). */
+  readonly ignoreEos?: boolean;
+  /** Return the sampled token's logprob and this many top alternatives (0–20). */
+  readonly logprobs?: number;
+}
+
+/** Every field set: what a sequence samples with. */
+export interface ResolvedSampling {
+  readonly maxTokens: number;
+  readonly temperature: number;
+  readonly topP: number;
+  readonly topK: number;
+  readonly minP: number;
+  readonly repetitionPenalty: number;
+  readonly presencePenalty: number;
+  readonly frequencyPenalty: number;
+  readonly logitBias: ReadonlyMap<number, number>;
+  readonly seed: number;
+  readonly stopTokenIds: readonly number[];
+  readonly ignoreEos: boolean;
+  readonly logprobs: number | undefined;
+}
+
+const knownFields = new Set([
+  'maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty',
+  'logitBias', 'seed', 'stopTokenIds', 'ignoreEos', 'logprobs',
+]);
+
+function invalid(field: string, message: string): LlmError {
+  return new LlmError('invalid_argument', `${field} ${message}`, field);
+}
+
+function numberIn(params: Record<string, unknown>, field: string, low: number, high: number, fallback: number, lowOpen = false): number {
+  const value = params[field];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value > high || (lowOpen ? value <= low : value < low)) {
+    throw invalid(field, `must be a number in ${lowOpen ? '(' : '['}${low}, ${high}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function tokenId(value: unknown, field: string, vocabSize: number): number {
+  const id = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
+    throw invalid(field, `has token id ${JSON.stringify(value)} outside the vocabulary [0, ${vocabSize})`);
+  }
+  return id;
+}
+
+/** Checks every field, fills defaults, and throws `invalid_argument` naming the first bad field. */
+export function resolveSampling(params: SamplingParams, defaults: GenerationConfig, vocabSize: number, randomSeed: () => number): ResolvedSampling {
+  if (typeof params !== 'object' || params === null) throw invalid('sampling', 'must be an object');
+  const record = params as unknown as Record<string, unknown>;
+  const unknown = Object.keys(record).filter((key) => !knownFields.has(key));
+  if (unknown.length > 0) throw invalid(unknown[0]!, `is not a sampling parameter (known: ${[...knownFields].join(', ')})`);
+  const { maxTokens } = params;
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw invalid('maxTokens', `must be a positive integer, got ${JSON.stringify(maxTokens)}`);
+  }
+  const topK = params.topK ?? defaults.topK ?? 0;
+  if (!Number.isInteger(topK) || topK < -1) throw invalid('topK', `must be an integer ≥ -1, got ${JSON.stringify(topK)}`);
+  const logitBias = new Map<number, number>();
+  for (const [key, bias] of Object.entries(params.logitBias ?? {})) {
+    if (typeof bias !== 'number' || !Number.isFinite(bias) || bias < -100 || bias > 100) throw invalid('logitBias', `values must be numbers in [-100, 100], got ${JSON.stringify(bias)}`);
+    logitBias.set(tokenId(key, 'logitBias', vocabSize), bias);
+  }
+  const stopTokenIds = params.stopTokenIds ?? [];
+  if (!Array.isArray(stopTokenIds)) throw invalid('stopTokenIds', 'must be an array of token ids');
+  const seed = params.seed ?? randomSeed();
+  if (!Number.isSafeInteger(seed)) throw invalid('seed', `must be an integer, got ${JSON.stringify(seed)}`);
+  const logprobs = params.logprobs;
+  if (logprobs !== undefined && (!Number.isInteger(logprobs) || logprobs < 0 || logprobs > maxTopLogprobs)) {
+    throw invalid('logprobs', `must be an integer in [0, ${maxTopLogprobs}], got ${JSON.stringify(logprobs)}`);
+  }
+  if (params.ignoreEos !== undefined && typeof params.ignoreEos !== 'boolean') throw invalid('ignoreEos', 'must be a boolean');
+  return {
+    maxTokens,
+    temperature: numberIn(record, 'temperature', 0, 100, defaults.temperature ?? 1),
+    topP: numberIn(record, 'topP', 0, 1, defaults.topP ?? 1, true),
+    topK: topK <= 0 ? 0 : topK,
+    minP: numberIn(record, 'minP', 0, 1, defaults.minP ?? 0),
+    repetitionPenalty: numberIn(record, 'repetitionPenalty', 0, 100, defaults.repetitionPenalty ?? 1, true),
+    presencePenalty: numberIn(record, 'presencePenalty', -2, 2, 0),
+    frequencyPenalty: numberIn(record, 'frequencyPenalty', -2, 2, 0),
+    logitBias,
+    seed,
+    stopTokenIds: stopTokenIds.map((id) => tokenId(id, 'stopTokenIds', vocabSize)),
+    ignoreEos: params.ignoreEos ?? false,
+    logprobs,
+  };
+}

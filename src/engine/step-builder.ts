@@ -1,0 +1,104 @@
+/**
+ * Turns the scheduler's choice into what the GPU step reads: one row per scheduled token (with
+ * its position, KV slot and sequence index), each sequence's block table, the rows that sample,
+ * and each sampling row's parameters and penalty entries. Arrays are reused between steps.
+ */
+import type { PenaltyEntry, SamplerRow } from '../gpu/kernels/sampler-row.ts';
+import type { StepBatch, StepLimits } from '../model/step-batch.ts';
+import type { ScheduledSequence } from './scheduler.ts';
+import type { Sequence } from './sequence.ts';
+
+export interface BuiltStep {
+  readonly batch: StepBatch;
+  readonly sampling: readonly SamplerRow[];
+  /** The sequence each sampling row belongs to. */
+  readonly samplers: readonly Sequence[];
+}
+
+export class StepBuilder {
+  private readonly tokenIds: Uint32Array;
+  private readonly positions: Uint32Array;
+  private readonly slotMapping: Uint32Array;
+  private readonly tokenSeq: Uint32Array;
+  private readonly blockTables: Uint32Array<ArrayBuffer>;
+
+  constructor(private readonly limits: StepLimits, private readonly blockSize: number) {
+    this.tokenIds = new Uint32Array(limits.maxTokens);
+    this.positions = new Uint32Array(limits.maxTokens);
+    this.slotMapping = new Uint32Array(limits.maxTokens);
+    this.tokenSeq = new Uint32Array(limits.maxTokens);
+    this.blockTables = new Uint32Array(limits.maxSeqs * limits.maxBlocksPerSeq);
+  }
+
+  build(scheduled: readonly ScheduledSequence[]): BuiltStep {
+    const { maxBlocksPerSeq } = this.limits;
+    const sampleRows: number[] = [];
+    const sampling: SamplerRow[] = [];
+    const samplers: Sequence[] = [];
+    let row = 0;
+    scheduled.forEach(({ seq, numNewTokens, samples }, index) => {
+      this.blockTables.set(seq.blockTable, index * maxBlocksPerSeq);
+      for (let i = 0; i < numNewTokens; i++, row++) {
+        const position = seq.numComputedTokens + i;
+        this.tokenIds[row] = seq.tokens[position]!;
+        this.positions[row] = position;
+        this.slotMapping[row] = seq.blockTable[Math.floor(position / this.blockSize)]! * this.blockSize + (position % this.blockSize);
+        this.tokenSeq[row] = index;
+      }
+      if (samples) {
+        sampleRows.push(row - 1);
+        sampling.push(samplerRow(seq));
+        samplers.push(seq);
+      }
+    });
+    return {
+      batch: {
+        tokenIds: this.tokenIds.subarray(0, row),
+        positions: this.positions.subarray(0, row),
+        slotMapping: this.slotMapping.subarray(0, row),
+        tokenSeq: this.tokenSeq.subarray(0, row),
+        blockTables: this.blockTables.subarray(0, scheduled.length * maxBlocksPerSeq),
+        sampleRows,
+      },
+      sampling,
+      samplers,
+    };
+  }
+}
+
+/** The GPU sampler's view of a sequence about to sample its next token. */
+export function samplerRow(seq: Sequence): SamplerRow {
+  const s = seq.sampling;
+  const seed = BigInt.asUintN(64, BigInt(s.seed));
+  return {
+    temperature: s.temperature,
+    topP: s.topP,
+    topK: s.topK,
+    minP: s.minP,
+    repetitionPenalty: s.repetitionPenalty,
+    presencePenalty: s.presencePenalty,
+    frequencyPenalty: s.frequencyPenalty,
+    seedLo: Number(seed & 0xffffffffn),
+    seedHi: Number(seed >> 32n),
+    counter: seq.numOutputTokens,
+    numLogprobs: s.logprobs ?? 0,
+    entries: penaltyEntries(seq),
+  };
+}
+
+/** Unique tokens whose logits change: biased ones, and seen ones when a penalty is on. */
+function penaltyEntries(seq: Sequence): PenaltyEntry[] {
+  const s = seq.sampling;
+  const entries = new Map<number, PenaltyEntry>();
+  const put = (token: number) => {
+    if (entries.has(token)) return;
+    entries.set(token, { token, outputCount: seq.outputCounts.get(token) ?? 0, seen: true, bias: s.logitBias.get(token) ?? 0 });
+  };
+  if (s.repetitionPenalty !== 1) for (const token of seq.tokens) put(token);
+  else if (s.presencePenalty !== 0 || s.frequencyPenalty !== 0) for (const token of seq.outputCounts.keys()) put(token);
+  for (const [token, bias] of s.logitBias) {
+    const entry = entries.get(token);
+    entries.set(token, entry ?? { token, outputCount: seq.outputCounts.get(token) ?? 0, seen: seq.tokens.includes(token), bias });
+  }
+  return [...entries.values()];
+}

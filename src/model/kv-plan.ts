@@ -1,0 +1,55 @@
+/**
+ * How many KV blocks to allocate: from a memory budget (an option, else a default scaled to the
+ * model's size), capped by what one GPU binding may hold (each layer's K and V pool is one
+ * binding). Browsers do not report free GPU memory, so the default budget is the weights' own
+ * size, clamped to [64 MiB, 1 GiB]: small models get room for many sequences, large ones do not
+ * double their footprint.
+ */
+import { LlmError } from '../errors.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import type { ModelConfig } from './config.ts';
+import { KvCache } from './kv-cache.ts';
+
+export interface KvPlanOptions {
+  /** Bytes for the whole KV cache (all layers, K and V). */
+  readonly kvCacheBytes?: number | undefined;
+  /** An exact block count instead of a budget (tests, the CLI). */
+  readonly numKvBlocks?: number | undefined;
+}
+
+export interface KvPlan {
+  readonly numBlocks: number;
+  readonly budgetBytes: number;
+  readonly bytesPerBlock: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** Bytes the weights take on the GPU (every tensor is stored as f16). */
+export function weightBytes(checkpoint: Checkpoint): number {
+  let elements = 0;
+  for (const tensor of checkpoint.tensors.values()) elements += tensor.shape.reduce((a, b) => a * b, 1);
+  return elements * 2;
+}
+
+export function defaultKvBudget(modelBytes: number): number {
+  return Math.min(1024 * MiB, Math.max(64 * MiB, modelBytes));
+}
+
+export function planKvCache(config: ModelConfig, limits: GPUSupportedLimits, modelBytes: number, blockSize: number, options: KvPlanOptions): KvPlan {
+  const bytesPerBlock = KvCache.bytesPerBlock(config, blockSize);
+  const poolBytesPerBlock = bytesPerBlock / (2 * config.numLayers);
+  const bindingCap = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / poolBytesPerBlock);
+  if (options.numKvBlocks !== undefined && (!Number.isInteger(options.numKvBlocks) || options.numKvBlocks < 1)) {
+    throw new LlmError('invalid_argument', `numKvBlocks must be a positive integer, got ${options.numKvBlocks}`, 'numKvBlocks');
+  }
+  if (options.kvCacheBytes !== undefined && !(options.kvCacheBytes > 0)) {
+    throw new LlmError('invalid_argument', `kvCacheBytes must be positive, got ${options.kvCacheBytes}`, 'kvCacheBytes');
+  }
+  const budgetBytes = options.numKvBlocks !== undefined ? options.numKvBlocks * bytesPerBlock : options.kvCacheBytes ?? defaultKvBudget(modelBytes);
+  const numBlocks = Math.min(Math.floor(budgetBytes / bytesPerBlock), bindingCap);
+  if (numBlocks < 1) {
+    throw new LlmError('adapter_insufficient', `a KV budget of ${budgetBytes} bytes holds no block of ${bytesPerBlock} bytes`, 'kvCacheBytes');
+  }
+  return { numBlocks, budgetBytes, bytesPerBlock };
+}

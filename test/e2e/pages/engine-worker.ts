@@ -1,0 +1,4 @@
+/** e2e worker: hosts the engine exactly as an app would. */
+import { hostEngine } from '../../../src/engine/engine-worker.ts';
+
+hostEngine();
