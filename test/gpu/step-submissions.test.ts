@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/engine/engine.ts';
+import type { StepStats } from '../../src/engine/engine-types.ts';
 import { generate, type GenerateOptions } from '../../src/model/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
@@ -116,5 +118,27 @@ describe('submissions and readbacks per step', () => {
     expect(counts.maps).toHaveLength(n);
     // No read during the prefill chunks: the first read waits on the last chunk's submit.
     expect(counts.submitsBeforeMap).toEqual(Array.from({ length: n }, (_, i) => prefillSteps + i));
+  });
+
+  it('an engine step over many sequences, with sampling and logprobs, is still one submit and at most one read', async () => {
+    const steps: StepStats[] = [];
+    counts = { submits: 0, maps: [], submitsBeforeMap: [] };
+    const seen = counts;
+    const cases = [golden, ...golden.cases];
+    try {
+      const engine = new Engine(whole, { onStep: (stats) => steps.push(stats) });
+      const results = await Promise.all([
+        ...cases.map((c, i) => engine.submit({ id: `greedy${i}`, promptIds: c.prompt_ids, sampling: { maxTokens: 8, temperature: 0, ignoreEos: true, logprobs: 3 } })),
+        ...cases.map((c, i) => engine.submit({ id: `sampled${i}`, promptIds: c.prompt_ids, sampling: { maxTokens: 8, temperature: 0.9, topP: 0.9, seed: i, ignoreEos: true } })),
+      ]);
+      // The engine's greedy tokens are the PyTorch reference's.
+      cases.forEach((c, i) => expect(results[i]!.completionIds).toEqual(c.greedy_ids.slice(0, 8)));
+    } finally {
+      counts = undefined;
+    }
+    expect(steps.length).toBeGreaterThanOrEqual(8);
+    expect(seen.submits).toBe(steps.length);
+    expect(seen.maps).toHaveLength(steps.filter((step) => step.sampledSeqs > 0).length);
+    expect(Math.max(...steps.map((step) => step.scheduledSeqs))).toBe(2 * cases.length);
   });
 });
