@@ -1,0 +1,101 @@
+/** Sampling parameters, stop conditions and KV pool sizing: the engine's pure-TypeScript parts. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { resolveSampling } from '../../src/engine/sampling-params.ts';
+import { Sequence } from '../../src/engine/sequence.ts';
+import { isLlmError } from '../../src/errors.ts';
+import { parseModelConfig } from '../../src/model/config.ts';
+import { KvCache } from '../../src/model/kv-cache.ts';
+import { defaultKvBudget, planKvCache } from '../../src/model/kv-plan.ts';
+
+const vocab = 100;
+const seed = () => 42;
+
+function refusal(run: () => unknown): { code: string; subject: string | undefined } {
+  try {
+    run();
+  } catch (error) {
+    if (isLlmError(error)) return { code: error.code, subject: error.subject };
+    throw error;
+  }
+  throw new Error('no error');
+}
+
+describe('resolveSampling', () => {
+  it('fills defaults from generation_config.json, and the request wins over them', () => {
+    const defaults = { eosTokenIds: [1], temperature: 0.7, topP: 0.8, topK: 20, repetitionPenalty: 1.05 };
+    const resolved = resolveSampling({ maxTokens: 5 }, defaults, vocab, seed);
+    expect(resolved).toMatchObject({ temperature: 0.7, topP: 0.8, topK: 20, minP: 0, repetitionPenalty: 1.05, seed: 42, ignoreEos: false });
+    const own = resolveSampling({ maxTokens: 5, temperature: 0, topK: -1, seed: 7, logitBias: { 3: -100 } }, defaults, vocab, seed);
+    expect(own).toMatchObject({ temperature: 0, topK: 0, seed: 7 });
+    expect([...own.logitBias]).toEqual([[3, -100]]);
+    expect(resolveSampling({ maxTokens: 1 }, { eosTokenIds: [] }, vocab, seed)).toMatchObject({ temperature: 1, topP: 1, topK: 0 });
+  });
+
+  it.each([
+    [{ maxTokens: 0 }, 'maxTokens'],
+    [{ maxTokens: -2 }, 'maxTokens'],
+    [{ maxTokens: 1.5 }, 'maxTokens'],
+    [{ maxTokens: 4, temperature: -0.1 }, 'temperature'],
+    [{ maxTokens: 4, topP: 0 }, 'topP'],
+    [{ maxTokens: 4, topK: -2 }, 'topK'],
+    [{ maxTokens: 4, minP: 1.5 }, 'minP'],
+    [{ maxTokens: 4, repetitionPenalty: 0 }, 'repetitionPenalty'],
+    [{ maxTokens: 4, presencePenalty: 3 }, 'presencePenalty'],
+    [{ maxTokens: 4, frequencyPenalty: -2.5 }, 'frequencyPenalty'],
+    [{ maxTokens: 4, logitBias: { 5: 101 } }, 'logitBias'],
+    [{ maxTokens: 4, logitBias: { 500: 1 } }, 'logitBias'],
+    [{ maxTokens: 4, stopTokenIds: [vocab] }, 'stopTokenIds'],
+    [{ maxTokens: 4, seed: 1.5 }, 'seed'],
+    [{ maxTokens: 4, logprobs: 21 }, 'logprobs'],
+    [{ maxTokens: 4, bestOf: 2 }, 'bestOf'],
+  ])('refuses %j naming %s', (params, field) => {
+    expect(refusal(() => resolveSampling(params as never, { eosTokenIds: [] }, vocab, seed))).toEqual({ code: 'invalid_argument', subject: field });
+  });
+});
+
+describe('Sequence stop conditions', () => {
+  const sampling = (extra: object = {}) => resolveSampling({ maxTokens: 3, ...extra }, { eosTokenIds: [] }, vocab, seed);
+
+  it('stops on any of the EOS ids, on a stop token id, or at maxTokens', () => {
+    const eos = new Sequence('a', [1, 2], sampling(), [50, 51], 0);
+    expect(eos.appendToken(7)).toBeUndefined();
+    expect(eos.appendToken(51)).toBe('stop');
+    const stop = new Sequence('b', [1], sampling({ stopTokenIds: [9] }), [50], 0);
+    expect(stop.appendToken(9)).toBe('stop');
+    const length = new Sequence('c', [1], sampling(), [50], 0);
+    expect([length.appendToken(4), length.appendToken(4), length.appendToken(5)]).toEqual([undefined, undefined, 'length']);
+    expect(length.outputIds).toEqual([4, 4, 5]);
+    expect(length.outputCounts.get(4)).toBe(2);
+    const ignoring = new Sequence('d', [1], sampling({ ignoreEos: true }), [50], 0);
+    expect(ignoring.appendToken(50)).toBeUndefined();
+  });
+});
+
+describe('planKvCache', () => {
+  const config = parseModelConfig(JSON.parse(readFileSync(new URL('../fixtures/qwen2-bf16/config.json', import.meta.url), 'utf8')));
+  const perBlock = KvCache.bytesPerBlock(config, 16);
+  const limits = { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
+
+  it('sizes the pool from a byte budget, the model size by default', () => {
+    expect(planKvCache(config, limits, 0, 16, { kvCacheBytes: 10 * perBlock + 5 }).numBlocks).toBe(10);
+    expect(defaultKvBudget(1)).toBe(64 * 1024 * 1024);
+    expect(defaultKvBudget(300 * 1024 * 1024)).toBe(300 * 1024 * 1024);
+    expect(defaultKvBudget(8 * 1024 * 1024 * 1024)).toBe(1024 * 1024 * 1024);
+    const modelBytes = 200 * 1024 * 1024;
+    expect(planKvCache(config, limits, modelBytes, 16, {}).numBlocks).toBe(Math.floor(modelBytes / perBlock));
+    expect(planKvCache(config, limits, 0, 16, { numKvBlocks: 7 }).numBlocks).toBe(7);
+  });
+
+  it('never exceeds what one binding per layer pool may hold', () => {
+    const small = { maxStorageBufferBindingSize: 64 * 1024, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
+    const poolBytesPerBlock = perBlock / (2 * config.numLayers);
+    expect(planKvCache(config, small, 0, 16, { kvCacheBytes: 1 << 30 }).numBlocks).toBe(Math.floor((64 * 1024) / poolBytesPerBlock));
+  });
+
+  it('refuses budgets that hold no block, and bad counts', () => {
+    expect(refusal(() => planKvCache(config, limits, 0, 16, { kvCacheBytes: perBlock - 1 })).code).toBe('adapter_insufficient');
+    expect(refusal(() => planKvCache(config, limits, 0, 16, { numKvBlocks: 0 })).subject).toBe('numKvBlocks');
+    expect(refusal(() => planKvCache(config, limits, 0, 16, { kvCacheBytes: -1 })).subject).toBe('kvCacheBytes');
+  });
+});
