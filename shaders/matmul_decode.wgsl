@@ -9,7 +9,7 @@
 // which equals (rmsnorm(x) · Wᵀ) since s_m is one scalar per row; Σ x² rides along the same loop.
 //
 // Bindings:
-//   0 rows  uniform { count }                       M, at most MAX_ROWS
+//   0 rows  uniform { count }                       M (row group z covers rows 8z .. 8z + 8)
 //   1 x     array<f32> [M, K]
 //   2 w     array<vec4<u32>> [CHUNK_N, ROW_VEC4]   f16 pairs, rows zero-padded to 8 halves
 //   3 bias  array<u32> [ceil(N / 2)]                f16 pairs (any buffer when !HAS_BIAS)
@@ -18,7 +18,8 @@
 // Overrides: K, CHUNK_N (weight rows in this binding), N_OFFSET (output column of row 0),
 //            OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, ACCUMULATE (y += instead of y =),
 //            NORM, EPS, LANES (power of two ≤ 256)
-// Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension limit
+// Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension
+//       limit, times z = ceil(M / MAX_ROWS) row groups
 struct Rows { count: u32 }
 
 @group(0) @binding(0) var<uniform> rows: Rows;
@@ -86,7 +87,11 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let m_count = min(rows.count, MAX_ROWS);
+  // Rows m0 .. m0 + MAX_ROWS: more than one row group only where LANES = 1 (CPU adapters), where
+  // this kernel also runs prefill because the tiled kernel's barriers cost more than its reuse.
+  let m0 = wid.z * MAX_ROWS;
+  if (m0 >= rows.count) { return; }
+  let m_count = min(rows.count - m0, MAX_ROWS);
   let lane = lid % LANES;
   let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + lid / LANES;
   var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
@@ -102,7 +107,7 @@ fn main(
       let k0 = c * 8u;
       for (var m = 0u; m < MAX_ROWS; m++) {
         if (m >= m_count) { break; }
-        let xs = load8(m * K + k0, k0);
+        let xs = load8((m0 + m) * K + k0, k0);
         acc[m] += dot(weights[0], xs[0]) + dot(weights[1], xs[1]);
         if (NORM) { sq[m] += dot(xs[0], xs[0]) + dot(xs[1], xs[1]); }
       }
@@ -114,7 +119,7 @@ fn main(
     if (n < CHUNK_N) {
       for (var m = 0u; m < m_count; m++) {
         let scale = select(1.0, inverseSqrt(sq[m] / f32(K) + EPS), NORM);
-        store(m * OUT_STRIDE + N_OFFSET + n, acc[m] * scale + b);
+        store((m0 + m) * OUT_STRIDE + N_OFFSET + n, acc[m] * scale + b);
       }
     }
     return;
@@ -136,7 +141,7 @@ fn main(
   if (lane == 0u && n < CHUNK_N) {
     for (var m = 0u; m < m_count; m++) {
       let scale = select(1.0, inverseSqrt(partial_sq[m * WORKGROUP + lid] / f32(K) + EPS), NORM);
-      store(m * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] * scale + b);
+      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] * scale + b);
     }
   }
 }

@@ -147,6 +147,8 @@ export class Engine {
 
   private async runLoop(): Promise<void> {
     try {
+      // Let requests submitted in the same turn (or already queued as messages) join the first step.
+      await new Promise((resolve) => setTimeout(resolve, 0));
       while (this.hasWork) await this.step();
     } catch (error) {
       // A failed step (device lost, GPU validation) fails every request in flight, not silently.

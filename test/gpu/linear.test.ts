@@ -12,7 +12,7 @@ import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu 
 import { Random, halvesToFloats } from '../support/random.ts';
 
 describe('linear (matmul) kernels match x·Wᵀ + b', () => {
-  it('on 30 random shapes through both paths', async () => {
+  it('on 30 random shapes through every path', async () => {
     const { device } = await testGpu();
     const random = new Random(11);
     const paths = new Set<string>();
@@ -29,13 +29,13 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
       const chunkRows = Math.max(1, Math.ceil(n / random.int(2, 4)));
       const matrix = createPackedMatrix(device, n, k, 'w', chunked ? Math.ceil(k / 8) * 16 * chunkRows : undefined);
       writeMatrixRows(device, matrix, 0, weights);
-      const accumulate = c % 3 === 1;
+      const accumulate = c % 3 === 1 || c % 6 === 3;
       const residual = random.floats(m * n, 2);
       const y = accumulate ? storageBuffer(device, residual) : storageBuffer(device, m * n * 4);
       const counts = { tokens: m, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
       const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
-      const lanes = [32, 1, 8][c % 3]!;
+      const lanes = [32, 1, 8][Math.floor(c / 2) % 3]!;
       const withNorm = c % 4 >= 2;
       const normHalves = random.halves(k, -2, 1);
       const norm = withNorm ? { weight: createPackedVector(device, [normHalves], 'norm'), eps: 1e-6, scratch: storageBuffer(device, m * k * 4) } : undefined;
@@ -46,11 +46,15 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
       // |x| ≤ 1 (normed: ≤ 4·√K·|x|/‖x‖), |w| < 1/2: f32 accumulation over K ≤ 1000 terms stays under 2e-4.
       const label = `case ${c}: m ${m} k ${k} n ${n} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate} norm ${withNorm}`;
       expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(2e-4);
-      paths.add(m <= decodeMaxRows ? 'decode' : 'tiled');
-      if (accumulate) paths.add(m <= decodeMaxRows ? 'decode+accumulate' : 'tiled+accumulate');
-      if (withNorm) paths.add(m <= decodeMaxRows ? 'decode+norm' : 'tiled+norm');
+      // CPU adapters (lanes 1) run many rows through the decode kernel in groups of 8.
+      const path = m <= decodeMaxRows ? 'decode' : lanes === 1 ? 'rowGroups' : 'tiled';
+      paths.add(path);
+      if (accumulate) paths.add(`${path}+accumulate`);
+      if (withNorm) paths.add(`${path}+norm`);
       if (matrix.chunks.length > 1) paths.add('chunked');
     }
-    expect([...paths].sort()).toEqual(['chunked', 'decode', 'decode+accumulate', 'decode+norm', 'tiled', 'tiled+accumulate', 'tiled+norm']);
+    expect([...paths].sort()).toEqual([
+      'chunked', 'decode', 'decode+accumulate', 'decode+norm', 'rowGroups', 'rowGroups+accumulate', 'rowGroups+norm', 'tiled', 'tiled+accumulate', 'tiled+norm',
+    ]);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix: the decode
  * kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled kernel
- * otherwise; one dispatch per weight chunk, each writing its own output columns.
+ * otherwise — except on CPU adapters (lanes = 1), where the decode kernel runs every row count in
+ * groups of 8, which also makes a row's result independent of the batch it is in. One dispatch
+ * per weight chunk, each writing its own output columns.
  * With `norm`, x is RMS-normalised first: folded into the decode kernel (one dispatch fewer per
  * norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
  */
@@ -70,7 +72,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     decode.push({
       pipeline: decodePipeline,
       group: bindGroup(device, `${partLabel}.decode`, decodePipeline, [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer]),
-      grid: () => decodeGrid,
+      grid: (m) => [decodeGrid[0], decodeGrid[1], ceilDiv(m, decodeMaxRows)],
     });
     const tiledPipeline = getPipeline(device, 'matmulTiled', tiledCode, constants);
     tiled.push({
@@ -87,7 +89,8 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     encode(pass, counts) {
       const m = counts[rows.count];
       if (m === 0) return;
-      const fewRows = m <= decodeMaxRows;
+      // CPU adapters run every row count through the barrier-free decode kernel, 8 rows a group.
+      const fewRows = m <= decodeMaxRows || lanes === 1;
       if (!fewRows) normCall?.encode(pass, counts);
       for (const { pipeline, group, grid } of fewRows ? decode : tiled) {
         const [gx, gy, gz] = grid(m);
