@@ -47,6 +47,8 @@ export interface ResolvedSampling {
   readonly logprobs: number | undefined;
 }
 
+export const maxLogitBias = 300;
+
 const knownFields = new Set([
   'maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty',
   'logitBias', 'seed', 'stopTokenIds', 'ignoreEos', 'logprobs',
@@ -86,7 +88,10 @@ export function resolveSampling(params: SamplingParams, defaults: GenerationConf
   const topK = params.topK ?? defaults.topK ?? 0;
   if (!Number.isInteger(topK) || topK < -1) throw invalid('topK', `must be an integer ≥ -1, got ${JSON.stringify(topK)}`);
   const logitBias = new Map<number, number>();
-  for (const [key, bias] of Object.entries(params.logitBias ?? {})) {
+  const biasEntries = Object.entries(params.logitBias ?? {});
+  // OpenAI's limit; it also bounds the sampler's per-row entry buffer.
+  if (biasEntries.length > maxLogitBias) throw invalid('logitBias', `may have at most ${maxLogitBias} entries, got ${biasEntries.length}`);
+  for (const [key, bias] of biasEntries) {
     if (typeof bias !== 'number' || !Number.isFinite(bias) || bias < -100 || bias > 100) throw invalid('logitBias', `values must be numbers in [-100, 100], got ${JSON.stringify(bias)}`);
     logitBias.set(tokenId(key, 'logitBias', vocabSize), bias);
   }

@@ -78,7 +78,8 @@ export class ForwardPass {
       blockSize: cache.blockSize,
     };
     this.inputs = new StepInputBuffers(device, limits);
-    // A row's penalty entries are unique tokens of its sequence, plus at most 300 biased ones.
+    // A row's penalty entries are unique tokens of its sequence, plus at most 300 biased ones
+    // (the engine's logit-bias limit).
     this.samplerInputs = new SamplerInputs(device, {
       maxRows: limits.maxSeqs,
       maxEntries: limits.maxSeqs * Math.min(config.vocabSize, limits.maxBlocksPerSeq * cache.blockSize + 300),

@@ -52,6 +52,11 @@ describe('resolveSampling', () => {
   ])('refuses %j naming %s', (params, field) => {
     expect(refusal(() => resolveSampling(params as never, { eosTokenIds: [] }, vocab, seed))).toEqual({ code: 'invalid_argument', subject: field });
   });
+  it('takes at most 300 logit-bias entries', () => {
+    const bias = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [i, 1]));
+    expect(resolveSampling({ maxTokens: 1, logitBias: bias(300) }, { eosTokenIds: [] }, 1000, seed).logitBias.size).toBe(300);
+    expect(() => resolveSampling({ maxTokens: 1, logitBias: bias(301) }, { eosTokenIds: [] }, 1000, seed)).toThrow(/at most 300/);
+  });
 });
 
 describe('Sequence stop conditions', () => {
