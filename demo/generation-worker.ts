@@ -1,9 +1,10 @@
 /**
- * The demo's Web Worker: owns the GPU device and the model, so that loading and generating never
- * block the page. Exposed to the page through comlink; text streams back through a callback.
+ * The demo's Web Worker: owns the GPU device, the model and the engine, so that loading and
+ * generating never block the page, and prompts sent while others stream join the same batch.
+ * Exposed to the page through comlink; text streams back through a callback.
  */
 import * as Comlink from 'comlink';
-import { generate, getDevice, IncrementalDecoder, loadModel } from '../src/index.ts';
+import { Engine, getDevice, IncrementalDecoder, loadModel } from '../src/index.ts';
 
 type Gpu = Awaited<ReturnType<typeof getDevice>>;
 type Model = Awaited<ReturnType<typeof loadModel>>;
@@ -16,6 +17,8 @@ export interface GenerationStats {
 
 let gpu: Gpu | undefined;
 let model: Model | undefined;
+let engine: Engine | undefined;
+let requests = 0;
 
 /** Prompt ids: the tokenizer's, or for a model folder without one, the prompt read as `1, 2, 3`. */
 function promptIds(current: Model, prompt: string): number[] {
@@ -36,23 +39,30 @@ const api = {
   /** Loads the model folder at an absolute URL; returns whether it has a tokenizer. */
   async load(modelUrl: string): Promise<boolean> {
     gpu ??= await getDevice();
+    model?.dispose();
     model = await loadModel(gpu, modelUrl);
+    engine = new Engine(model);
     return model.tokenizer !== undefined;
   },
 
   async generate(prompt: string, maxTokens: number, onText: (delta: string) => void): Promise<GenerationStats> {
-    if (!model) throw new Error('The model is not loaded yet.');
+    if (!model || !engine) throw new Error('The model is not loaded yet.');
     const current = model;
     const ids = promptIds(current, prompt);
     // Deltas never split a UTF-8 character; without a tokenizer the ids themselves are the text.
     const decoder = current.tokenizer ? new IncrementalDecoder(current.tokenizer) : undefined;
     const toText = (id: number) => (decoder ? decoder.push(id) : ` ${id}`);
     const start = performance.now();
-    const result = await generate(current, { promptIds: ids, maxTokens, onToken: (id) => {
-      const delta = toText(id);
-      // Each onText call is a comlink message; they arrive in order, so no need to await them.
-      if (delta !== '') void onText(delta);
-    } });
+    const result = await engine.submit(
+      { id: `demo-${++requests}`, promptIds: ids, sampling: { maxTokens, temperature: 0 } },
+      (output) => {
+        for (const id of output.tokenIds) {
+          const delta = toText(id);
+          // Each onText call is a comlink message; they arrive in order, so no need to await them.
+          if (delta !== '') void onText(delta);
+        }
+      },
+    );
     return {
       promptTokens: ids.length,
       completionTokens: result.completionIds.length,
