@@ -1,6 +1,9 @@
 /** The engine's request, per-step output and statistics shapes (plain data: they cross workers). */
+import type { TokenLogprob } from '../model/model-runner.ts';
 import type { SamplingParams } from './sampling-params.ts';
 import type { FinishReason } from './sequence.ts';
+
+export type { TokenLogprob };
 
 export interface EngineRequest {
   /** Unique among the engine's unfinished requests. */
@@ -9,12 +12,6 @@ export interface EngineRequest {
   readonly sampling: SamplingParams;
 }
 
-export interface TokenLogprob {
-  readonly tokenId: number;
-  readonly logprob: number;
-  /** The most likely tokens at this position, most likely first (as many as asked). */
-  readonly top: readonly { readonly tokenId: number; readonly logprob: number }[];
-}
 
 /** What one step produced for one request: at most one token, and whether it finished. */
 export interface RequestOutput {

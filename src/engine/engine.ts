@@ -28,7 +28,8 @@ interface Live {
   readonly seq: Sequence;
   readonly listener: OutputListener | undefined;
   readonly logprobs: TokenLogprob[];
-  readonly settle: { resolve(result: RequestResult): void; reject(error: unknown): void }[];
+  /** Set by submit(); a request added with addRequest() is followed through its listener only. */
+  settle?: { resolve(result: RequestResult): void; reject(error: unknown): void };
 }
 
 export class Engine {
@@ -64,16 +65,16 @@ export class Engine {
   /** Queues a request; throws a typed error (and changes nothing) if it is invalid. */
   addRequest(request: EngineRequest, listener?: OutputListener): void {
     if (this.live.has(request?.id)) throw new LlmError('invalid_argument', `a request with id "${request.id}" is already running`, 'id');
-    const sampling = validateRequest(request, this.model, this.blocks.numBlocks, this.blocks.blockSize, randomSeed);
+    const sampling = validateRequest(request, this.model, randomSeed);
     const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++);
-    this.live.set(seq.id, { seq, listener, logprobs: [], settle: [] });
+    this.live.set(seq.id, { seq, listener, logprobs: [] });
     this.scheduler.add(seq);
   }
 
   /** Queues a request and steps the engine until it finishes. */
   submit(request: EngineRequest, listener?: OutputListener): Promise<RequestResult> {
     this.addRequest(request, listener);
-    const result = new Promise<RequestResult>((resolve, reject) => this.live.get(request.id)!.settle.push({ resolve, reject }));
+    const result = new Promise<RequestResult>((resolve, reject) => (this.live.get(request.id)!.settle = { resolve, reject }));
     this.loop ??= this.runLoop();
     return result;
   }
@@ -131,7 +132,7 @@ export class Engine {
       numCachedTokens: seq.numCachedPromptTokens,
       ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
     };
-    for (const { resolve } of live.settle) resolve(result);
+    live.settle?.resolve(result);
   }
 
   private output(seq: Sequence, tokenIds: number[], logprob: TokenLogprob | undefined, finishReason: FinishReason | undefined): RequestOutput {
@@ -155,7 +156,7 @@ export class Engine {
       for (const live of [...this.live.values()]) {
         this.scheduler.finish(live.seq, 'abort');
         this.live.delete(live.seq.id);
-        for (const { reject } of live.settle) reject(error);
+        live.settle?.reject(error);
       }
     } finally {
       this.loop = undefined;

@@ -5,6 +5,7 @@
  */
 import { LlmError } from '../errors.ts';
 import type { LoadedModel } from './load-model.ts';
+import { checkContextLength, checkPromptIds } from './prompt-limits.ts';
 import type { StepBatch } from './step-batch.ts';
 
 export interface GenerateOptions {
@@ -65,14 +66,8 @@ export async function generate(model: LoadedModel, options: GenerateOptions): Pr
 
 function validate(model: LoadedModel, promptIds: readonly number[], maxTokens: number): void {
   if (!Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw new LlmError('invalid_argument', `max_tokens must be a positive integer, got ${maxTokens}`, 'max_tokens');
+    throw new LlmError('invalid_argument', `maxTokens must be a positive integer, got ${maxTokens}`, 'maxTokens');
   }
-  if (promptIds.length === 0) throw new LlmError('invalid_argument', 'the prompt is empty', 'prompt');
-  const vocab = model.config.vocabSize;
-  const bad = promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
-  if (bad !== undefined) throw new LlmError('invalid_argument', `prompt token id ${bad} is outside the vocabulary [0, ${vocab})`, 'prompt');
-  const needed = promptIds.length + maxTokens;
-  if (needed > model.maxModelLen || Math.ceil(needed / model.kvCache.blockSize) > model.kvCache.numBlocks) {
-    throw new LlmError('context_length_exceeded', `prompt (${promptIds.length} tokens) + max_tokens (${maxTokens}) exceeds the context of ${model.maxModelLen} tokens`, 'max_tokens');
-  }
+  checkPromptIds(model, promptIds);
+  checkContextLength(model, promptIds.length, maxTokens);
 }

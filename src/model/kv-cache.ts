@@ -23,14 +23,19 @@ export class KvCache {
   constructor(device: GPUDevice, config: ModelConfig, options: KvCacheOptions) {
     this.numBlocks = options.numBlocks;
     this.blockSize = options.blockSize;
-    const size = KvCache.bytesPerBlock(config, options.blockSize) / (2 * config.numLayers) * options.numBlocks;
+    const size = KvCache.poolBytesPerBlock(config, options.blockSize) * options.numBlocks;
     const create = (label: string) => device.createBuffer({ label, size, usage: GPUBufferUsage.STORAGE });
     this.layers = Array.from({ length: config.numLayers }, (_, layer) => ({ k: create(`kv.${layer}.k`), v: create(`kv.${layer}.v`) }));
   }
 
+  /** Bytes one block takes in one pool (one layer's K or V): what one binding must hold. */
+  static poolBytesPerBlock(config: ModelConfig, blockSize: number): number {
+    return config.numKvHeads * blockSize * config.headDim * 4;
+  }
+
   /** Bytes one block costs across all layers, K and V. */
   static bytesPerBlock(config: ModelConfig, blockSize: number): number {
-    return 2 * config.numLayers * config.numKvHeads * blockSize * config.headDim * 4;
+    return 2 * config.numLayers * KvCache.poolBytesPerBlock(config, blockSize);
   }
 
   destroy(): void {

@@ -17,12 +17,6 @@ export interface KvPlanOptions {
   readonly numKvBlocks?: number | undefined;
 }
 
-export interface KvPlan {
-  readonly numBlocks: number;
-  readonly budgetBytes: number;
-  readonly bytesPerBlock: number;
-}
-
 const MiB = 1024 * 1024;
 
 /** Bytes the weights take on the GPU (every tensor is stored as f16). */
@@ -36,10 +30,10 @@ export function defaultKvBudget(modelBytes: number): number {
   return Math.min(1024 * MiB, Math.max(64 * MiB, modelBytes));
 }
 
-export function planKvCache(config: ModelConfig, limits: GPUSupportedLimits, modelBytes: number, blockSize: number, options: KvPlanOptions): KvPlan {
+/** The number of KV blocks to allocate. */
+export function planKvCache(config: ModelConfig, limits: GPUSupportedLimits, modelBytes: number, blockSize: number, options: KvPlanOptions): number {
   const bytesPerBlock = KvCache.bytesPerBlock(config, blockSize);
-  const poolBytesPerBlock = bytesPerBlock / (2 * config.numLayers);
-  const bindingCap = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / poolBytesPerBlock);
+  const bindingCap = Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / KvCache.poolBytesPerBlock(config, blockSize));
   if (options.numKvBlocks !== undefined && (!Number.isInteger(options.numKvBlocks) || options.numKvBlocks < 1)) {
     throw new LlmError('invalid_argument', `numKvBlocks must be a positive integer, got ${options.numKvBlocks}`, 'numKvBlocks');
   }
@@ -51,5 +45,5 @@ export function planKvCache(config: ModelConfig, limits: GPUSupportedLimits, mod
   if (numBlocks < 1) {
     throw new LlmError('adapter_insufficient', `a KV budget of ${budgetBytes} bytes holds no block of ${bytesPerBlock} bytes`, 'kvCacheBytes');
   }
-  return { numBlocks, budgetBytes, bytesPerBlock };
+  return numBlocks;
 }

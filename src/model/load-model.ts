@@ -65,7 +65,7 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
 
   const maxModelLen = Math.min(options.maxModelLen ?? 4096, config.maxPositionEmbeddings);
   const maxBlocksPerSeq = Math.ceil(maxModelLen / blockSize);
-  const kvPlan = planKvCache(config, device.limits, weightBytes(checkpoint), blockSize, options);
+  const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint), blockSize, options);
   const limits = stepLimits(options, maxBlocksPerSeq);
 
   let weights: ModelWeights | undefined;
@@ -81,7 +81,7 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   let failure: unknown;
   try {
     weights = uploadWeights(device, config, checkpoint);
-    kvCache = new KvCache(device, config, { numBlocks: kvPlan.numBlocks, blockSize });
+    kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
     runner = new ModelRunner(device, config, weights, kvCache, limits, gpu.isSoftware);
   } catch (error) {
     failure = error;

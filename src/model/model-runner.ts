@@ -14,9 +14,10 @@ import type { KvCache } from './kv-cache.ts';
 import type { ModelWeights } from './model-weights.ts';
 import type { StepBatch, StepLimits } from './step-batch.ts';
 
-export interface SampledLogprob {
+export interface TokenLogprob {
   readonly tokenId: number;
   readonly logprob: number;
+  /** The most likely tokens at this position, most likely first (as many as asked). */
   readonly top: readonly { readonly tokenId: number; readonly logprob: number }[];
 }
 
@@ -24,7 +25,7 @@ export interface StepOutput {
   /** The next token of each sample row, in sampleRows order. */
   readonly tokenIds: Uint32Array;
   /** The sampled token's logprob and the row's top logprobs (as many as the row asked for). */
-  logprob(row: number): SampledLogprob;
+  logprob(row: number): TokenLogprob;
   /** (sampleRows, vocab) raw logits, only when the step asked for them. */
   readonly logits: Float32Array | undefined;
 }

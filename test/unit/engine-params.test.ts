@@ -83,19 +83,18 @@ describe('planKvCache', () => {
   const limits = { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
 
   it('sizes the pool from a byte budget, the model size by default', () => {
-    expect(planKvCache(config, limits, 0, 16, { kvCacheBytes: 10 * perBlock + 5 }).numBlocks).toBe(10);
+    expect(planKvCache(config, limits, 0, 16, { kvCacheBytes: 10 * perBlock + 5 })).toBe(10);
     expect(defaultKvBudget(1)).toBe(64 * 1024 * 1024);
     expect(defaultKvBudget(300 * 1024 * 1024)).toBe(300 * 1024 * 1024);
     expect(defaultKvBudget(8 * 1024 * 1024 * 1024)).toBe(1024 * 1024 * 1024);
     const modelBytes = 200 * 1024 * 1024;
-    expect(planKvCache(config, limits, modelBytes, 16, {}).numBlocks).toBe(Math.floor(modelBytes / perBlock));
-    expect(planKvCache(config, limits, 0, 16, { numKvBlocks: 7 }).numBlocks).toBe(7);
+    expect(planKvCache(config, limits, modelBytes, 16, {})).toBe(Math.floor(modelBytes / perBlock));
+    expect(planKvCache(config, limits, 0, 16, { numKvBlocks: 7 })).toBe(7);
   });
 
   it('never exceeds what one binding per layer pool may hold', () => {
     const small = { maxStorageBufferBindingSize: 64 * 1024, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
-    const poolBytesPerBlock = perBlock / (2 * config.numLayers);
-    expect(planKvCache(config, small, 0, 16, { kvCacheBytes: 1 << 30 }).numBlocks).toBe(Math.floor((64 * 1024) / poolBytesPerBlock));
+    expect(planKvCache(config, small, 0, 16, { kvCacheBytes: 1 << 30 })).toBe(Math.floor((64 * 1024) / (perBlock / (2 * config.numLayers))));
   });
 
   it('refuses budgets that hold no block, and bad counts', () => {
