@@ -1,0 +1,65 @@
+/**
+ * The public chat API's shapes. Request and response types are the `openai` package's own (type
+ * imports only), widened with the vLLM extras this engine honours, so code written for OpenAI or
+ * vLLM compiles against it unchanged.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming as OpenAINonStreaming,
+  ChatCompletionCreateParamsStreaming as OpenAIStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+
+export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool };
+
+/** vLLM's sampling and template extras, accepted beside OpenAI's fields. */
+export interface VllmExtraParams {
+  top_k?: number | null;
+  min_p?: number | null;
+  repetition_penalty?: number | null;
+  stop_token_ids?: number[] | null;
+  ignore_eos?: boolean | null;
+  chat_template_kwargs?: Record<string, unknown> | null;
+}
+
+export type ChatCompletionCreateParamsNonStreaming = OpenAINonStreaming & VllmExtraParams;
+export type ChatCompletionCreateParamsStreaming = OpenAIStreaming & VllmExtraParams;
+export type ChatCompletionCreateParams = ChatCompletionCreateParamsNonStreaming | ChatCompletionCreateParamsStreaming;
+
+export interface RequestOptions {
+  /** Cancels the request at the next step; its KV blocks are freed and the call rejects. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface ChatCompletions {
+  create(params: ChatCompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<ChatCompletion>;
+  create(params: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<AsyncIterable<ChatCompletionChunk>>;
+  create(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
+}
+
+/** One entry of `models.list()`, as vLLM's /v1/models reports it. */
+export interface ModelCard {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  root: string;
+  max_model_len: number;
+}
+
+export interface ModelList {
+  object: 'list';
+  data: ModelCard[];
+}
+
+export interface ModelsApi {
+  list(): Promise<ModelList>;
+}
+
+/** What the tool runner and `fetch` need from an engine. */
+export interface ChatApi {
+  readonly chat: { readonly completions: ChatCompletions };
+  readonly models: ModelsApi;
+}
