@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'webgpu_unavailable'
   | 'adapter_insufficient'
   | 'invalid_argument'
-  | 'context_length_exceeded';
+  | 'context_length_exceeded'
+  | 'aborted';
 
 export class LlmError extends Error {
   override readonly name = 'LlmError';

@@ -5,11 +5,15 @@
 import { parseArgs } from 'node:util';
 import { isLlmError } from '../src/errors.ts';
 import { batchCommand, batchOptions } from './cli/batch-command.ts';
+import { chatCommand, chatOptions } from './cli/chat-command.ts';
 import { generateCommand, generateOptions } from './cli/generate-command.ts';
+import { parseCommand, parseOptions } from './cli/parse-command.ts';
 
 const usage = `usage: npm run --silent cli -- <command> …
   generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]
-  batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]`;
+  batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]
+  chat --model <dir-or-url> --request <file.json> [--stream]
+  parse [--reasoning] < model-output.txt`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -17,8 +21,14 @@ async function main(argv: string[]): Promise<void> {
     case 'generate':
       await generateCommand(parseArgs({ args: rest, options: generateOptions, strict: true }).values);
       return;
+    case 'chat':
+      process.exitCode = await chatCommand(parseArgs({ args: rest, options: chatOptions, strict: true }).values);
+      return;
     case 'batch':
       await batchCommand(parseArgs({ args: rest, options: batchOptions, strict: true }).values);
+      return;
+    case 'parse':
+      await parseCommand(parseArgs({ args: rest, options: parseOptions, strict: true }).values);
       return;
     default:
       throw new UsageError(command === undefined ? 'no command given' : `unknown command '${command}'`);
@@ -28,7 +38,7 @@ async function main(argv: string[]): Promise<void> {
 class UsageError extends Error {}
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     if (isLlmError(error)) {
       process.stderr.write(`${JSON.stringify({ error: { code: error.code, message: error.message, subject: error.subject ?? null } })}\n`);

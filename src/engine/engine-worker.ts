@@ -29,7 +29,7 @@ export interface LoadedInfo {
 export class EngineHost {
   private gpu: GpuContext | undefined;
   private model: LoadedModel | undefined;
-  private engine: Engine | undefined;
+  protected engine: Engine | undefined;
 
   /** Loads a model folder (URL) and starts an engine on it, replacing any earlier one. */
   async load(location: string, options: WorkerLoadOptions = {}): Promise<LoadedInfo> {
@@ -73,7 +73,7 @@ export class EngineHost {
     this.model = undefined;
   }
 
-  private require(): Engine {
+  protected require(): Engine {
     if (this.engine === undefined) throw new Error('no model is loaded: call load() first');
     return this.engine;
   }

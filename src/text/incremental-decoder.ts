@@ -29,6 +29,14 @@ export class IncrementalDecoder {
     return fullText.slice(prefixText.length);
   }
 
+  /** At the end of the output: whatever is still held back, an incomplete character as U+FFFD. */
+  flush(): string {
+    const prefixText = this.decode(this.prefixOffset, this.readOffset);
+    const fullText = this.decode(this.prefixOffset, this.ids.length);
+    this.prefixOffset = this.readOffset = this.ids.length;
+    return fullText.length > prefixText.length ? fullText.slice(prefixText.length) : '';
+  }
+
   private decode(start: number, end: number): string {
     return start >= end ? '' : this.tokenizer.decode(this.ids.slice(start, end), this.options);
   }

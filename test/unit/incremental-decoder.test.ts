@@ -34,4 +34,17 @@ describe('IncrementalDecoder', () => {
       expect(ids.map((id) => decoder.push(id)).join('')).toBe(text.normalize('NFC'));
     }
   });
+
+  it('flushes a cut-off character as U+FFFD at the end, and nothing twice', async () => {
+    const tokenizer = (await loadTokenizer(openModelSource(fixture)))!;
+    const ids = tokenizer.encode('ok 🙂');
+    const decoder = new IncrementalDecoder(tokenizer);
+    // Every token but the emoji's last byte: the emoji is still incomplete.
+    const streamed = ids.slice(0, -1).map((id) => decoder.push(id)).join('');
+    expect(streamed).toBe('ok ');
+    const tail = decoder.flush();
+    expect(tail.endsWith('\uFFFD')).toBe(true);
+    expect(streamed + tail).toBe(tokenizer.decode(ids.slice(0, -1)));
+    expect(decoder.flush()).toBe('');
+  });
 });

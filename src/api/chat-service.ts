@@ -1,0 +1,165 @@
+/**
+ * Chat completions over a running engine, where the engine lives (the worker, or Node): request
+ * checks → chat template → tokens → one engine request per choice (`n` choices share the
+ * prompt's KV blocks through the prefix cache, as vLLM does) → per-choice text pipelines →
+ * a `ChatCompletion`, or chunks handed to `onChunks` as each step lands.
+ */
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { Engine } from '../engine/engine.ts';
+import type { RequestOutput, RequestResult } from '../engine/engine-types.ts';
+import { isLlmError, LlmError } from '../errors.ts';
+import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
+import { validateMessages, validateTools } from './chat-messages.ts';
+import { engineFieldToParam, invalidParam, parseChatParams, type ChatParams } from './chat-params.ts';
+import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
+import { ChatTemplate } from './chat-template.ts';
+import type { ModelList } from './chat-types.ts';
+import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
+import { constraintFor } from './request-constraint.ts';
+
+export interface ChatCallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Streaming: receives each step's chunks, in order. */
+  readonly onChunks?: ((chunks: ChatCompletionChunk[]) => void) | undefined;
+}
+
+export class ChatService {
+  private readonly tokenizer: TextTokenizer;
+  private readonly template: ChatTemplate | undefined;
+  private readonly thinks: boolean;
+  private readonly created = Math.floor(Date.now() / 1000);
+
+  constructor(private readonly engine: Engine, readonly modelId: string) {
+    this.tokenizer = requireTokenizer(engine.model.tokenizer, engine.model.location);
+    const source = this.tokenizer.chatTemplate;
+    this.template = source === undefined ? undefined : new ChatTemplate(source);
+    // Templates that close a think block (Qwen3) produce reasoning to split off.
+    this.thinks = source?.includes('</think>') ?? false;
+  }
+
+  models(): ModelList {
+    const max = this.engine.model.maxModelLen;
+    return { object: 'list', data: [{ id: this.modelId, object: 'model', created: this.created, owned_by: 'webgpu-llm-serve', root: this.modelId, max_model_len: max }] };
+  }
+
+  /** Resolves with the completion, or (streaming) with undefined after the last chunk. */
+  async create(request: unknown, options: ChatCallOptions = {}): Promise<ChatCompletion | undefined> {
+    if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new LlmError('invalid_argument', 'the request must be a JSON object', 'body');
+    const raw = request as Record<string, unknown>;
+    const params = parseChatParams(raw);
+    if (params.stream && options.onChunks === undefined) throw invalidParam('stream', 'needs a chunk listener');
+    options.signal?.throwIfAborted();
+    const messages = validateMessages(raw['messages']);
+    const tools = raw['tools'] === undefined || raw['tools'] === null ? undefined : validateTools(raw['tools']);
+    if (this.template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
+    const prompt = this.template.render({
+      messages,
+      tools,
+      addGenerationPrompt: true,
+      chatTemplateKwargs: params.chatTemplateKwargs,
+      bosToken: this.tokenizer.bosToken,
+      eosToken: this.tokenizer.eosToken,
+    });
+    const promptIds = this.tokenizer.encode(prompt);
+    const header: ResponseHeader = { id: makeCompletionId(), created: Math.floor(Date.now() / 1000), model: this.modelId };
+    return this.run(header, promptIds, params, tools, options);
+  }
+
+  private mode(params: ChatParams): ChoiceMode {
+    const { toolChoice } = params;
+    return {
+      reasoning: this.thinks,
+      thinkingEnabled: params.chatTemplateKwargs['enable_thinking'] !== false,
+      tools: toolChoice.mode === 'none' ? 'none' : toolChoice.mode === 'named' ? 'named' : 'parse',
+      ...(toolChoice.mode === 'named' ? { namedTool: toolChoice.name } : {}),
+      parallelToolCalls: params.parallelToolCalls,
+    };
+  }
+
+  /** What fits after the prompt: the context, and the KV pool's tokens. */
+  private maxTokens(params: ChatParams, promptLength: number): number {
+    if (params.maxTokens !== undefined) return params.maxTokens;
+    const { maxModelLen, kvCache } = this.engine.model;
+    const room = Math.min(maxModelLen, kvCache.numBlocks * kvCache.blockSize) - promptLength;
+    if (room < 1) {
+      throw new LlmError('context_length_exceeded', `this model's maximum context length is ${maxModelLen} tokens, and the messages take ${promptLength}`, 'messages');
+    }
+    return room;
+  }
+
+  private async run(
+    header: ResponseHeader, promptIds: number[], params: ChatParams,
+    tools: ReturnType<typeof validateTools> | undefined, options: ChatCallOptions,
+  ): Promise<ChatCompletion | undefined> {
+    const maxTokens = this.maxTokens(params, promptIds.length);
+    const constraint = constraintFor(params, tools);
+    const mode = this.mode(params);
+    const chunks = params.stream ? new ChunkFactory(header) : undefined;
+    const ids = Array.from({ length: params.n }, (_, i) => `${header.id}-${i}`);
+    const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode));
+    const finished: (FinishedChoice | undefined)[] = [];
+    const results: Promise<RequestResult>[] = [];
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      for (const id of ids) this.engine.abort(id);
+    };
+    const emit = (list: ChatCompletionChunk[]) => {
+      if (list.length > 0 && !aborted) options.onChunks?.(list);
+    };
+    try {
+      ids.forEach((id, index) => {
+        const choice = choices[index]!;
+        const listener = (output: RequestOutput) => {
+          const deltas = choice.push(output.tokenIds, output.logprobs);
+          const logprobs = params.topLogprobs === undefined ? undefined : choice.logprobs.slice(choice.logprobs.length - output.tokenIds.length);
+          if (chunks !== undefined) emit(chunks.deltas(index, deltas, logprobs));
+          // A stop string ends the request at this step; its tokens are already decoded.
+          if (choice.stopped && output.finishReason === undefined) this.engine.abort(id);
+          if (output.finishReason === undefined || aborted) return;
+          const tail = choice.finish();
+          const message = choice.message();
+          const reason = finishReason(output.finishReason, choice, mode, message.toolCalls.length > 0);
+          finished[index] = { message, finishReason: reason, logprobs: params.topLogprobs === undefined ? undefined : choice.logprobs };
+          if (chunks !== undefined) emit([...chunks.deltas(index, tail, undefined), chunks.finish(index, reason)]);
+        };
+        if (chunks !== undefined) emit([chunks.role(index)]);
+        // Like vLLM's parallel sampling: choice i of a seeded request draws with seed + i.
+        const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + index };
+        const request = { id, promptIds, sampling: { ...params.sampling, ...seed, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
+        results.push(this.engine.submit(request, listener));
+      });
+    } catch (error) {
+      onAbort(); // choices already queued leave with the bad one
+      throw renameEngineError(error);
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const settled = await Promise.all(results);
+      if (aborted) throw new LlmError('aborted', 'the request was aborted', undefined);
+      const totals = usage(
+        promptIds.length,
+        settled.reduce((sum, result) => sum + result.completionIds.length, 0),
+        settled[0]?.numCachedTokens ?? 0,
+      );
+      if (chunks === undefined) return completion(header, finished as FinishedChoice[], totals);
+      if (params.includeUsage) options.onChunks?.([chunks.usage(totals)]);
+      return undefined;
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMode, parsedCalls: boolean): ChatFinishReason {
+  if (mode.tools === 'parse' && (parsedCalls || choice.calledTools)) return 'tool_calls';
+  return engineReason === 'length' ? 'length' : 'stop';
+}
+
+/** Engine errors name engine fields (maxTokens); callers wrote request fields (max_tokens). */
+function renameEngineError(error: unknown): unknown {
+  if (!isLlmError(error) || error.subject === undefined) return error;
+  const param = engineFieldToParam[error.subject];
+  if (param === undefined) return error;
+  return new LlmError(error.code, error.message.replace(error.subject, param), param);
+}

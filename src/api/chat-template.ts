@@ -1,0 +1,305 @@
+/**
+ * Renders a model's Jinja chat template as vLLM's chat endpoint does: OpenAI-shaped messages are
+ * first turned into what HF templates expect (vLLM's chat_utils), then rendered the way
+ * transformers' `apply_chat_template` renders them, including its Python `json.dumps` tojson.
+ */
+import { Environment, Interpreter, Template } from '@huggingface/jinja';
+import { LlmError } from '../errors.ts';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from './chat-types.ts';
+
+export type ChatCompletionFunctionTool = Extract<ChatCompletionTool, { type: 'function' }>;
+
+export interface ChatTemplateInput {
+  readonly messages: readonly ChatCompletionMessageParam[];
+  readonly tools?: readonly ChatCompletionFunctionTool[] | undefined;
+  readonly addGenerationPrompt: boolean;
+  /** The request's `chat_template_kwargs`, e.g. `{ enable_thinking: false }`. */
+  readonly chatTemplateKwargs?: Readonly<Record<string, unknown>> | undefined;
+  readonly bosToken?: string | undefined;
+  readonly eosToken?: string | undefined;
+}
+
+type RuntimeValue = ReturnType<Environment['set']>;
+type Program = Template['parsed'];
+type SyntaxNode = { type: string; value?: unknown; callee?: SyntaxNode; args?: SyntaxNode[]; key?: SyntaxNode };
+type ApplyFilter = (operand: RuntimeValue, filter: SyntaxNode, scope: Environment) => RuntimeValue;
+
+/** What a template's `raise_exception(...)` throws, told apart from the library's own errors. */
+class TemplateRaise extends Error {}
+
+export class ChatTemplate {
+  private readonly program: Program | undefined;
+
+  /** `source` undefined: the model has none, and every render is refused. */
+  constructor(source: string | undefined) {
+    try {
+      this.program = source === undefined ? undefined : new Template(source).parsed;
+    } catch (error) {
+      throw new LlmError('invalid_config', `the chat template does not parse: ${messageOf(error)}`, 'chat_template');
+    }
+  }
+
+  render(input: ChatTemplateInput): string {
+    if (this.program === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
+    const kwargs = input.chatTemplateKwargs ?? {};
+    for (const reserved of ['messages', 'tools']) {
+      if (reserved in kwargs) throw new LlmError('invalid_argument', `may not set ${reserved}`, `chat_template_kwargs.${reserved}`);
+    }
+    // transformers: special tokens, then the caller's kwargs (which may override
+    // add_generation_prompt, as vLLM's chat_template_kwargs do), then messages and tools.
+    const context: Record<string, unknown> = {
+      ...(input.bosToken === undefined ? {} : { bos_token: input.bosToken }),
+      ...(input.eosToken === undefined ? {} : { eos_token: input.eosToken }),
+      add_generation_prompt: input.addGenerationPrompt,
+      ...kwargs,
+      messages: input.messages.map(templateMessage),
+      tools: input.tools === undefined ? null : input.tools.map(templateTool),
+      documents: null,
+    };
+    const environment = new Environment();
+    defineGlobals(environment);
+    for (const [name, value] of Object.entries(context)) environment.setVariable(name, toRuntime(value));
+    const interpreter = pythonInterpreter(environment);
+    try {
+      return String(interpreter.run(this.program).value);
+    } catch (error) {
+      if (error instanceof TemplateRaise) throw new LlmError('invalid_argument', error.message, 'messages');
+      throw new LlmError('invalid_argument', `the chat template failed: ${messageOf(error)}`, 'messages');
+    }
+  }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** vLLM's `_parse_chat_message_content` + `_postprocess_messages` for string-content templates. */
+function templateMessage(message: ChatCompletionMessageParam): Record<string, unknown> {
+  const source = message as unknown as Record<string, unknown>;
+  // Text parts are joined with "\n"; null content becomes "" (vLLM joins an empty part list).
+  const out: Record<string, unknown> = { role: message.role, content: joinText(source['content']) };
+  const calls = source['tool_calls'];
+  // vLLM drops an empty tool_calls so the template takes the plain assistant path.
+  if (message.role === 'assistant' && Array.isArray(calls) && calls.length > 0) {
+    out['tool_calls'] = calls.map((call: { function: { arguments?: unknown } }) => ({
+      ...call,
+      function: { ...call.function, arguments: parseArguments(call.function.arguments) },
+    }));
+  }
+  const reasoning = source['reasoning_content'];
+  if (message.role === 'assistant' && typeof reasoning === 'string') {
+    out['reasoning'] = reasoning;
+    out['reasoning_content'] = reasoning;
+  }
+  if (message.role === 'tool') out['tool_call_id'] = source['tool_call_id'];
+  if (typeof source['name'] === 'string') out['name'] = source['name'];
+  return out;
+}
+
+function joinText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((part: { text?: unknown; refusal?: unknown }) => part.text ?? part.refusal)
+    .filter((text): text is string => typeof text === 'string')
+    .join('\n');
+}
+
+/** json.loads of the arguments text, as vLLM does; text that is not JSON becomes {} as there. */
+function parseArguments(argumentsText: unknown): unknown {
+  if (typeof argumentsText !== 'string') return typeof argumentsText === 'object' && argumentsText !== null ? argumentsText : new Map();
+  try {
+    return parsePythonJson(argumentsText);
+  } catch {
+    return new Map();
+  }
+}
+
+/** pydantic's model_dump of vLLM's tool model: description and parameters always present (null). */
+function templateTool(tool: ChatCompletionFunctionTool): Record<string, unknown> {
+  const { name, description, parameters, ...extra } = tool.function;
+  return { type: 'function', function: { name, description: description ?? null, parameters: parameters ?? null, ...extra } };
+}
+
+// ---- Python values in the library's runtime ----------------------------------------------------
+
+/** A JSON number json.loads makes a float (it has a fraction or exponent): tojson prints `1.0`. */
+class PythonFloat { constructor(readonly value: number) {} }
+
+/**
+ * json.loads: objects become Maps in source key order (Python dicts keep it; JS objects move
+ * integer-like keys first), numbers with a fraction or exponent become PythonFloat.
+ */
+function parsePythonJson(text: string): unknown {
+  let at = 0;
+  const fail = (): never => { throw new SyntaxError(`invalid JSON at ${at}`); };
+  const skipSpace = (): void => { while (' \t\n\r'.includes(text[at] ?? 'x')) at++; };
+  const expect = (char: string): void => { skipSpace(); if (text[at] !== char) fail(); at++; };
+  const parseString = (): string => {
+    const start = at++;
+    while (at < text.length && text[at] !== '"') at += text[at] === '\\' ? 2 : 1;
+    if (at >= text.length) fail();
+    return JSON.parse(text.slice(start, ++at)) as string;
+  };
+  const parseValue = (): unknown => {
+    skipSpace();
+    const char = text[at];
+    if (char === '"') return parseString();
+    if (char === '{' || char === '[') {
+      at++;
+      const [close, object, array] = [char === '{' ? '}' : ']', new Map<string, unknown>(), [] as unknown[]];
+      skipSpace();
+      if (text[at] === close) { at++; return char === '{' ? object : array; }
+      for (;;) {
+        if (char === '{') {
+          skipSpace();
+          if (text[at] !== '"') fail();
+          const key = parseString();
+          expect(':');
+          object.set(key, parseValue());
+        } else array.push(parseValue());
+        skipSpace();
+        if (text[at] === close) { at++; return char === '{' ? object : array; }
+        expect(',');
+      }
+    }
+    const literal = /^(?:-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(at))?.[0] ?? fail();
+    at += literal.length;
+    if (literal === 'true' || literal === 'false' || literal === 'null') return JSON.parse(literal) as unknown;
+    return /[.eE]/.test(literal) ? new PythonFloat(Number(literal)) : Number(literal);
+  };
+  const value = parseValue();
+  skipSpace();
+  if (at !== text.length) fail();
+  return value;
+}
+
+// The library's value classes are not exported; take them from values it converts itself.
+const scratch = new Environment();
+function libraryValue(value: unknown): RuntimeValue {
+  scratch.variables.delete('value');
+  return scratch.set('value', value);
+}
+type RuntimeClass = new (value: unknown) => RuntimeValue;
+const FloatValue = libraryValue(0.5).constructor as RuntimeClass;
+const StringValue = libraryValue('').constructor as RuntimeClass;
+const ArrayValue = libraryValue([]).constructor as RuntimeClass;
+const ObjectValue = libraryValue({}).constructor as RuntimeClass;
+
+function toRuntime(value: unknown): RuntimeValue {
+  if (value instanceof PythonFloat) return new FloatValue(value.value);
+  if (Array.isArray(value)) return new ArrayValue(value.map(toRuntime));
+  const entries = value instanceof Map ? [...value] : typeof value === 'object' && value !== null ? Object.entries(value) : undefined;
+  if (entries === undefined) return libraryValue(value);
+  return new ObjectValue(new Map(entries.map(([key, item]) => [String(key), toRuntime(item)])));
+}
+
+/** The globals transformers' sandbox provides beside jinja2's own (range, namespace). */
+function defineGlobals(environment: Environment): void {
+  for (const [name, value] of Object.entries({ true: true, false: false, none: null, True: true, False: false, None: null })) environment.set(name, value);
+  environment.set('raise_exception', (message: unknown) => { throw new TemplateRaise(String(message)); });
+  environment.set('range', (start: number, stop?: number, step = 1) => {
+    const [from, to] = stop === undefined ? [0, start] : [start, stop];
+    if (step === 0) throw new Error('range() arg 3 must not be zero');
+    const out: number[] = [];
+    for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(i);
+    return out;
+  });
+  environment.set('strftime_now', (format: string) => strftime(new Date(), format));
+}
+
+/** Python's strftime in the C locale, for the directives chat templates use (`%d %b %Y`). */
+function strftime(date: Date, format: string): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const month = date.toLocaleString('en-US', { month: 'long' });
+  const day = date.toLocaleString('en-US', { weekday: 'long' });
+  const fields: Record<string, string> = {
+    Y: String(date.getFullYear()), y: pad(date.getFullYear() % 100), m: pad(date.getMonth() + 1), d: pad(date.getDate()),
+    H: pad(date.getHours()), M: pad(date.getMinutes()), S: pad(date.getSeconds()),
+    B: month, b: month.slice(0, 3), A: day, a: day.slice(0, 3), '%': '%',
+  };
+  return format.replace(/%(.)/g, (whole, code: string) => fields[code] ?? whole);
+}
+
+// ---- tojson as transformers defines it: json.dumps(x, ensure_ascii=False, ...) --------------------
+
+interface JsonOptions { indent: string | null; itemSeparator: string; keySeparator: string; sortKeys: boolean; ensureAscii: boolean }
+
+/**
+ * An interpreter whose `tojson` is Python's json.dumps. The library's differs on floats (1.0 → 1,
+ * 1e-05 → 0.00001) and `indent=0`, so this one run's filter lookup is wrapped; all else is the library's.
+ */
+function pythonInterpreter(environment: Environment): Interpreter {
+  const interpreter = new Interpreter(environment);
+  const hook = interpreter as unknown as { applyFilter?: ApplyFilter };
+  const libraryFilter = hook.applyFilter;
+  if (typeof libraryFilter !== 'function') throw new Error('@huggingface/jinja no longer has Interpreter.applyFilter');
+  hook.applyFilter = (operand, filter, scope) => {
+    const name = filter.type === 'CallExpression' ? filter.callee?.value : filter.value;
+    if (name !== 'tojson') return libraryFilter.call(interpreter, operand, filter, scope);
+    // HF's signature: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+    const named: Record<string, RuntimeValue> = {};
+    (filter.args ?? []).forEach((arg, index) => {
+      const key = arg.type === 'KeywordArgumentExpression' ? String(arg.key?.value) : ['ensure_ascii', 'indent', 'separators', 'sort_keys'][index];
+      if (key !== undefined) named[key] = interpreter.evaluate((arg.type === 'KeywordArgumentExpression' ? arg.value : arg) as never, scope);
+    });
+    const indent = named['indent']?.value;
+    const separators = named['separators']?.value as RuntimeValue[] | undefined;
+    const options: JsonOptions = {
+      indent: typeof indent === 'number' ? ' '.repeat(Math.max(indent, 0)) : typeof indent === 'string' ? indent : null,
+      itemSeparator: String(separators?.[0]?.value ?? (indent === undefined || indent === null ? ', ' : ',')),
+      keySeparator: String(separators?.[1]?.value ?? ': '),
+      sortKeys: named['sort_keys']?.value === true,
+      ensureAscii: named['ensure_ascii']?.value === true,
+    };
+    return new StringValue(pythonJson(operand, options, 0));
+  };
+  return interpreter;
+}
+
+function pythonJson(value: RuntimeValue, options: JsonOptions, depth: number): string {
+  const nested = (items: string[], open: string, close: string): string => {
+    if (items.length === 0) return open + close;
+    if (options.indent === null) return open + items.join(options.itemSeparator) + close;
+    const inner = '\n' + options.indent.repeat(depth + 1);
+    return open + inner + items.join(options.itemSeparator + inner) + '\n' + options.indent.repeat(depth) + close;
+  };
+  switch (value.type) {
+    case 'NullValue': return 'null';
+    case 'BooleanValue': return value.value ? 'true' : 'false';
+    // A JS integer Python would have parsed as a float (1e+21 on the wire) prints as one.
+    case 'IntegerValue': { const text = JSON.stringify(value.value); return text.includes('e') ? pythonFloat(value.value as number) : text; }
+    case 'FloatValue': return pythonFloat(value.value as number);
+    case 'StringValue': return jsonString(value.value as string, options.ensureAscii);
+    case 'ArrayValue': case 'TupleValue':
+      return nested((value.value as RuntimeValue[]).map((item) => pythonJson(item, options, depth + 1)), '[', ']');
+    case 'ObjectValue': {
+      const entries = [...(value.value as Map<string, RuntimeValue>)];
+      if (options.sortKeys) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      const items = entries.map(([key, item]) => jsonString(key, options.ensureAscii) + options.keySeparator + pythonJson(item, options, depth + 1));
+      return nested(items, '{', '}');
+    }
+    default: throw new TypeError(`Object of type ${value.type} is not JSON serializable`);
+  }
+}
+
+function jsonString(text: string, ensureAscii: boolean): string {
+  const quoted = JSON.stringify(text);
+  return ensureAscii ? quoted.replace(/[\u007f-\uffff]/g, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0')) : quoted;
+}
+
+/** Python's float repr: shortest round-trip digits, exponent form below 1e-4 or from 1e16. */
+function pythonFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mantissa = '', exponentText = '0'] = Math.abs(x).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const exponent = Number(exponentText);
+  const sign = x < 0 ? '-' : '';
+  if (exponent < -4 || exponent >= 16) {
+    const power = `${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+    return `${sign}${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${power}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  return `${sign}${whole}.${digits.slice(exponent + 1) || '0'}`;
+}

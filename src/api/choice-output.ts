@@ -1,0 +1,135 @@
+/**
+ * One choice's text pipeline, token by token: incremental detokenizer → stop strings → reasoning
+ * split → tool-call parsing, producing the same deltas whether the caller streams or not. The
+ * non-streaming message is parsed from the very text the deltas came from, so the two agree.
+ */
+import type { ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
+import type { TokenLogprob } from '../engine/engine-types.ts';
+import { IncrementalDecoder } from '../text/incremental-decoder.ts';
+import type { TextTokenizer } from '../text/tokenizer.ts';
+import { HermesStreamParser, makeToolCallId, parseToolCalls } from './hermes-tool-parser.ts';
+import { parseReasoning, ReasoningStreamParser } from './reasoning-parser.ts';
+import { StopStringMatcher } from './stop-strings.ts';
+import type { ParsedToolCall, StreamDelta } from './types.ts';
+
+export interface ChoiceMode {
+  /** Split `<think>…</think>` into reasoning_content (templates that think, i.e. Qwen3). */
+  readonly reasoning: boolean;
+  readonly thinkingEnabled: boolean;
+  /** 'parse': hermes tool calls from the content; 'named': the whole output is the arguments of `namedTool`. */
+  readonly tools: 'none' | 'parse' | 'named';
+  readonly namedTool?: string;
+  readonly parallelToolCalls: boolean;
+}
+
+export interface ChoiceMessage {
+  readonly content: string | null;
+  readonly reasoningContent: string | null;
+  readonly toolCalls: readonly ParsedToolCall[];
+}
+
+export class ChoiceOutput {
+  /** The model's text so far, after stop-string truncation. */
+  text = '';
+  /** True once a stop string matched: the request should end. */
+  stopped = false;
+  readonly logprobs: ChatCompletionTokenLogprob[] = [];
+  private readonly decoder: IncrementalDecoder;
+  private readonly stops: StopStringMatcher;
+  private readonly reasoning: ReasoningStreamParser | undefined;
+  private readonly hermes: HermesStreamParser | undefined;
+  private namedCallId: string | undefined;
+  private streamedCalls = 0;
+
+  constructor(private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode) {
+    this.decoder = new IncrementalDecoder(tokenizer, { skipSpecialTokens: true });
+    this.stops = new StopStringMatcher(stop);
+    this.reasoning = mode.reasoning ? new ReasoningStreamParser({ thinkingEnabled: mode.thinkingEnabled }) : undefined;
+    this.hermes = mode.tools === 'parse' ? new HermesStreamParser() : undefined;
+  }
+
+  /** Tool calls were streamed (or, for a named choice, the call was opened). */
+  get calledTools(): boolean {
+    return this.streamedCalls > 0;
+  }
+
+  /** Feeds one step's tokens; returns the deltas they make certain. */
+  push(tokenIds: readonly number[], logprobs: readonly TokenLogprob[] | undefined): StreamDelta[] {
+    if (this.stopped) return [];
+    if (logprobs !== undefined) for (const entry of logprobs) this.logprobs.push(this.formatLogprob(entry));
+    const match = this.stops.push(this.decoder.push(...tokenIds));
+    if (match.stop !== undefined) this.stopped = true;
+    return this.route(match.text, false);
+  }
+
+  /** After the last token: flushes everything held back. */
+  finish(): StreamDelta[] {
+    const tail = this.stopped ? '' : this.stops.push(this.decoder.flush()).text;
+    const held = this.stopped ? '' : this.stops.flush().text;
+    return this.route(tail + held, true);
+  }
+
+  /** The whole message, parsed from the accumulated text (call after finish()). */
+  message(): ChoiceMessage {
+    const { content, reasoningContent } = this.mode.reasoning
+      ? parseReasoning(this.text, { thinkingEnabled: this.mode.thinkingEnabled })
+      : { content: this.text === '' ? null : this.text, reasoningContent: null };
+    if (this.mode.tools === 'named') {
+      const call: ParsedToolCall = { id: makeToolCallId(), type: 'function', function: { name: this.mode.namedTool ?? '', arguments: content ?? '' } };
+      return { content: null, reasoningContent, toolCalls: [call] };
+    }
+    if (this.mode.tools === 'none' || content === null) return { content, reasoningContent, toolCalls: [] };
+    const parsed = parseToolCalls(content);
+    const toolCalls = this.mode.parallelToolCalls ? parsed.toolCalls : parsed.toolCalls.slice(0, 1);
+    return { content: parsed.content, reasoningContent, toolCalls };
+  }
+
+  private route(text: string, final: boolean): StreamDelta[] {
+    this.text += text;
+    const split = this.reasoning === undefined ? (text === '' ? [] : [{ content: text }])
+      : [...this.reasoning.push(text), ...(final ? this.reasoning.finish() : [])];
+    const out: StreamDelta[] = [];
+    for (const delta of split) {
+      if ('content' in delta) out.push(...this.content(delta.content));
+      else out.push(delta);
+    }
+    if (final && this.hermes !== undefined) out.push(...this.keepCalls(this.hermes.finish()));
+    return out;
+  }
+
+  private content(text: string): StreamDelta[] {
+    if (this.mode.tools === 'parse') return this.keepCalls(this.hermes!.push(text));
+    if (this.mode.tools === 'none') return [{ content: text }];
+    const deltas: StreamDelta[] = [];
+    if (this.namedCallId === undefined) {
+      this.namedCallId = makeToolCallId();
+      this.streamedCalls = 1;
+      deltas.push({ tool_calls: [{ index: 0, id: this.namedCallId, type: 'function', function: { name: this.mode.namedTool ?? '', arguments: '' } }] });
+    }
+    if (text !== '') deltas.push({ tool_calls: [{ index: 0, function: { arguments: text } }] });
+    return deltas;
+  }
+
+  /** `parallel_tool_calls: false` keeps the first call only. */
+  private keepCalls(deltas: StreamDelta[]): StreamDelta[] {
+    const kept: StreamDelta[] = [];
+    for (const delta of deltas) {
+      if (!('tool_calls' in delta)) {
+        kept.push(delta);
+        continue;
+      }
+      const calls = delta.tool_calls.filter((call) => this.mode.parallelToolCalls || call.index === 0);
+      for (const call of calls) this.streamedCalls = Math.max(this.streamedCalls, call.index + 1);
+      if (calls.length > 0) kept.push({ tool_calls: calls });
+    }
+    return kept;
+  }
+
+  private formatLogprob(entry: TokenLogprob): ChatCompletionTokenLogprob {
+    const piece = (tokenId: number, logprob: number) => {
+      const token = this.tokenizer.decode([tokenId]);
+      return { token, logprob, bytes: [...new TextEncoder().encode(token)] };
+    };
+    return { ...piece(entry.tokenId, entry.logprob), top_logprobs: entry.top.map((top) => piece(top.tokenId, top.logprob)) };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Which token constraint a chat request decodes under: a named tool_choice makes the output that
+ * tool's arguments (its `parameters` schema, as vLLM does), `required` makes it one or more hermes
+ * tool-call blocks, and response_format json_schema / json_object constrain plain content.
+ */
+import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
+import { invalidParam, type ChatParams } from './chat-params.ts';
+import type { ChatCompletionTool } from './chat-types.ts';
+
+const anyObject = { type: 'object' };
+
+function parameters(tool: ChatCompletionTool): Record<string, unknown> {
+  return (tool.type === 'function' ? tool.function.parameters : undefined) ?? anyObject;
+}
+
+export function constraintFor(params: ChatParams, tools: readonly ChatCompletionTool[] | undefined): ConstraintSpec | undefined {
+  const { toolChoice, responseFormat } = params;
+  const toolsForced = toolChoice.mode === 'required' || toolChoice.mode === 'named';
+  if (toolsForced && responseFormat.type !== 'text') {
+    throw invalidParam('response_format', `cannot be combined with tool_choice "${toolChoice.mode === 'named' ? toolChoice.name : toolChoice.mode}"`);
+  }
+  const functions = (tools ?? []).filter((tool) => tool.type === 'function');
+  if (toolChoice.mode === 'named') {
+    const tool = functions.find((candidate) => candidate.function.name === toolChoice.name);
+    return { kind: 'json_schema', schema: tool === undefined ? anyObject : parameters(tool) };
+  }
+  if (toolChoice.mode === 'required') {
+    return { kind: 'hermes_tool_calls', tools: functions.map((tool) => ({ name: tool.function.name, parameters: parameters(tool) })), parallel: params.parallelToolCalls };
+  }
+  if (responseFormat.type === 'json_object') return { kind: 'json_object' };
+  if (responseFormat.type === 'json_schema') return { kind: 'json_schema', schema: responseFormat.schema };
+  return undefined;
+}

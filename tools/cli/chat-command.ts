@@ -1,0 +1,59 @@
+/**
+ * `chat`: one chat completion request (a JSON file holding the request body) against a model
+ * folder; prints the `ChatCompletion` JSON, or with `--stream` one `ChatCompletionChunk` JSON per
+ * line. A bad request prints the OpenAI-shaped error JSON and exits 1.
+ */
+import { readFileSync } from 'node:fs';
+import { createEngine } from '../../src/api/create-engine.ts';
+import type { ChatCompletionCreateParams } from '../../src/api/chat-types.ts';
+import type { LlmEngine } from '../../src/api/llm-engine.ts';
+import { describeError } from '../../src/api/openai-fetch.ts';
+import { LlmError } from '../../src/errors.ts';
+
+export const chatOptions = {
+  model: { type: 'string' },
+  request: { type: 'string' },
+  stream: { type: 'boolean', default: false },
+} as const;
+
+interface ChatArgs {
+  model?: string | undefined;
+  request?: string | undefined;
+  stream?: boolean | undefined;
+}
+
+/** Resolves to the process exit code. */
+export async function chatCommand(args: ChatArgs): Promise<number> {
+  if (args.model === undefined) throw new LlmError('invalid_argument', '--model is required', 'model');
+  if (args.request === undefined) throw new LlmError('invalid_argument', '--request <file.json> is required', 'request');
+  let body: ChatCompletionCreateParams;
+  try {
+    body = JSON.parse(readFileSync(args.request, 'utf8')) as ChatCompletionCreateParams;
+  } catch (error) {
+    return printError(new LlmError('invalid_argument', `${args.request} is not a JSON request body: ${(error as Error).message}`, 'request'));
+  }
+  const engine = await createEngine({ model: args.model, worker: false });
+  try {
+    await run(engine, args.stream === true ? { ...body, stream: true } : body);
+    return 0;
+  } catch (error) {
+    return printError(error);
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function run(engine: LlmEngine, body: ChatCompletionCreateParams): Promise<void> {
+  if (body.stream !== true) {
+    process.stdout.write(`${JSON.stringify(await engine.chat.completions.create(body))}\n`);
+    return;
+  }
+  for await (const chunk of await engine.chat.completions.create(body)) process.stdout.write(`${JSON.stringify(chunk)}\n`);
+}
+
+function printError(error: unknown): number {
+  const { status, error: body } = describeError(error);
+  if (status >= 500) throw error; // not a request problem: the CLI's own error path reports it
+  process.stdout.write(`${JSON.stringify({ error: body })}\n`);
+  return 1;
+}
