@@ -14,3 +14,22 @@ export type { SamplingParams } from './engine/sampling-params.ts';
 export type { FinishReason } from './engine/sequence.ts';
 export { hostEngine, type LoadedInfo, type WorkerLoadOptions } from './engine/engine-worker.ts';
 export { EngineWorkerClient } from './engine/worker-client.ts';
+
+// The OpenAI-shaped chat API.
+export { createEngine, type CreateEngineOptions } from './api/create-engine.ts';
+export { LlmEngine } from './api/llm-engine.ts';
+export { ChatHost, hostChatEngine, type ChatLoadOptions } from './api/chat-host.ts';
+export type {
+  ChatApi, ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletions, ModelCard,
+  ModelList, RequestOptions, VllmExtraParams,
+} from './api/chat-types.ts';
+export { runTools, type RunToolsParams, type RunnableTool, type ToolRun, type ToolRunEvent, type ToolRunResult } from './api/tool-runner.ts';
+export { createOpenAIFetch, describeError, type OpenAIErrorBody } from './api/openai-fetch.ts';
+export { ChatTemplate } from './api/chat-template.ts';
+
+// Output parsers, usable with any backend.
+export { parseToolCalls, HermesStreamParser, makeToolCallId } from './api/hermes-tool-parser.ts';
+export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningSplit } from './api/reasoning-parser.ts';
+export { StopStringMatcher, type StopMatch } from './api/stop-strings.ts';
+export type { ParsedToolCall, StreamDelta, ToolCallDelta } from './api/types.ts';

@@ -95,3 +95,35 @@ describe('cli batch', () => {
     expect(report.stats.blocks_free_after).toBe(report.stats.blocks_total);
   });
 });
+
+describe('cli chat', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'cli-chat-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const qwen2 = join(root, 'test/fixtures/qwen2-bf16');
+  const request = (body: unknown) => {
+    const file = join(scratch, `request-${Math.random().toString(16).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(body));
+    return file;
+  };
+  const body = { model: 'qwen2-bf16', messages: [{ role: 'user', content: 'Hi!' }], temperature: 0, max_tokens: 6, ignore_eos: true };
+
+  it('prints the ChatCompletion, or one chunk per line whose text adds up to it', async () => {
+    const file = request(body);
+    const whole = JSON.parse((await cli('chat', '--model', qwen2, '--request', file)).stdout.trim()) as { object: string; choices: { message: { content: string } }[]; usage: { completion_tokens: number } };
+    expect(whole.object).toBe('chat.completion');
+    expect(whole.usage.completion_tokens).toBe(6);
+    const lines = (await cli('chat', '--model', qwen2, '--request', file, '--stream')).stdout.trim().split('\n');
+    const chunks = lines.map((line) => JSON.parse(line) as { object: string; choices: { delta: { content?: string }; finish_reason: string | null }[] });
+    expect(chunks.every((chunk) => chunk.object === 'chat.completion.chunk')).toBe(true);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe(whole.choices[0]!.message.content);
+    expect(chunks.at(-1)!.choices[0]!.finish_reason).toBe('length');
+  });
+
+  it('prints an OpenAI-shaped error and exits 1 on a bad request', async () => {
+    const failure = await cli('chat', '--model', qwen2, '--request', request({ ...body, top_p: 7 })).catch((error: { code: number; stdout: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    const error = JSON.parse((failure as { stdout: string }).stdout.trim()) as { error: Record<string, unknown> };
+    expect(error.error).toMatchObject({ type: 'invalid_request_error', param: 'top_p', code: 'invalid_argument' });
+    expect(String(error.error['message'])).toContain('top_p');
+  });
+});
