@@ -89,6 +89,18 @@ describe('chat completions (qwen2-bf16)', () => {
     expect(streamed.choices.map((c) => c.finish_reason)).toEqual(['length', 'length', 'length']);
   });
 
+  it('n choices share the prompt\'s KV blocks', async () => {
+    const messages = [{ role: 'user' as const, content: 'Shared prompt for four choices: a long enough question to fill several sixteen-token blocks of the cache.' }];
+    const before = await qwen2.stats();
+    const reply = await qwen2.chat.completions.create(greedy({ n: 4, max_tokens: 3, messages }));
+    const after = await qwen2.stats();
+    const fullBlocks = Math.floor((reply.usage!.prompt_tokens - 1) / 16) * 16;
+    expect(fullBlocks).toBeGreaterThanOrEqual(32);
+    // Choices 1-3 reuse every full block choice 0 computes, in the same step.
+    expect(after.prefixCacheHitTokens - before.prefixCacheHitTokens).toBeGreaterThanOrEqual(3 * fullBlocks);
+    expect(new Set(reply.choices.map((c) => c.message.content)).size, 'greedy choices are equal').toBe(1);
+  });
+
   it('stop strings end the reply before the match, streamed or not', async () => {
     const free = await qwen2.chat.completions.create(greedy({ max_tokens: 24 }));
     const text = free.choices[0]!.message.content!;
