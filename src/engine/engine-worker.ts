@@ -53,9 +53,16 @@ export class EngineHost {
   }
 
   /** Runs a request to completion, calling `onOutput` (a comlink proxy) once per step. */
-  submit(request: EngineRequest, onOutput?: (output: RequestOutput) => void): Promise<RequestResult> {
-    // Outputs are posted without waiting for the page: they arrive in order anyway.
-    return this.require().submit(request, onOutput === undefined ? undefined : (output) => void onOutput(output));
+  async submit(request: EngineRequest, onOutput?: (output: RequestOutput) => void): Promise<RequestResult> {
+    // Outputs are posted without waiting for the page, but a callback proxy has its own channel:
+    // the result waits for the last output so it cannot overtake it.
+    let delivered: Promise<unknown> = Promise.resolve();
+    const post = onOutput === undefined ? undefined : (output: RequestOutput) => void (delivered = Promise.resolve(onOutput(output)));
+    try {
+      return await this.require().submit(request, post);
+    } finally {
+      await delivered.catch(() => undefined);
+    }
   }
 
   abort(id: string): boolean {
