@@ -45,8 +45,8 @@ export default defineConfig({
   optimizeDeps: {
     // Scan the pages and the worker (which the HTML scan does not reach) up front, so that a
     // first page load does not discover dependencies late and reload mid-test.
-    entries: ['demo/index.html', 'demo/generation-worker.ts', 'test/e2e/pages/*.html'],
-    include: ['comlink'],
+    entries: ['demo/index.html', 'demo/generation-worker.ts', 'src/api/chat-worker.ts', 'test/e2e/pages/*.html'],
+    include: ['comlink', 'openai'],
   },
   server: {
     watch: { ignored: ['**/test-results/**', '**/dist/**'] },
