@@ -33,3 +33,8 @@ export { parseToolCalls, HermesStreamParser, makeToolCallId } from './api/hermes
 export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningSplit } from './api/reasoning-parser.ts';
 export { StopStringMatcher, type StopMatch } from './api/stop-strings.ts';
 export type { ParsedToolCall, StreamDelta, ToolCallDelta } from './api/types.ts';
+
+// Model files: Hub ids, load progress, Cache Storage.
+export { isHubId, DEFAULT_HUB_URL, type HubOptions } from './hub/model-location.ts';
+export { modelCacheStatus, clearModelCache, type ModelCacheStatus, type CachedFile } from './hub/model-cache.ts';
+export type { LoadProgress, LoadPhase, FileProgress, ProgressListener } from './model/load-progress.ts';

@@ -7,11 +7,13 @@ import * as Comlink from 'comlink';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { EngineHost, type LoadedInfo, type WorkerLoadOptions } from '../engine/engine-worker.ts';
 import { installErrorTransfer } from '../engine/worker-errors.ts';
+import { isHubId } from '../hub/model-location.ts';
+import type { ProgressListener } from '../model/load-progress.ts';
 import { ChatService } from './chat-service.ts';
 import type { ModelList } from './chat-types.ts';
 
 export interface ChatLoadOptions extends WorkerLoadOptions {
-  /** The model name responses report; default: the folder's last path segment. */
+  /** The model name responses report; default: a Hub id as given, else the folder's last path segment. */
   readonly modelId?: string;
 }
 
@@ -19,10 +21,10 @@ export class ChatHost extends EngineHost {
   private service: ChatService | undefined;
   private readonly pending = new Map<string, AbortController>();
 
-  override async load(location: string, options: ChatLoadOptions = {}): Promise<LoadedInfo> {
+  override async load(location: string, options: ChatLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
     const { modelId, ...loadOptions } = options;
     this.service = undefined;
-    const info = await super.load(location, loadOptions);
+    const info = await super.load(location, loadOptions, onProgress);
     this.service = new ChatService(this.require(), modelId ?? defaultModelId(location));
     return info;
   }
@@ -67,8 +69,9 @@ export class ChatHost extends EngineHost {
   }
 }
 
-/** `…/Qwen2.5-0.5B-Instruct/` → `Qwen2.5-0.5B-Instruct`. */
+/** A Hub id as given (as vLLM names its model); `…/Qwen2.5-0.5B-Instruct/` → `Qwen2.5-0.5B-Instruct`. */
 function defaultModelId(location: string): string {
+  if (isHubId(location)) return location;
   const parts = location.replace(/[?#].*$/, '').split(/[\\/]/).filter((part) => part !== '' && part !== '.');
   return parts.at(-1) ?? location;
 }

@@ -4,21 +4,28 @@
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../engine/worker-errors.ts';
+import type { ProgressListener } from '../model/load-progress.ts';
 import { ChatHost, type ChatLoadOptions } from './chat-host.ts';
 import { LlmEngine, type BackendLink } from './llm-engine.ts';
 
 export interface CreateEngineOptions extends ChatLoadOptions {
-  /** The model folder: a URL, or in Node a local path. */
+  /**
+   * A Hub id `owner/name` (fetched from `hubUrl`, at `revision`), a folder URL, or in Node a local
+   * path; the rule is in src/hub/model-location.ts (write `./owner/name` for such a relative folder).
+   */
   readonly model: string;
+  /** Load progress: bytes per file and overall, phase, whether from Cache Storage (model/load-progress.ts). */
+  readonly onProgress?: ProgressListener;
   /** A Worker running `hostChatEngine()`, `true` for the built-in one, `false` for in-process. Default: a worker where there are Workers. */
   readonly worker?: Worker | boolean;
 }
 
 export async function createEngine(options: CreateEngineOptions): Promise<LlmEngine> {
-  const { model, worker = typeof Worker !== 'undefined', ...loadOptions } = options;
+  const { model, worker = typeof Worker !== 'undefined', onProgress, ...loadOptions } = options;
   const link = worker === false ? localLink() : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
   try {
-    const info = await link.backend.load(model, loadOptions);
+    // A function cannot be cloned into the worker: it goes as its own (proxied) argument.
+    const info = await link.backend.load(model, loadOptions, onProgress === undefined ? undefined : link.callback(onProgress));
     return new LlmEngine(link, info);
   } catch (error) {
     link.close?.();

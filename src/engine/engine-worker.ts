@@ -6,11 +6,13 @@
 import * as Comlink from 'comlink';
 import { getDevice, type GpuContext } from '../gpu/device.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
+import type { LoadProgress, ProgressListener } from '../model/load-progress.ts';
 import { Engine } from './engine.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from './engine-types.ts';
 import { installErrorTransfer } from './worker-errors.ts';
 
-export interface WorkerLoadOptions extends LoadModelOptions {
+/** Load options that cross the worker boundary (progress goes as load's own callback argument). */
+export interface WorkerLoadOptions extends Omit<LoadModelOptions, 'onProgress'> {
   readonly enablePrefixCaching?: boolean;
 }
 
@@ -31,12 +33,26 @@ export class EngineHost {
   private model: LoadedModel | undefined;
   protected engine: Engine | undefined;
 
-  /** Loads a model folder (URL) and starts an engine on it, replacing any earlier one. */
-  async load(location: string, options: WorkerLoadOptions = {}): Promise<LoadedInfo> {
+  /**
+   * Loads a model (a Hub id or a folder URL) and starts an engine on it, replacing any earlier one.
+   * `onProgress` (a comlink proxy when the caller is a page) gets load-progress events, all of
+   * them before this resolves or rejects.
+   */
+  async load(location: string, options: WorkerLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
     const { enablePrefixCaching, ...loadOptions } = options;
-    this.gpu ??= await getDevice();
-    this.dispose();
-    const model = await loadModel(this.gpu, location, loadOptions);
+    // Events are posted without waiting for the page; the last delivery is awaited below.
+    let delivered: Promise<unknown> = Promise.resolve();
+    const progress = onProgress === undefined ? {} : { onProgress: (event: LoadProgress) => void (delivered = Promise.resolve(onProgress(event)).catch(() => undefined)) };
+    let model: LoadedModel;
+    try {
+      this.gpu ??= await getDevice();
+      this.dispose();
+      model = await loadModel(this.gpu, location, { ...loadOptions, ...progress });
+    } finally {
+      await delivered;
+      // A page's callback came as a comlink proxy: free its channel.
+      (onProgress as Partial<Comlink.Remote<ProgressListener>> | undefined)?.[Comlink.releaseProxy]?.();
+    }
     this.model = model;
     this.engine = new Engine(model, enablePrefixCaching === undefined ? {} : { enablePrefixCaching });
     return {

@@ -36,28 +36,55 @@ const limitNames = [
 
 const wantedFeatures: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
 
-function inBrowser(): boolean {
-  return typeof navigator !== 'undefined' && 'gpu' in navigator && navigator.gpu !== undefined;
+function isNode(): boolean {
+  return typeof process !== 'undefined' && process.versions?.node !== undefined;
+}
+
+/** Why there is no adapter, in words a page can show. */
+function noWebGpu(reason: string): LlmError {
+  return new LlmError('webgpu_unavailable', reason);
+}
+
+async function requestAdapter(options: GetDeviceOptions, powerPreference: GPUPowerPreference): Promise<GPUAdapter> {
+  const gpu = typeof navigator === 'undefined' ? undefined : (navigator as { gpu?: GPU }).gpu;
+  if (gpu === undefined && isNode()) {
+    const adapter = await requestNodeAdapter(options.nodeBackend ?? 'default', powerPreference);
+    if (adapter === null) {
+      throw noWebGpu('No WebGPU adapter in Node: no Vulkan driver was found (install Debian packages chromium and libvulkan1 for the SwiftShader fallback).');
+    }
+    return adapter;
+  }
+  if (gpu === undefined) {
+    const insecure = (globalThis as { isSecureContext?: boolean }).isSecureContext === false;
+    throw noWebGpu(
+      insecure
+        ? 'This page has no WebGPU: navigator.gpu exists only in secure contexts (https:// or http://localhost).'
+        : 'This browser has no WebGPU (navigator.gpu is missing): it is not supported or is disabled. Try a recent Chrome or Edge.',
+    );
+  }
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter({ powerPreference });
+  } catch (error) {
+    throw noWebGpu(`WebGPU could not give an adapter: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (adapter === null) {
+    throw noWebGpu('WebGPU is present but offers no adapter: the GPU may be blocklisted or hardware acceleration disabled.');
+  }
+  return adapter;
 }
 
 export async function getDevice(options: GetDeviceOptions = {}): Promise<GpuContext> {
-  const powerPreference = options.powerPreference ?? 'high-performance';
-  const adapter = inBrowser()
-    ? await navigator.gpu.requestAdapter({ powerPreference })
-    : typeof process !== 'undefined' && process.versions?.node !== undefined
-      ? await requestNodeAdapter(options.nodeBackend ?? 'default', powerPreference)
-      : null;
-  if (adapter === null) {
-    throw new LlmError(
-      'webgpu_unavailable',
-      'No WebGPU adapter: this browser has no WebGPU (or it is disabled), or in Node no Vulkan driver ' +
-        'was found (install Debian packages chromium and libvulkan1 for the SwiftShader fallback).',
-    );
-  }
+  const adapter = await requestAdapter(options, options.powerPreference ?? 'high-performance');
   const requiredLimits: Record<string, number> = {};
   for (const name of limitNames) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = wantedFeatures.filter((feature) => adapter.features.has(feature));
-  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'llm.device' });
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'llm.device' });
+  } catch (error) {
+    throw new LlmError('adapter_insufficient', `the adapter refused a device with its own limits: ${error instanceof Error ? error.message : String(error)}`);
+  }
   const info = adapter.info;
   const adapterInfo = {
     vendor: info.vendor,

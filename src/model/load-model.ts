@@ -1,25 +1,30 @@
 /**
- * Loads a Hugging Face model folder (URL or, in Node, a local path) onto a GPU: config, weights
- * (validated against the config before anything is uploaded), tokenizer when present, a KV cache
- * sized from the adapter's limits, and the compiled forward pass. Any failure releases what was
- * made, so no partial model is left usable.
+ * Loads a model (a Hub id, a folder URL or, in Node, a local path; see hub/model-location.ts)
+ * onto a GPU: config, the safetensors headers (validated against the config before anything is
+ * uploaded), tokenizer when present, a check that every buffer fits the adapter, then all GPU
+ * buffers at once (so the GPU can refuse the model before the weights download), then the weights
+ * streamed onto the GPU as their bytes arrive. In browsers, Hub files go through Cache Storage.
+ * Any failure releases what was made, so no partial model is left usable.
  */
 import { LlmError } from '../errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
 import { awaitGpu } from '../gpu/await-gpu.ts';
-import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
-import { openCheckpoint } from './checkpoint.ts';
-import { parseModelConfig, type ModelConfig } from './config.ts';
-import { parseGenerationConfig, type GenerationConfig } from './generation-config.ts';
+import type { TextTokenizer } from '../text/tokenizer.ts';
+import { checkAdapterFits } from './adapter-fit.ts';
+import type { CheckpointLayout } from './checkpoint.ts';
+import { streamCheckpoint } from './checkpoint-stream.ts';
+import type { ModelConfig } from './config.ts';
+import type { GenerationConfig } from './generation-config.ts';
 import { KvCache } from './kv-cache.ts';
 import { planKvCache, weightBytes } from './kv-plan.ts';
-import { openModelSource } from './model-source.ts';
+import { ProgressTracker, type ProgressListener } from './load-progress.ts';
+import { openModelFiles, type ModelFileOptions } from './model-files.ts';
+import type { ModelSource } from './model-source.ts';
 import { ModelRunner } from './model-runner.ts';
-import { uploadWeights, type ModelWeights } from './model-weights.ts';
+import { allocateWeights, type WeightUpload } from './model-weights.ts';
 import type { StepLimits } from './step-batch.ts';
-import { validateCheckpoint } from './tensor-names.ts';
 
-export interface LoadModelOptions {
+export interface LoadModelOptions extends ModelFileOptions {
   /** Longest sequence (prompt + completion) to plan for; default min(max_position_embeddings, 4096). */
   readonly maxModelLen?: number;
   /** Most token rows one step runs (longer prompts are prefilled in chunks); default 512. */
@@ -30,6 +35,8 @@ export interface LoadModelOptions {
   readonly kvCacheBytes?: number;
   /** Exactly this many KV blocks of 16 tokens instead of a byte budget. */
   readonly numKvBlocks?: number;
+  /** Bytes read per file and overall, phase by phase (load-progress.ts). */
+  readonly onProgress?: ProgressListener;
 }
 
 export interface LoadedModel {
@@ -46,57 +53,28 @@ export interface LoadedModel {
 }
 
 const blockSize = 16;
-const requiredStorageBuffers = 7;
+/** Bytes written to the GPU between waits for the queue, so pending uploads stay bounded. */
+const uploadSyncBytes = 64 * 1024 * 1024;
 
 export async function loadModel(gpu: GpuContext, location: string | URL, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { device } = gpu;
-  if (device.limits.maxStorageBuffersPerShaderStage < requiredStorageBuffers) {
-    throw new LlmError('adapter_insufficient', `the adapter allows ${device.limits.maxStorageBuffersPerShaderStage} storage buffers per shader stage; attention needs ${requiredStorageBuffers}`);
-  }
-  const source = openModelSource(location);
-  const config = parseModelConfig(await source.readJson('config.json'));
-  const generationConfig = (await source.exists('generation_config.json'))
-    ? parseGenerationConfig(await source.readJson('generation_config.json'))
-    : { eosTokenIds: [...config.eosTokenIds] };
-  if (generationConfig.eosTokenIds.length === 0) generationConfig.eosTokenIds = [...config.eosTokenIds];
-  const checkpoint = await openCheckpoint(source);
-  validateCheckpoint(config, checkpoint);
-  const tokenizer = await loadTokenizer(source);
-
+  const progress = new ProgressTracker(options.onProgress);
+  const { source, config, generationConfig, checkpoint, tokenizer } = await openModelFiles(location, options, progress);
   const maxModelLen = Math.min(options.maxModelLen ?? 4096, config.maxPositionEmbeddings);
-  const maxBlocksPerSeq = Math.ceil(maxModelLen / blockSize);
+  const limits = stepLimits(options, Math.ceil(maxModelLen / blockSize));
+  checkAdapterFits(config, device.limits, limits);
   const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint), blockSize, options);
-  const limits = stepLimits(options, maxBlocksPerSeq);
 
-  let weights: ModelWeights | undefined;
-  let kvCache: KvCache | undefined;
-  let runner: ModelRunner | undefined;
-  const release = () => {
-    runner?.destroy();
-    kvCache?.destroy();
-    weights?.destroy();
-  };
-  device.pushErrorScope('validation');
-  device.pushErrorScope('out-of-memory');
-  let failure: unknown;
+  const parts = await allocate(gpu, config, numKvBlocks, limits, source.location);
   try {
-    weights = uploadWeights(device, config, checkpoint);
-    kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-    runner = new ModelRunner(device, config, weights, kvCache, limits, gpu.isSoftware);
+    progress.setPhase('weights');
+    await uploadWeights(device, source, checkpoint, parts.upload);
   } catch (error) {
-    failure = error;
+    parts.release();
+    throw error;
   }
-  const outOfMemory = await awaitGpu(device.popErrorScope());
-  const invalid = await awaitGpu(device.popErrorScope());
-  const gpuError = outOfMemory ?? invalid;
-  if (failure !== undefined || gpuError !== null || runner === undefined || kvCache === undefined || weights === undefined) {
-    release();
-    if (failure !== undefined) throw failure;
-    throw new LlmError('adapter_insufficient', `the GPU refused the model ${source.location}: ${gpuError?.message ?? 'unknown error'}`);
-  }
-  const loadedWeights = weights;
-  const loadedCache = kvCache;
-  const loadedRunner = runner;
+  progress.ready();
+  const { kvCache, runner } = parts;
   return {
     gpu,
     location: source.location,
@@ -104,14 +82,78 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
     generationConfig,
     tokenizer,
     maxModelLen,
-    kvCache: loadedCache,
-    runner: loadedRunner,
-    dispose() {
-      loadedRunner.destroy();
-      loadedCache.destroy();
-      loadedWeights.destroy();
-    },
+    kvCache,
+    runner,
+    dispose: parts.release,
   };
+}
+
+interface ModelParts {
+  readonly upload: WeightUpload;
+  readonly kvCache: KvCache;
+  readonly runner: ModelRunner;
+  release(): void;
+}
+
+/** Every GPU object, before any weight byte: the GPU refuses a model too big up front. */
+async function allocate(gpu: GpuContext, config: ModelConfig, numKvBlocks: number, limits: StepLimits, location: string): Promise<ModelParts> {
+  const { device } = gpu;
+  let upload: WeightUpload | undefined;
+  let kvCache: KvCache | undefined;
+  let runner: ModelRunner | undefined;
+  const release = () => {
+    runner?.destroy();
+    kvCache?.destroy();
+    upload?.weights.destroy();
+  };
+  let failure: unknown;
+  const gpuError = await withErrorScopes(device, () => {
+    try {
+      upload = allocateWeights(device, config);
+      kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
+      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, gpu.isSoftware);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  if (failure !== undefined || gpuError !== null || upload === undefined || kvCache === undefined || runner === undefined) {
+    release();
+    if (failure !== undefined) throw failure;
+    throw new LlmError('adapter_insufficient', `the GPU refused the model ${location}: ${gpuError?.message ?? 'unknown error'}`);
+  }
+  return { upload, kvCache, runner, release };
+}
+
+/** Streams every tensor onto the GPU as its bytes arrive. */
+async function uploadWeights(device: GPUDevice, source: ModelSource, checkpoint: CheckpointLayout, upload: WeightUpload): Promise<void> {
+  let failure: unknown;
+  const gpuError = await withErrorScopes(device, async () => {
+    try {
+      let sinceSync = 0;
+      const sink = async (piece: Parameters<WeightUpload['write']>[0]) => {
+        sinceSync += upload.write(piece);
+        if (sinceSync < uploadSyncBytes) return;
+        sinceSync = 0;
+        device.queue.submit([]);
+        await awaitGpu(device.queue.onSubmittedWorkDone());
+      };
+      await streamCheckpoint(source, checkpoint, sink, { wants: (name) => upload.wants(name) });
+      upload.finish();
+    } catch (error) {
+      failure = error;
+    }
+  });
+  if (failure !== undefined) throw failure;
+  if (gpuError !== null) throw new LlmError('adapter_insufficient', `the GPU refused the weights of ${source.location}: ${gpuError.message}`);
+}
+
+async function withErrorScopes(device: GPUDevice, body: () => void | Promise<void>): Promise<GPUError | null> {
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  await body();
+  const outOfMemory = await awaitGpu(device.popErrorScope());
+  const invalid = await awaitGpu(device.popErrorScope());
+  return outOfMemory ?? invalid;
 }
 
 function stepLimits(options: LoadModelOptions, maxBlocksPerSeq: number): StepLimits {

@@ -1,19 +1,17 @@
 /**
- * Uploads a validated checkpoint to the GPU in the runtime's layout: every tensor f16 (packed two
- * per u32), q/k/v fused into one matrix (and bias), gate/up fused, Qwen3's q_norm and k_norm
- * side by side — rearranged once at load so a layer needs fewer dispatches. A failure part-way
- * destroys what was already uploaded: no partial model is left.
+ * The model's weights on the GPU in the runtime's layout: every tensor f16 (packed two per u32),
+ * q/k/v fused into one matrix (and bias), gate/up fused, Qwen3's q_norm and k_norm side by side —
+ * rearranged once at load so a layer needs fewer dispatches. Buffers are allocated first (so the
+ * GPU can refuse the model before anything is downloaded); tensors are then written piece by
+ * piece as their bytes stream in (`write`), each piece converted to f16 and placed at its rows.
+ * Vectors (norms, biases) are small and odd-sized, so they are gathered on the CPU and written
+ * once at `finish`. A failure part-way destroys what was made: no partial model is left.
  */
-import {
-  createPackedMatrix,
-  createPackedVector,
-  writeMatrixRows,
-  type PackedMatrix,
-} from '../gpu/packed-weights.ts';
-import type { Checkpoint } from './checkpoint.ts';
+import { createPackedMatrix, rowVec4, writeMatrixRows, type PackedMatrix } from '../gpu/packed-weights.ts';
+import type { TensorPiece } from './checkpoint-stream.ts';
 import { ropeInverseFrequencies, type ModelConfig } from './config.ts';
 import { toFloat16Bits } from './safetensors.ts';
-import { layerPrefix } from './tensor-names.ts';
+import { expectedTensors, layerPrefix } from './tensor-names.ts';
 
 export interface LayerWeights {
   readonly inputNorm: GPUBuffer; // (hidden)
@@ -35,30 +33,62 @@ export interface ModelWeights {
   destroy(): void;
 }
 
-export function uploadWeights(device: GPUDevice, config: ModelConfig, checkpoint: Checkpoint): ModelWeights {
+/** Weights allocated but not yet written, and the means to write them. */
+export interface WeightUpload {
+  readonly weights: ModelWeights;
+  /** Whether the model uses this checkpoint tensor. */
+  wants(name: string): boolean;
+  /** Converts one piece to f16 and writes it where it belongs; returns the bytes written to the GPU. */
+  write(piece: TensorPiece): number;
+  /** Writes the gathered vectors; throws if a tensor the model needs never fully arrived. */
+  finish(): void;
+}
+
+type Placement =
+  | { readonly kind: 'matrix'; readonly matrix: PackedMatrix; readonly firstRow: number }
+  | { readonly kind: 'vector'; readonly vector: StagedVector; readonly offset: number };
+
+interface StagedVector {
+  readonly buffer: GPUBuffer;
+  readonly halves: Uint16Array<ArrayBuffer>;
+}
+
+export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightUpload {
   const buffers: GPUBuffer[] = [];
-  const track = <T extends GPUBuffer | PackedMatrix>(resource: T): T => {
-    if ('chunks' in resource) buffers.push(...resource.chunks.map((chunk) => chunk.buffer));
-    else buffers.push(resource);
-    return resource;
+  const placements = new Map<string, Placement>();
+  const vectors: StagedVector[] = [];
+  const shapes = expectedTensors(config);
+  const elements = (name: string) => (shapes.get(name) ?? []).reduce((product, size) => product * size, 1);
+
+  /** One vector buffer for tensors laid end to end (each 1-D), sized as createPackedVector does. */
+  const vector = (names: readonly string[], label: string): GPUBuffer => {
+    const length = names.reduce((sum, name) => sum + elements(name), 0);
+    const halves = new Uint16Array(Math.max(8, Math.ceil(length / 8) * 8));
+    const buffer = device.createBuffer({ label, size: halves.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    buffers.push(buffer);
+    const staged = { buffer, halves };
+    vectors.push(staged);
+    let offset = 0;
+    for (const name of names) {
+      placements.set(name, { kind: 'vector', vector: staged, offset });
+      offset += elements(name);
+    }
+    return buffer;
   };
-  const halves = (name: string): Uint16Array => {
-    const info = checkpoint.tensors.get(name);
-    if (info === undefined) throw new Error(`validated checkpoint lacks ${name}`);
-    return toFloat16Bits(info);
-  };
-  const vector = (names: readonly string[], label: string) => track(createPackedVector(device, names.map(halves), label));
   /** One matrix from tensors stacked by rows (each [rows_i, cols]). */
   const matrix = (names: readonly string[], rows: number, cols: number, label: string): PackedMatrix => {
-    const packed = track(createPackedMatrix(device, rows, cols, label));
-    let row = 0;
+    const packed = createPackedMatrix(device, rows, cols, label);
+    buffers.push(...packed.chunks.map((chunk) => chunk.buffer));
+    let firstRow = 0;
     for (const name of names) {
-      const data = halves(name);
-      writeMatrixRows(device, packed, row, data);
-      row += data.length / cols;
+      placements.set(name, { kind: 'matrix', matrix: packed, firstRow });
+      firstRow += shapes.get(name)?.[0] ?? 0;
     }
     return packed;
   };
+  const destroy = () => buffers.forEach((buffer) => buffer.destroy());
+
+  let weights: ModelWeights;
   try {
     const { hiddenSize: hidden, headDim, numHeads, numKvHeads, intermediateSize } = config;
     const qkvRows = (numHeads + 2 * numKvHeads) * headDim;
@@ -79,16 +109,38 @@ export function uploadWeights(device: GPUDevice, config: ModelConfig, checkpoint
     });
     const finalNorm = vector(['model.norm.weight'], 'finalNorm');
     const lmHead = config.tieWordEmbeddings ? embed : matrix(['lm_head.weight'], config.vocabSize, hidden, 'lmHead');
-    const frequencies = ropeInverseFrequencies(config);
-    const invFreq = track(device.createBuffer({ label: 'invFreq', size: Math.max(16, frequencies.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
-    device.queue.writeBuffer(invFreq, 0, new Float32Array(frequencies));
-    return { embed, layers, finalNorm, lmHead, invFreq, destroy: () => destroyAll(buffers) };
+    const frequencies = new Float32Array(ropeInverseFrequencies(config));
+    const invFreq = device.createBuffer({ label: 'invFreq', size: Math.max(16, frequencies.byteLength), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    buffers.push(invFreq);
+    device.queue.writeBuffer(invFreq, 0, frequencies);
+    weights = { embed, layers, finalNorm, lmHead, invFreq, destroy };
   } catch (error) {
-    destroyAll(buffers);
+    destroy();
     throw error;
   }
-}
 
-function destroyAll(buffers: readonly GPUBuffer[]): void {
-  for (const buffer of buffers) buffer.destroy();
+  const received = new Map<string, number>();
+  return {
+    weights,
+    wants: (name) => placements.has(name),
+    write(piece) {
+      const placement = placements.get(piece.name);
+      if (placement === undefined) return 0;
+      const halves = toFloat16Bits(piece);
+      received.set(piece.name, (received.get(piece.name) ?? 0) + halves.length);
+      if (placement.kind === 'vector') {
+        const rowElements = piece.shape.slice(1).reduce((product, size) => product * size, 1);
+        placement.vector.halves.set(halves, placement.offset + piece.firstRow * rowElements);
+        return 0;
+      }
+      writeMatrixRows(device, placement.matrix, placement.firstRow + piece.firstRow, halves);
+      return (halves.length / placement.matrix.cols) * rowVec4(placement.matrix.cols) * 16;
+    },
+    finish() {
+      for (const name of placements.keys()) {
+        if (received.get(name) !== elements(name)) throw new Error(`weights: ${name} got ${received.get(name) ?? 0} of ${elements(name)} values`);
+      }
+      for (const { buffer, halves } of vectors) device.queue.writeBuffer(buffer, 0, halves);
+    },
+  };
 }

@@ -1,97 +1,27 @@
 /**
- * The safetensors format: an 8-byte little-endian u64 header length N, N bytes of JSON
- * `{name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__"?}`, then the raw
- * little-endian tensor bytes (offsets relative to the end of the header). Parsing makes views
- * into the file's bytes, never copies; dtype conversion to f16 is separate (toFloat16Bits).
+ * Whole safetensors files in memory (tests, tools) and the dtype conversion every load uses. The
+ * header rules live in safetensors-header.ts; loading streams files instead (checkpoint-stream.ts)
+ * and converts each piece with toFloat16Bits. Parsing makes views into the file's bytes, never
+ * copies.
  */
-import { LlmError } from '../errors.ts';
+import { checkFileSize, parseSafetensorsHeader, readHeaderLength, type TensorHeader } from './safetensors-header.ts';
 
-export type TensorDtype = 'BF16' | 'F16' | 'F32';
+export type { TensorDtype } from './safetensors-header.ts';
 
-export interface TensorInfo {
-  readonly name: string;
-  readonly dtype: TensorDtype;
-  readonly shape: readonly number[];
-  /** The file (shard) the tensor lives in, for error messages. */
-  readonly file: string;
-  /** The tensor's raw bytes: a view into the file's bytes (no copy). */
+export interface TensorInfo extends TensorHeader {
+  /** The tensor's raw little-endian bytes: a view into the file's bytes (no copy). */
   readonly data: Uint8Array;
 }
 
-const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = { BF16: 2, F16: 2, F32: 4 };
-
-function isDtype(value: unknown): value is TensorDtype {
-  return value === 'BF16' || value === 'F16' || value === 'F32';
-}
-
 export function parseSafetensors(bytes: Uint8Array, fileName: string): Map<string, TensorInfo> {
-  if (bytes.byteLength < 8) {
-    throw new LlmError('truncated_file', `${fileName}: ${bytes.byteLength} bytes, shorter than the 8-byte header length`, fileName);
-  }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.byteLength - 8)) {
-    throw new LlmError(
-      'truncated_file',
-      `${fileName}: header longer than the file (header ${headerLength} bytes, file ${bytes.byteLength} bytes)`,
-      fileName,
-    );
-  }
-  const dataStart = 8 + Number(headerLength);
-  const header = parseHeader(bytes.subarray(8, dataStart), fileName);
-
+  readHeaderLength(bytes, fileName, bytes.byteLength);
+  const header = parseSafetensorsHeader(bytes, fileName);
+  checkFileSize(header, bytes.byteLength);
   const tensors = new Map<string, TensorInfo>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const invalid = (why: string): LlmError =>
-      new LlmError('invalid_safetensors', `${fileName}: tensor "${name}" ${why}`, name);
-    if (typeof entry !== 'object' || entry === null) throw invalid('has no header entry object');
-    const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
-
-    if (!isDtype(dtype)) {
-      throw new LlmError(
-        'unknown_dtype',
-        `${fileName}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; supported: BF16, F16, F32`,
-        name,
-      );
-    }
-    if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) throw invalid(`has a bad shape ${JSON.stringify(shape)}`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
-      throw invalid(`has bad data_offsets ${JSON.stringify(offsets)}`);
-    }
-    const [begin, end] = offsets as [number, number];
-    if (end < begin) throw invalid(`has data_offsets [${begin}, ${end}] with end before begin`);
-    if (dataStart + end > bytes.byteLength) {
-      throw new LlmError(
-        'truncated_file',
-        `${fileName}: tensor "${name}" ends at byte ${dataStart + end} but the file has ${bytes.byteLength} bytes (truncated download?)`,
-        name,
-      );
-    }
-    const expectedBytes = shape.reduce((product: number, size: number) => product * size, 1) * DTYPE_BYTES[dtype];
-    if (end - begin !== expectedBytes) {
-      throw invalid(`has ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expectedBytes}`);
-    }
-    tensors.set(name, { name, dtype, shape, file: fileName, data: bytes.subarray(dataStart + begin, dataStart + end) });
+  for (const { name, dtype, shape, begin, end } of header.tensors) {
+    tensors.set(name, { name, dtype, shape, file: fileName, data: bytes.subarray(header.dataStart + begin, header.dataStart + end) });
   }
   return tensors;
-}
-
-function isNonNegativeInteger(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
-function parseHeader(headerBytes: Uint8Array, fileName: string): Record<string, unknown> {
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8').decode(headerBytes));
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new LlmError('invalid_safetensors', `${fileName}: header is not valid JSON: ${why}`, fileName);
-  }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
-    throw new LlmError('invalid_safetensors', `${fileName}: header is not a JSON object`, fileName);
-  }
-  return header as Record<string, unknown>;
 }
 
 /** An aligned copy when a typed-array view cannot start at this byte offset. */

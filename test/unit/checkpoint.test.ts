@@ -4,11 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openCheckpoint } from '../../src/model/checkpoint.ts';
+import { openCheckpoint, type CheckpointLayout } from '../../src/model/checkpoint.ts';
+import { streamCheckpoint } from '../../src/model/checkpoint-stream.ts';
 import { openModelSource, type ModelSource } from '../../src/model/model-source.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { parseGenerationConfig } from '../../src/model/generation-config.ts';
-import { toFloat16Bits } from '../../src/model/safetensors.ts';
+import { toFloat16Bits, type TensorInfo } from '../../src/model/safetensors.ts';
 import { validateCheckpoint } from '../../src/model/tensor-names.ts';
 import { isLlmError, type ErrorCode } from '../../src/errors.ts';
 import { buildSafetensors, f32Bytes } from './helpers/safetensors-bytes.ts';
@@ -33,18 +34,33 @@ async function expectRejects(promise: Promise<unknown>, code: ErrorCode, subject
   if (messagePart !== undefined) expect((caught as Error).message).toContain(messagePart);
 }
 
-/** Counts reads per file, to check each shard is read once. */
+/** Counts whole-file streams per file, to check each shard's data is read once. */
 function countingSource(source: ModelSource, reads: Map<string, number>): ModelSource {
   return {
     location: source.location,
-    readFile: (name) => {
-      reads.set(name, (reads.get(name) ?? 0) + 1);
-      return source.readFile(name);
-    },
+    readFile: (name) => source.readFile(name),
     readText: (name) => source.readText(name),
     readJson: (name) => source.readJson(name),
     exists: (name) => source.exists(name),
+    readHead: (name, length) => source.readHead(name, length),
+    openStream: (name) => {
+      reads.set(name, (reads.get(name) ?? 0) + 1);
+      return source.openStream(name);
+    },
   };
+}
+
+/** Every tensor's bytes, reassembled from the streamed pieces. */
+async function streamTensors(source: ModelSource, layout: CheckpointLayout): Promise<Map<string, TensorInfo>> {
+  const parts = new Map<string, Uint8Array[]>();
+  await streamCheckpoint(source, layout, (piece) => void parts.set(piece.name, [...(parts.get(piece.name) ?? []), piece.data.slice()]));
+  const tensors = new Map<string, TensorInfo>();
+  for (const [name, pieces] of parts) {
+    const data = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.byteLength, 0));
+    pieces.reduce((offset, piece) => (data.set(piece, offset), offset + piece.byteLength), 0);
+    tensors.set(name, { ...layout.tensors.get(name)!, data });
+  }
+  return tensors;
 }
 
 const SHARD_1 = 'model-00001-of-00002.safetensors';
@@ -78,18 +94,21 @@ describe('openCheckpoint', () => {
     expect(checkpoint.tensors.get('a')).toMatchObject({ dtype: 'F32', shape: [3], file: 'model.safetensors' });
   });
 
-  it('reads every shard of a sharded checkpoint once', async () => {
+  it('reads every shard of a sharded checkpoint once (headers first, then one stream each)', async () => {
     await writeSharded();
     const reads = new Map<string, number>();
-    const checkpoint = await openCheckpoint(countingSource(openModelSource(folder), reads));
+    const source = countingSource(openModelSource(folder), reads);
+    const checkpoint = await openCheckpoint(source);
     expect(checkpoint.files).toEqual([SHARD_1, SHARD_2]);
+    expect(reads.size).toBe(0); // headers only so far
+    expect(checkpoint.tensors.size).toBe(3);
+    expect(checkpoint.tensors.get('model.norm.weight')).toMatchObject({ dtype: 'F16', file: SHARD_2 });
+    const tensors = await streamTensors(source, checkpoint);
     expect([...reads]).toEqual([
       [SHARD_1, 1],
       [SHARD_2, 1],
     ]);
-    expect(checkpoint.tensors.size).toBe(3);
-    expect(checkpoint.tensors.get('model.norm.weight')).toMatchObject({ dtype: 'F16', file: SHARD_2 });
-    const embed = checkpoint.tensors.get('model.embed_tokens.weight')!;
+    const embed = tensors.get('model.embed_tokens.weight')!;
     expect(Array.from(new Float32Array(embed.data.slice().buffer))).toEqual([1, 2, 3, 4]);
   });
 
@@ -143,7 +162,9 @@ describe.skipIf(fixtureFolders.length === 0)('fixture checkpoints', () => {
     expect(generation.eosTokenIds.length).toBeGreaterThan(0);
     const checkpoint = await openCheckpoint(source);
     validateCheckpoint(config, checkpoint);
-    for (const tensor of checkpoint.tensors.values()) {
+    const tensors = await streamTensors(source, checkpoint);
+    expect(tensors.size).toBe(checkpoint.tensors.size);
+    for (const tensor of tensors.values()) {
       const elements = tensor.shape.reduce((product, size) => product * size, 1);
       const half = toFloat16Bits(tensor);
       expect(half.length).toBe(elements);
