@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { EngineHost, LoadedInfo, WorkerLoadOptions } from './engine-worker.ts';
+import type { ProgressListener } from '../model/load-progress.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from './engine-types.ts';
 import { installErrorTransfer } from './worker-errors.ts';
 
@@ -16,8 +17,9 @@ export class EngineWorkerClient {
     this.remote = Comlink.wrap<EngineHost>(worker);
   }
 
-  load(location: string, options: WorkerLoadOptions = {}): Promise<LoadedInfo> {
-    return this.remote.load(location, options);
+  /** `onProgress` gets load-progress events (download, cache, upload), all before this resolves. */
+  load(location: string, options: WorkerLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
+    return this.remote.load(location, options, onProgress === undefined ? undefined : Comlink.proxy(onProgress));
   }
 
   submit(request: EngineRequest, onOutput?: (output: RequestOutput) => void): Promise<RequestResult> {
