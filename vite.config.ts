@@ -2,7 +2,9 @@
  * Dev server for the demo and the e2e test pages, and the library build.
  *
  * The root is the repository root so that the demo, the test pages, src/ and the fixture models
- * under test/fixtures/ are all served from one origin; `/` shows demo/index.html.
+ * under test/fixtures/ are all served from one origin; `/` shows demo/index.html, and public/ (the
+ * demo's embedded model, public/models/tiny-tool-qwen/) is served at `/` (`/models/…`).
+ * The demo's static build has its own config: demo/vite.config.ts.
  * `vite build` builds the library (src/index.ts → dist/index.js); declarations come from
  * `tsc -p tsconfig.build.json` (see the `build` script).
  */
@@ -45,7 +47,7 @@ export default defineConfig({
   optimizeDeps: {
     // Scan the pages and the worker (which the HTML scan does not reach) up front, so that a
     // first page load does not discover dependencies late and reload mid-test.
-    entries: ['demo/index.html', 'demo/generation-worker.ts', 'src/api/chat-worker.ts', 'test/e2e/pages/*.html'],
+    entries: ['demo/index.html', 'src/api/chat-worker.ts', 'test/e2e/pages/*.html'],
     include: ['comlink', 'openai'],
   },
   server: {
@@ -57,6 +59,8 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     minify: false,
+    // public/ holds the demo's model (served at /models/ by the dev server); not part of the library.
+    copyPublicDir: false,
     lib: {
       entry: 'src/index.ts',
       formats: ['es'],

@@ -1,90 +1,124 @@
 /**
- * The demo page: starts the generation worker, shows the adapter and load status, and streams
- * the completion of a typed prompt into the output area. Plain DOM; all GPU work is in the worker.
+ * The demo page's wiring: the model picker loads an engine with `createEngine` (which runs it in
+ * its own Web Worker), the chat panes send through it with the page's tools, and the metrics
+ * panel polls it. Uses the package's public API only.
+ *
+ * `window.demo` is for tests and the console: the engine, and `renderReplyForTest(text)`, which
+ * shows a crafted reply through the same markdown renderer a streamed reply uses.
  */
-import * as Comlink from 'comlink';
-import type { GenerationWorker } from './generation-worker.ts';
+import { createEngine, type LlmEngine } from '../src/index.ts';
+import { errorText } from './conversation.ts';
+import { MetricsPanel } from './metrics.ts';
+import { loadCatalog, type CatalogEntry } from './model-catalog.ts';
+import { ModelPicker } from './model-picker.ts';
+import { Panes } from './panes.ts';
+import { SettingsPanel } from './settings.ts';
+import { applyTheme, initTheme } from './theme.ts';
+import { createTools } from './tools.ts';
+import { formatMs } from './turn-view.ts';
 
-/** The embedded default model; `?model=<folder url>` picks another (same layout as a Hub repo). */
-const DEFAULT_MODEL = '/test/fixtures/qwen2-bf16/';
-
-function element<T extends HTMLElement>(id: string): T {
+function byId<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
-  if (!found) throw new Error(`demo/index.html has no #${id}`);
+  if (found === null) throw new Error(`demo/index.html has no #${id}`);
   return found as T;
 }
 
-const adapterLine = element<HTMLElement>('adapter');
-const modelLine = element<HTMLElement>('model');
-const statusLine = element<HTMLElement>('status');
-const form = element<HTMLFormElement>('prompt-form');
-const promptInput = element<HTMLTextAreaElement>('prompt');
-const maxTokensInput = element<HTMLInputElement>('max-tokens');
-const generateButton = element<HTMLButtonElement>('generate');
-const output = element<HTMLPreElement>('output');
+type Status = 'loading' | 'ready' | 'error';
 
-type State = 'loading' | 'ready' | 'generating' | 'error';
-
-function setStatus(state: State, text: string): void {
-  statusLine.dataset['state'] = state;
-  statusLine.textContent = text;
+function setStatus(state: Status, text: string): void {
+  const status = byId('status');
+  status.dataset['state'] = state;
+  status.textContent = text;
+  status.title = text;
 }
 
-function showError(error: unknown): void {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  console.error(error);
-  setStatus('error', message);
-}
+/** The engine in use and the name requests carry; undefined while loading. */
+let current: { engine: LlmEngine; modelName: string } | undefined;
 
-function modelUrl(): string {
-  const requested = new URLSearchParams(location.search).get('model') ?? DEFAULT_MODEL;
-  const url = new URL(requested, location.href).href;
-  return url.endsWith('/') ? url : `${url}/`;
-}
+initTheme(byId<HTMLButtonElement>('theme-toggle'));
+const settings = new SettingsPanel(
+  byId('tool-list'), createTools(applyTheme),
+  byId<HTMLInputElement>('temperature'), byId<HTMLInputElement>('max-tokens'), byId<HTMLInputElement>('thinking'),
+  byId<HTMLInputElement>('ignore-eos'),
+);
+const metrics = new MetricsPanel(byId('metrics'), byId('kv-chart'));
+const panes = new Panes(byId('panes'), byId<HTMLButtonElement>('add-pane'), {
+  api: () => current?.engine,
+  settings: () => ({ model: current?.modelName ?? '', ...settings.current() }),
+  onRound: (timing) => metrics.recordRound(timing),
+});
 
-const worker = new Worker(new URL('./generation-worker.ts', import.meta.url), { type: 'module', name: 'generation' });
-worker.addEventListener('error', (event) => showError(event.message || 'the generation worker failed to start'));
-const generator = Comlink.wrap<GenerationWorker>(worker);
-
-async function start(): Promise<void> {
-  const url = modelUrl();
-  modelLine.textContent = url;
-  setStatus('loading', 'Requesting a WebGPU device…');
-  adapterLine.textContent = await generator.connect();
-  setStatus('loading', 'Loading the model…');
+async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | undefined): Promise<void> {
+  setStatus('loading', entry.source === 'hub' ? `Loading ${entry.model} from the Hub…` : `Loading ${entry.label}…`);
+  const previous = current;
+  current = undefined;
+  panes.setReady(false);
+  panes.clearAll();
+  metrics.watch(undefined);
+  for (const id of ['adapter', 'model-name', 'load-time', 'context-size']) byId(id).textContent = '…';
+  await previous?.engine.dispose();
   const started = performance.now();
-  const hasTokenizer = await generator.load(url);
-  const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  if (!hasTokenizer) promptInput.value = '1, 2, 3';
-  setStatus('ready', `Model loaded in ${seconds} s${hasTokenizer ? '' : ' (no tokenizer: prompt with token ids)'}`);
-  generateButton.disabled = false;
-}
-
-async function run(): Promise<void> {
-  const maxTokens = Math.max(1, Math.floor(Number(maxTokensInput.value) || 1));
-  generateButton.disabled = true;
-  output.textContent = '';
-  setStatus('generating', 'Generating…');
   try {
-    const onText = Comlink.proxy((delta: string) => output.append(delta));
-    const stats = await generator.generate(promptInput.value, maxTokens, onText);
-    const seconds = stats.milliseconds / 1000;
-    const rate = stats.completionTokens / Math.max(seconds, 1e-3);
-    setStatus(
-      'ready',
-      `${stats.promptTokens} prompt + ${stats.completionTokens} generated tokens in ${seconds.toFixed(2)} s ` +
-        `(${rate.toFixed(1)} tokens/s)`,
-    );
+    const engine = await createEngine({
+      model: entry.model,
+      ...(hubUrl === undefined ? {} : { hubUrl }),
+      onProgress: (progress) => picker.showProgress(progress),
+    });
+    const loadMs = performance.now() - started;
+    const modelName = (await engine.models.list()).data[0]?.id ?? entry.model;
+    const { info } = engine;
+    current = { engine, modelName };
+    byId('adapter').textContent = `${info.adapterName}${info.isSoftware ? ' (software)' : ''}`;
+    byId('model-name').textContent = `${modelName} (${info.architecture})`;
+    byId('load-time').textContent = formatMs(loadMs);
+    byId('context-size').textContent = `${info.maxModelLen} tokens · ${info.numKvBlocks} KV blocks of ${info.blockSize}`;
+    metrics.watch(engine);
+    if (!info.hasTokenizer) {
+      setStatus('error', `${modelName} has no tokenizer.json: the chat API needs one.`);
+      return;
+    }
+    panes.setReady(true);
+    setStatus('ready', `Ready: ${modelName}, loaded in ${formatMs(loadMs)}`);
   } catch (error) {
-    showError(error);
-  } finally {
-    generateButton.disabled = false;
+    console.error(error);
+    setStatus('error', `Loading failed: ${errorText(error)}`);
   }
 }
 
-form.addEventListener('submit', (event) => {
-  event.preventDefault();
-  void run();
-});
+async function start(): Promise<void> {
+  const catalog = await loadCatalog(new URLSearchParams(location.search));
+  const picker: ModelPicker = new ModelPicker(
+    {
+      select: byId<HTMLSelectElement>('model-select'),
+      loadButton: byId<HTMLButtonElement>('load-model'),
+      progress: byId<HTMLProgressElement>('load-progress'),
+      progressText: byId('load-progress-text'),
+      cacheStatus: byId('cache-status'),
+      clearButton: byId<HTMLButtonElement>('clear-cache'),
+    },
+    catalog,
+    (entry) => load(entry, picker, catalog.hubUrl),
+  );
+  await picker.load(catalog.selected);
+}
 
-start().catch(showError);
+declare global {
+  interface Window {
+    demo?: {
+      readonly engine: LlmEngine | undefined;
+      renderReplyForTest(text: string): void;
+    };
+  }
+}
+
+window.demo = {
+  get engine() {
+    return current?.engine;
+  },
+  renderReplyForTest: (text) => panes.all[0]?.showReply(text),
+};
+
+start().catch((error: unknown) => {
+  console.error(error);
+  setStatus('error', errorText(error));
+});

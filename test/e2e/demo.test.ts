@@ -1,69 +1,172 @@
 /**
- * The demo page end to end: the worker loads the default (random-weight) model, a typed prompt
- * streams text into the output in several updates, and the adapter is shown.
+ * The demo chat page end to end, as deployed: the test builds it once (`vite build -c
+ * demo/vite.config.ts`, ~2 s, into test-results/demo-build/), serves the build with `vite preview`
+ * and drives it in Chromium. On the default model: it loads and shows the adapter, a greeting
+ * streams, a weather question makes a tool-call card whose result the answer repeats (the trained
+ * tiny model only), a crafted reply's HTML stays text. A screenshot of the chat goes to
+ * test-results/demo-chat.png (and to docs/demo-screenshot.png with UPDATE_DEMO_SCREENSHOT=1).
+ * Batching, stop, reasoning and Hub loading are in demo-serving.test.ts.
  */
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
+import { fakeWeather } from '../../demo/tools.ts';
+import { assertAdapterMatchesMode, gpuMode, openBrowser, type BrowserSession } from './browser.ts';
+import { startDemoServer, type DemoServer } from './demo-server.ts';
 
-const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
+const repo = new URL('../../', import.meta.url);
+const resultsDir = fileURLToPath(new URL('test-results/', repo));
+/** The trained tiny model; until it is committed the page falls back to the random-weight fixture. */
+const tinyModelReady = existsSync(fileURLToPath(new URL('public/models/tiny-tool-qwen/config.json', repo)));
 
 let session: BrowserSession;
+let demo: DemoServer;
 
 beforeAll(async () => {
+  demo = await startDemoServer();
   session = await openBrowser();
 });
 
 afterAll(async () => {
   await session?.close();
+  await demo?.close();
 });
 
-test('the demo loads the default model and streams a completion', async () => {
-  const { page, baseUrl } = session;
-  await page.goto(`${baseUrl}/`);
-
-  // Loading happens in the worker; an error ends the wait early with the page's message.
-  const status = page.locator('#status');
-  await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 150_000 });
-  expect(await status.getAttribute('data-state'), await status.textContent() ?? '').toBe('ready');
-
+test('the page loads the default model and shows the adapter and load time', async () => {
+  const { page } = session;
+  const started = Date.now();
+  await openDemo('');
   const adapter = (await page.locator('#adapter').textContent())?.trim() ?? '';
-  console.log(`[e2e] demo adapter: ${adapter}`);
-  expect(adapter).not.toBe('');
-  expect(adapter).not.toBe('…');
+  const loadTime = (await page.locator('#load-time').textContent())?.trim() ?? '';
+  const model = (await page.locator('#model-name').textContent())?.trim() ?? '';
+  console.log(`[e2e demo] adapter: ${adapter}; model: ${model}; load time ${loadTime} (page ready after ${Date.now() - started} ms)`);
   assertAdapterMatchesMode(adapter);
+  if (gpuMode) expect(adapter, 'WEBGPU_E2E_GPU=1 wants a hardware adapter').not.toContain('(software)');
+  expect(adapter).not.toBe('…');
+  expect(loadTime).toMatch(/^\d+(\.\d+)? m?s$/);
+  expect(model).toContain(tinyModelReady ? 'tiny-tool-qwen' : 'qwen2-bf16');
+  expect(await page.locator('#load-progress-text').textContent()).toMatch(/^Loaded /);
+  expect(await page.locator('#cache-status').textContent()).toContain('Served by this page');
+  expect(await page.locator('#tool-list input:checked').count()).toBe(4);
+});
 
-  // Count how often the output changes, to tell streaming apart from one final write.
+test('a greeting streams a reply into the chat', async () => {
+  const { page } = session;
+  await setSettings({ temperature: '0', maxTokens: '24' });
+  const turn = page.locator('[data-pane="1"] .turn.assistant').last();
+  // Record the reply's text lengths as the DOM changes, to tell streaming from one final write.
   await page.evaluate(() => {
-    const output = document.getElementById('output')!;
-    const counter = window as unknown as { outputUpdates: number };
-    counter.outputUpdates = 0;
-    new MutationObserver(() => (counter.outputUpdates += 1)).observe(output, {
-      childList: true,
-      characterData: true,
-      subtree: true,
-    });
+    const seen: number[] = [];
+    (window as unknown as { replyLengths: number[] }).replyLengths = seen;
+    const turns = document.querySelector('[data-pane="1"] .turns')!;
+    new MutationObserver(() => {
+      const reply = [...turns.querySelectorAll('.turn.assistant')].at(-1);
+      seen.push([...(reply?.querySelectorAll('.markdown') ?? [])].reduce((sum, block) => sum + (block.textContent ?? '').length, 0));
+    }).observe(turns, { childList: true, characterData: true, subtree: true });
   });
+  await send(1, 'Hello!');
+  await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
+  expect(await turn.getAttribute('data-state')).toBe('done');
+  const text = (await turn.locator('.markdown').allTextContents()).join('');
+  const lengths = await page.evaluate(() => (window as unknown as { replyLengths: number[] }).replyLengths);
+  const partial = new Set(lengths.filter((length) => length > 0 && length < text.length));
+  const footer = (await turn.locator('.turn-footer').textContent()) ?? '';
+  console.log(`[e2e demo] greeting: ${partial.size} partial lengths before ${text.length} characters, ${JSON.stringify(text)}; ${footer}`);
+  expect(text.trim().length).toBeGreaterThan(0);
+  expect(partial.size, 'the reply grew in steps').toBeGreaterThanOrEqual(2);
+  expect(footer).toMatch(/^TTFT \d+/);
+  expect(await page.locator('[data-metric="ttft"]').textContent()).not.toBe('—');
+  if (tinyModelReady) expect(text).toMatch(/help/i);
+});
 
-  await page.fill('#prompt', 'Hello, WebGPU!');
-  await page.fill('#max-tokens', '12');
-  await page.click('#generate');
-  // The submit handler disables the button synchronously; it comes back when generation ends.
-  await page.waitForSelector('#generate:enabled', { timeout: 150_000 });
+test.skipIf(!tinyModelReady)('a weather question runs the page\'s tool and the answer repeats its result', async () => {
+  const { page } = session;
+  const city = 'Lisbon';
+  const weather = fakeWeather(city);
+  await setSettings({ temperature: '0', maxTokens: '200' });
+  await send(1, `What's the weather in ${city}?`);
+  const turn = page.locator('[data-pane="1"] .turn.assistant').last();
+  await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
+  const card = turn.locator('.tool-card[data-tool="get_weather"]');
+  expect(await card.count()).toBe(1);
+  expect(await card.getAttribute('data-state')).toBe('ok');
+  expect(JSON.parse((await card.locator('.tool-arguments').textContent()) ?? '')).toEqual({ city });
+  expect(JSON.parse((await card.locator('.tool-result').textContent()) ?? '')).toEqual(weather);
+  expect(await card.locator('.tool-status').textContent()).toMatch(/^done in \d+/);
+  const answer = (await turn.locator('.markdown').allTextContents()).join('');
+  console.log(`[e2e demo] weather answer: ${JSON.stringify(answer)}`);
+  expect(answer).toContain(`${weather.temperature_c}°C`);
+  expect(answer).toContain(weather.condition);
+  expect(answer).toContain(city);
 
-  const state = await status.getAttribute('data-state');
-  const statusText = (await status.textContent()) ?? '';
-  console.log(`[e2e] demo status: ${statusText}`);
-  expect(state, statusText).toBe('ready');
+  // set_theme changes the page itself.
+  const target = (await page.evaluate(() => document.documentElement.dataset['theme'])) === 'dark' ? 'light' : 'dark';
+  await send(2, `Switch to ${target} mode`);
+  const themeTurn = page.locator('[data-pane="2"] .turn.assistant').last();
+  await expect.poll(() => themeTurn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
+  expect(await themeTurn.locator('.tool-card[data-tool="set_theme"]').getAttribute('data-state')).toBe('ok');
+  expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe(target);
+});
 
-  const text = (await page.locator('#output').textContent()) ?? '';
-  const updates = await page.evaluate(() => (window as unknown as { outputUpdates: number }).outputUpdates);
-  console.log(`[e2e] demo streamed ${updates} updates: ${JSON.stringify(text)}`);
-  expect(text.length).toBeGreaterThan(0);
-  expect(updates).toBeGreaterThan(1);
-
+test('a screenshot of the chat is saved', async () => {
+  const { page } = session;
+  if ((await page.locator('[data-pane="2"] .turn.assistant').count()) === 0) {
+    await send(2, 'What time is it in Tokyo?');
+    const turn = page.locator('[data-pane="2"] .turn.assistant').last();
+    await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
+  }
+  await page.waitForTimeout(600); // a few more metric polls for the chart
   await mkdir(resultsDir, { recursive: true });
-  await page.screenshot({ path: `${resultsDir}demo.png`, fullPage: true });
+  const path = `${resultsDir}demo-chat.png`;
+  await page.setViewportSize({ width: 1280, height: 860 });
+  await page.locator('.sidebar').evaluate((sidebar) => sidebar.scrollTo(0, 0));
+  await page.screenshot({ path });
+  await page.setViewportSize({ width: 1000, height: 760 });
+  console.log(`[e2e demo] screenshot: ${path}`);
+  if (process.env.UPDATE_DEMO_SCREENSHOT === '1') await copyFile(path, fileURLToPath(new URL('docs/demo-screenshot.png', repo)));
+});
+
+test('model output is never HTML: a crafted reply renders as text and runs nothing', async () => {
+  const { page } = session;
+  const crafted = [
+    'Here is **bold** and `code`.',
+    '<img src=x onerror=window.__pwned=1>',
+    '<script>window.__pwned=1</script>',
+    '<iframe src="javascript:window.__pwned=1"></iframe>',
+    '[click](javascript:window.__pwned=1) ![pic](x" onerror="window.__pwned=1)',
+    '```html\n<img src=x onerror=window.__pwned=1>\n```',
+  ].join('\n\n');
+  const before = await page.locator('.turns img, .turns script, .turns iframe').count();
+  await page.evaluate((text) => window.demo!.renderReplyForTest(text), crafted);
+  await page.waitForTimeout(300); // time for an onerror to fire, were there an <img>
+  const reply = page.locator('[data-pane="1"] .turn.assistant').last();
+  const text = (await reply.locator('.markdown').textContent()) ?? '';
+  expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+  expect(await page.locator('.turns img, .turns script, .turns iframe').count()).toBe(before);
+  expect(text).toContain('<img src=x onerror=window.__pwned=1>');
+  expect(text).toContain('<script>window.__pwned=1</script>');
+  expect(await reply.locator('strong').textContent()).toBe('bold');
+  const hrefs = await reply.locator('a').evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+  expect(hrefs.filter((href) => href !== null && /^javascript:/i.test(href))).toEqual([]);
   expect(session.pageErrors).toEqual([]);
 });
+
+async function openDemo(query: string): Promise<void> {
+  const { page } = session;
+  await page.goto(`${demo.url}/${query}`);
+  const status = page.locator('#status');
+  await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 150_000 });
+  expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe('ready');
+}
+
+async function setSettings({ temperature, maxTokens }: { temperature: string; maxTokens: string }): Promise<void> {
+  await session.page.fill('#temperature', temperature);
+  await session.page.fill('#max-tokens', maxTokens);
+}
+
+async function send(pane: number, text: string): Promise<void> {
+  const input = session.page.locator(`[data-pane="${pane}"] textarea`);
+  await input.fill(text);
+  await input.press('Enter');
+}

@@ -1,0 +1,73 @@
+/**
+ * Per-request timing measured on the page: a ChatApi that forwards to the engine and watches each
+ * streamed reply go by, so `runTools` (which takes any ChatApi) drives the engine unchanged while
+ * every round reports its time to first token and its decode time. Token counts come from the
+ * stream's usage chunk (`stream_options.include_usage`).
+ *
+ * "First token" is the first chunk that carries text, reasoning or a tool call: the role chunk
+ * comes when the request is accepted, before any token.
+ */
+import type {
+  ChatApi, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsStreaming, ChatCompletions, RequestOptions,
+} from '../src/index.ts';
+
+export interface RoundTiming {
+  /** Request sent → first streamed token, ms (queueing and prefill). */
+  readonly ttftMs: number;
+  /** First token → last chunk, ms. */
+  readonly decodeMs: number;
+  readonly promptTokens: number;
+  /** Prompt tokens served from the prefix cache (not recomputed). */
+  readonly cachedTokens: number;
+  readonly completionTokens: number;
+}
+
+/** Prompt tokens computed per second of time to first token. */
+export function prefillRate(timing: RoundTiming): number {
+  return (timing.promptTokens - timing.cachedTokens) / Math.max(timing.ttftMs / 1000, 1e-3);
+}
+
+/** Tokens after the first, per second of decode time; undefined for a one-token reply. */
+export function decodeRate(timing: RoundTiming): number | undefined {
+  if (timing.completionTokens < 2 || timing.decodeMs <= 0) return undefined;
+  return (timing.completionTokens - 1) / (timing.decodeMs / 1000);
+}
+
+function carriesToken(chunk: ChatCompletionChunk): boolean {
+  return chunk.choices.some(({ delta }) => {
+    const { content, reasoning_content: reasoning, tool_calls: calls } = delta as typeof delta & { reasoning_content?: string | null };
+    return (typeof content === 'string' && content !== '') || (typeof reasoning === 'string' && reasoning !== '') || (calls?.length ?? 0) > 0;
+  });
+}
+
+async function* timed(
+  stream: AsyncIterable<ChatCompletionChunk>, sentAt: number, onRound: (timing: RoundTiming) => void,
+): AsyncGenerator<ChatCompletionChunk> {
+  let firstAt: number | undefined;
+  let usage: ChatCompletionChunk['usage'];
+  for await (const chunk of stream) {
+    if (firstAt === undefined && carriesToken(chunk)) firstAt = performance.now();
+    if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
+    yield chunk;
+  }
+  const endAt = performance.now();
+  firstAt ??= endAt;
+  onRound({
+    ttftMs: firstAt - sentAt,
+    decodeMs: endAt - firstAt,
+    promptTokens: usage?.prompt_tokens ?? 0,
+    cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    completionTokens: usage?.completion_tokens ?? 0,
+  });
+}
+
+/** `api` with streamed requests timed; each finished round goes to `onRound`. */
+export function timedChatApi(api: ChatApi, onRound: (timing: RoundTiming) => void): ChatApi {
+  const create = async (params: ChatCompletionCreateParams, options?: RequestOptions) => {
+    if (params.stream !== true) return api.chat.completions.create(params, options);
+    const sentAt = performance.now();
+    const streaming: ChatCompletionCreateParamsStreaming = { ...params, stream_options: { ...params.stream_options, include_usage: true } };
+    return timed(await api.chat.completions.create(streaming, options), sentAt, onRound);
+  };
+  return { chat: { completions: { create } as ChatCompletions }, models: api.models };
+}

@@ -1,0 +1,70 @@
+/**
+ * The side panel's request settings: which of the page's tools the model is offered (a checkbox
+ * each, all on at first), temperature and max tokens (blank → the model's generation_config
+ * default / what fits in the context), whether Qwen3 thinks before answering, and whether replies
+ * run to max tokens whatever the model says (vLLM's ignore_eos, for measuring throughput).
+ */
+import type { RunnableTool } from '../src/index.ts';
+import { TOOL_NAMES, type ToolName } from './tools.ts';
+
+export interface RequestSettings {
+  /** Enabled tools in the trained order. */
+  readonly tools: RunnableTool[];
+  readonly temperature: number | undefined;
+  readonly maxTokens: number | undefined;
+  readonly enableThinking: boolean;
+  readonly ignoreEos: boolean;
+}
+
+const TOOL_LABELS: Record<ToolName, string> = {
+  get_weather: 'get_weather(city) — fake weather',
+  get_time: 'get_time(city) — local time',
+  calculate: 'calculate(expression)',
+  set_theme: 'set_theme(light | dark)',
+};
+
+function numberOrUndefined(input: HTMLInputElement): number | undefined {
+  const value = input.value.trim();
+  if (value === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+export class SettingsPanel {
+  private readonly toggles = new Map<ToolName, HTMLInputElement>();
+
+  constructor(
+    toolList: HTMLElement,
+    private readonly tools: Record<ToolName, RunnableTool>,
+    private readonly temperature: HTMLInputElement,
+    private readonly maxTokens: HTMLInputElement,
+    private readonly thinking: HTMLInputElement,
+    private readonly ignoreEos: HTMLInputElement,
+  ) {
+    for (const name of TOOL_NAMES) {
+      const label = document.createElement('label');
+      label.className = 'tool-toggle';
+      const checkbox = document.createElement('input');
+      checkbox.type = 'checkbox';
+      checkbox.checked = true;
+      checkbox.name = name;
+      checkbox.dataset['tool'] = name;
+      const text = document.createElement('code');
+      text.textContent = TOOL_LABELS[name];
+      label.append(checkbox, text);
+      toolList.append(label);
+      this.toggles.set(name, checkbox);
+    }
+  }
+
+  current(): RequestSettings {
+    const maxTokens = numberOrUndefined(this.maxTokens);
+    return {
+      tools: TOOL_NAMES.filter((name) => this.toggles.get(name)?.checked === true).map((name) => this.tools[name]),
+      temperature: numberOrUndefined(this.temperature),
+      maxTokens: maxTokens === undefined ? undefined : Math.max(1, Math.floor(maxTokens)),
+      enableThinking: this.thinking.checked,
+      ignoreEos: this.ignoreEos.checked,
+    };
+  }
+}

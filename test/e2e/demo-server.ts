@@ -1,0 +1,42 @@
+/**
+ * The built demo for the e2e tests: `vite build` with demo/vite.config.ts into
+ * test-results/demo-build-<pid>/ (a couple of seconds; one folder per process, so parallel runs
+ * cannot overwrite each other's build), then `vite preview` of that folder on 127.0.0.1 with an
+ * OS-chosen port. The preview also serves test/fixtures/ (see the config). `close()` removes it.
+ */
+import { rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build, preview } from 'vite';
+
+const configFile = fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url));
+const outDir = fileURLToPath(new URL(`../../test-results/demo-build-${process.pid}/`, import.meta.url));
+
+export interface DemoServer {
+  /** e.g. `http://127.0.0.1:41234`, no trailing slash. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startDemoServer(): Promise<DemoServer> {
+  const started = performance.now();
+  // 'error': the build's expected warnings (Node built-ins of the Node-only path) are noise here.
+  await build({ configFile, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const buildMs = performance.now() - started;
+  const server = await preview({
+    configFile,
+    logLevel: 'warn',
+    build: { outDir },
+    preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+  });
+  const address = server.httpServer.address() as AddressInfo | null;
+  if (address === null || typeof address === 'string') throw new Error('vite preview has no TCP address');
+  console.log(`[e2e demo] built the demo in ${Math.round(buildMs)} ms; serving it at port ${address.port}`);
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: async () => {
+      await server.close();
+      await rm(outDir, { recursive: true, force: true });
+    },
+  };
+}
