@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../engine/worker-errors.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
-import { ChatHost, type ChatLoadOptions } from './chat-host.ts';
+import type { ChatHost, ChatLoadOptions } from './chat-host.ts';
 import { LlmEngine, type BackendLink } from './llm-engine.ts';
 
 export interface CreateEngineOptions extends ChatLoadOptions {
@@ -22,7 +22,7 @@ export interface CreateEngineOptions extends ChatLoadOptions {
 
 export async function createEngine(options: CreateEngineOptions): Promise<LlmEngine> {
   const { model, worker = typeof Worker !== 'undefined', onProgress, ...loadOptions } = options;
-  const link = worker === false ? localLink() : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
+  const link = worker === false ? await localLink() : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
   try {
     // A function cannot be cloned into the worker: it goes as its own (proxied) argument.
     const info = await link.backend.load(model, loadOptions, onProgress === undefined ? undefined : link.callback(onProgress));
@@ -35,7 +35,9 @@ export async function createEngine(options: CreateEngineOptions): Promise<LlmEng
 
 type LoadableLink = BackendLink & { readonly backend: BackendLink['backend'] & Pick<ChatHost, 'load'> };
 
-function localLink(): LoadableLink {
+/** Imported on demand, so a page bundle that uses the worker does not carry the engine twice. */
+async function localLink(): Promise<LoadableLink> {
+  const { ChatHost } = await import('./chat-host.ts');
   return { backend: new ChatHost(), callback: (fn) => fn };
 }
 
