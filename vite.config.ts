@@ -48,7 +48,7 @@ export default defineConfig({
     // Scan the pages and the worker (which the HTML scan does not reach) up front, so that a
     // first page load does not discover dependencies late and reload mid-test.
     entries: ['demo/index.html', 'src/api/chat-worker.ts', 'test/e2e/pages/*.html'],
-    include: ['comlink', 'openai'],
+    include: ['comlink', 'openai', '@mlc-ai/web-xgrammar'],
   },
   server: {
     watch: { ignored: ['**/test-results/**', '**/dist/**'] },

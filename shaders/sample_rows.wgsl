@@ -1,4 +1,7 @@
 // Sampler, one workgroup per sampled row, as vLLM v1's sampler (per-row parameters):
+//   0. a row with a token mask (constrained decoding): tokens outside it get the lowest f32
+//      (WGSL has no infinity literal; exp(lowest − max) is 0 all the same) before anything else,
+//      so no bias, penalty or filter brings them back and greedy takes the best allowed token.
 //   1. scratch = (logits + bias, repetition / frequency / presence penalties) / temperature;
 //      logits stay untouched.
 //   2. greedy (temperature 0): argmax of scratch, ties to the lowest id, NaN never wins.
@@ -25,14 +28,17 @@
 //   4 scratch  array<f32> [S, VOCAB]        processed logits, then e
 //   5 out      array<u32> [S, OUT_WORDS]    [id, logprob, top ids ×20, top logprobs ×20];
 //                                           logprobs as f32 bits, missing top ids = 0xffffffff
-// Overrides: VOCAB
+//   6 masks    array<u32> [≥ 1, MASK_WORDS]  allowed tokens of the rows that have a mask, row r's
+//                                           at slot mask_row (NONE: no mask); token t allowed iff
+//                                           bit (t & 31) of word (t >> 5) is set
+// Overrides: VOCAB (MASK_WORDS = ceil(VOCAB / 32))
 // Grid: (S, 1, 1) — one workgroup of 256 per row
 struct Rows { count: u32 }
 struct Params {
   temperature: f32, top_p: f32, top_k: u32, min_p: f32,
   repetition: f32, presence: f32, frequency: f32, seed_lo: u32,
   seed_hi: u32, counter: u32, num_logprobs: u32, entry_start: u32,
-  entry_count: u32, pad0: u32, pad1: u32, pad2: u32,
+  entry_count: u32, mask_row: u32, pad1: u32, pad2: u32,
 }
 struct Entry { token: u32, output_count: u32, seen: u32, bias: f32 }
 // The best (value, index) — larger value, then lower index; index NONE never wins — and an
@@ -45,6 +51,7 @@ struct Best { value: f32, index: u32, sum: f32 }
 @group(0) @binding(3) var<storage, read> entries: array<Entry>;
 @group(0) @binding(4) var<storage, read_write> scratch: array<f32>;
 @group(0) @binding(5) var<storage, read_write> out: array<u32>;
+@group(0) @binding(6) var<storage, read> masks: array<u32>;
 
 override VOCAB: u32;
 const WORKGROUP = 256u;
@@ -54,6 +61,7 @@ const OUT_WORDS = 42u;
 const NONE = 0xffffffffu;
 const ONE_BITS = 0x3f800000u;  // bits of 1.0, the largest e
 const LOWEST = -0x1.fffffep+127f;  // the lowest finite f32
+override MASK_WORDS: u32 = (VOCAB + 31u) / 32u;
 
 // The threshold searches take two bits of e (e ≤ 1 < 2^30) per step, probing t + {1, 2, 3}·digit.
 const SEARCH_STEPS = 15u;
@@ -99,6 +107,11 @@ fn reduce_best(lid: u32, part: Best) -> Best {
 
 fn reduce_sums(lid: u32, sums: vec4<f32>) -> vec4<f32> {
   return bitcast<vec4<f32>>(reduce(lid, bitcast<vec4<u32>>(sums), false));
+}
+
+fn allowed(p: Params, token: u32) -> bool {
+  if (p.mask_row == NONE) { return true; }
+  return ((masks[p.mask_row * MASK_WORDS + (token >> 5u)] >> (token & 31u)) & 1u) != 0u;
 }
 
 fn penalised(raw: f32, entry: Entry, p: Params) -> f32 {
@@ -193,7 +206,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var stats = vec2(LOWEST, 0.0);
   for (var i = lid; i < VOCAB; i += WORKGROUP) {
     let x = logits[base + i];
-    scratch[base + i] = x / temperature;
+    scratch[base + i] = select(LOWEST, x / temperature, allowed(p, i));
     if (x > stats.x) {
       stats = vec2(x, stats.y * exp(stats.x - x) + 1.0);
     } else if (x == x) {
@@ -204,7 +217,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     storageBarrier();  // the copy above also wrote the entries' tokens
     for (var j = lid; j < p.entry_count; j += WORKGROUP) {
       let entry = entries[p.entry_start + j];
-      if (entry.token < VOCAB) {
+      if (entry.token < VOCAB && allowed(p, entry.token)) {
         scratch[base + entry.token] = penalised(logits[base + entry.token], entry, p) / temperature;
       }
     }

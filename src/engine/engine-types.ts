@@ -1,4 +1,5 @@
 /** The engine's request, per-step output and statistics shapes (plain data: they cross workers). */
+import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import type { TokenLogprob } from '../model/model-runner.ts';
 import type { SamplingParams } from './sampling-params.ts';
 import type { FinishReason } from './sequence.ts';
@@ -10,6 +11,8 @@ export interface EngineRequest {
   readonly id: string;
   readonly promptIds: readonly number[];
   readonly sampling: SamplingParams;
+  /** Decode under a grammar (JSON object, JSON schema, hermes tool calls): a token mask per step. */
+  readonly constraint?: ConstraintSpec;
 }
 
 

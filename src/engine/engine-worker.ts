@@ -4,6 +4,8 @@
  * message per running request (its output), never one per layer or kernel.
  */
 import * as Comlink from 'comlink';
+import { createModelConstraintCompiler } from '../constraint/model-constraints.ts';
+import type { ConstraintCompiler } from '../constraint/token-constraint.ts';
 import { getDevice, type GpuContext } from '../gpu/device.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
 import type { LoadProgress, ProgressListener } from '../model/load-progress.ts';
@@ -31,6 +33,7 @@ export interface LoadedInfo {
 export class EngineHost {
   private gpu: GpuContext | undefined;
   private model: LoadedModel | undefined;
+  private constraints: ConstraintCompiler | undefined;
   protected engine: Engine | undefined;
 
   /**
@@ -54,7 +57,13 @@ export class EngineHost {
       (onProgress as Partial<Comlink.Remote<ProgressListener>> | undefined)?.[Comlink.releaseProxy]?.();
     }
     this.model = model;
-    this.engine = new Engine(model, enablePrefixCaching === undefined ? {} : { enablePrefixCaching });
+    // XGrammar (a wasm module) starts with the model, so constrained requests compile synchronously.
+    const constraints = await createModelConstraintCompiler(model);
+    this.constraints = constraints;
+    this.engine = new Engine(model, {
+      ...(enablePrefixCaching === undefined ? {} : { enablePrefixCaching }),
+      compileConstraint: (spec) => constraints.compile(spec),
+    });
     return {
       adapterName: this.gpu.adapterName,
       isSoftware: this.gpu.isSoftware,
@@ -92,6 +101,8 @@ export class EngineHost {
   dispose(): void {
     for (const id of this.engine?.requestIds() ?? []) this.engine?.abort(id);
     this.engine = undefined;
+    this.constraints?.dispose();
+    this.constraints = undefined;
     this.model?.dispose();
     this.model = undefined;
   }

@@ -3,7 +3,10 @@
  * schedules (scheduler.ts), runs one batched forward pass with GPU sampling (one submission, one
  * readback), then appends the sampled tokens and retires finished requests. It runs in-process
  * (Node, tests, CLI) or inside a Web Worker (worker-host.ts); `submit` drives the step loop.
+ * A constrained request samples under its grammar's token mask, and its grammar accepts each token.
  */
+import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
+import type { TokenConstraint } from '../constraint/token-constraint.ts';
 import { LlmError } from '../errors.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { StepOutput } from '../model/model-runner.ts';
@@ -20,6 +23,12 @@ export interface EngineOptions {
   readonly enablePrefixCaching?: boolean;
   /** Called after every step with its statistics. */
   readonly onStep?: (stats: StepStats) => void;
+  /**
+   * A request's constraint → its token constraint (one compiler per model, e.g.
+   * src/constraint/model-constraints.ts); throws a typed error for a bad spec. Without it,
+   * constrained requests are refused.
+   */
+  readonly compileConstraint?: (spec: ConstraintSpec) => TokenConstraint;
 }
 
 export type OutputListener = (output: RequestOutput) => void;
@@ -49,7 +58,7 @@ export class Engine {
       enablePrefixCaching: options.enablePrefixCaching ?? true,
     });
     this.scheduler = new Scheduler(this.blocks, { maxNumBatchedTokens: limits.maxTokens, maxNumSeqs: limits.maxSeqs });
-    this.builder = new StepBuilder(limits, model.kvCache.blockSize);
+    this.builder = new StepBuilder(limits, model.kvCache.blockSize, model.config.vocabSize);
     this.tracker = new EngineStatsTracker(this.blocks, this.scheduler);
   }
 
@@ -66,7 +75,9 @@ export class Engine {
   addRequest(request: EngineRequest, listener?: OutputListener): void {
     if (this.live.has(request?.id)) throw new LlmError('invalid_argument', `a request with id "${request.id}" is already running`, 'id');
     const sampling = validateRequest(request, this.model, randomSeed);
-    const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++);
+    // Compiled last: nothing after it can refuse the request (and leak the constraint).
+    const constraint = request.constraint === undefined ? undefined : this.compileConstraint(request.constraint);
+    const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++, constraint);
     this.live.set(seq.id, { seq, listener, logprobs: [] });
     this.scheduler.add(seq);
   }
@@ -110,6 +121,10 @@ export class Engine {
       const live = this.live.get(seq.id);
       if (live === undefined || live.seq !== seq) return; // aborted while the step ran
       const tokenId = output.tokenIds[row]!;
+      if (seq.constraint?.acceptToken(tokenId) === false) {
+        this.fail(live, new Error(`request ${seq.id}: the sampler chose token ${tokenId}, which its grammar does not allow (a bug)`));
+        return;
+      }
       const logprob = seq.sampling.logprobs === undefined ? undefined : output.logprob(row);
       if (logprob !== undefined) live.logprobs.push(logprob);
       const finish = seq.appendToken(tokenId);
@@ -118,11 +133,19 @@ export class Engine {
     });
   }
 
+  private compileConstraint(spec: ConstraintSpec): TokenConstraint {
+    if (this.options.compileConstraint === undefined) {
+      throw new LlmError('unsupported_option', 'constrained decoding (response_format, tool_choice) needs a constraint compiler, and this engine has none', 'constraint');
+    }
+    return this.options.compileConstraint(spec);
+  }
+
   private retire(live: Live, reason: FinishReason, tokenIds: number[], logprob?: TokenLogprob): void {
     const { seq } = live;
     this.scheduler.finish(seq, reason);
     this.live.delete(seq.id);
     this.tracker.finished(seq, reason);
+    seq.constraint?.dispose();
     notify(live, this.output(seq, tokenIds, logprob, reason));
     const result: RequestResult = {
       id: seq.id,
@@ -133,6 +156,18 @@ export class Engine {
       ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
     };
     live.settle?.resolve(result);
+  }
+
+  /** Ends one request with an error (finish 'abort' for its listener); the others keep running. */
+  private fail(live: Live, error: Error): void {
+    const { seq } = live;
+    console.error(error);
+    this.scheduler.finish(seq, 'abort');
+    this.live.delete(seq.id);
+    this.tracker.finished(seq, 'abort');
+    seq.constraint?.dispose();
+    notify(live, this.output(seq, [], undefined, 'abort'));
+    live.settle?.reject(error);
   }
 
   private output(seq: Sequence, tokenIds: number[], logprob: TokenLogprob | undefined, finishReason: FinishReason | undefined): RequestOutput {
@@ -156,6 +191,7 @@ export class Engine {
       for (const live of [...this.live.values()]) {
         this.scheduler.finish(live.seq, 'abort');
         this.live.delete(live.seq.id);
+        live.seq.constraint?.dispose();
         live.settle?.reject(error);
       }
     } finally {

@@ -3,6 +3,7 @@
  * KV in the cache, its blocks, and why it finished. A preempted sequence keeps its output and
  * recomputes its KV later, so `tokens` — not just the prompt — is what gets prefilled.
  */
+import type { TokenConstraint } from '../constraint/token-constraint.ts';
 import type { BlockKey } from './block-hash.ts';
 import type { BlockOwner } from './block-manager.ts';
 import type { ResolvedSampling } from './sampling-params.ts';
@@ -31,6 +32,8 @@ export class Sequence implements BlockOwner {
     eosTokenIds: readonly number[],
     /** Order of arrival; running sequences keep it, so the latest admitted is preempted first. */
     readonly arrival: number,
+    /** The grammar its output follows; its state moves with each appended token (and survives preemption). */
+    readonly constraint?: TokenConstraint,
   ) {
     this.tokens = [...promptIds];
     this.stopIds = new Set([...(sampling.ignoreEos ? [] : eosTokenIds), ...sampling.stopTokenIds]);
@@ -57,7 +60,8 @@ export class Sequence implements BlockOwner {
   appendToken(id: number): FinishReason | undefined {
     this.tokens.push(id);
     this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
-    if (this.stopIds.has(id)) return 'stop';
+    // A complete grammar allows nothing more (its stop token may be ignored with ignoreEos).
+    if (this.stopIds.has(id) || this.constraint?.isTerminated() === true) return 'stop';
     if (this.numOutputTokens >= this.sampling.maxTokens) return 'length';
     return undefined;
   }

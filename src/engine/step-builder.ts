@@ -1,9 +1,10 @@
 /**
  * Turns the scheduler's choice into what the GPU step reads: one row per scheduled token (with
  * its position, KV slot and sequence index), each sequence's block table, the rows that sample,
- * and each sampling row's parameters and penalty entries. Arrays are reused between steps.
+ * and each sampling row's parameters, penalty entries and, for a constrained sequence, the token
+ * mask its grammar gives now. Arrays are reused between steps.
  */
-import type { PenaltyEntry, SamplerRow } from '../gpu/kernels/sampler-row.ts';
+import { tokenMaskWords, type PenaltyEntry, type SamplerRow } from '../gpu/kernels/sampler-row.ts';
 import type { StepBatch, StepLimits } from '../model/step-batch.ts';
 import type { ScheduledSequence } from './scheduler.ts';
 import type { Sequence } from './sequence.ts';
@@ -21,8 +22,13 @@ export class StepBuilder {
   private readonly slotMapping: Uint32Array;
   private readonly tokenSeq: Uint32Array;
   private readonly blockTables: Uint32Array<ArrayBuffer>;
+  /** One (maskWords) view per sampling row of a (maxSeqs, maskWords) array. */
+  private readonly masks: Uint32Array[];
 
-  constructor(private readonly limits: StepLimits, private readonly blockSize: number) {
+  constructor(private readonly limits: StepLimits, private readonly blockSize: number, vocabSize: number) {
+    const words = tokenMaskWords(vocabSize);
+    const masks = new Uint32Array(limits.maxSeqs * words);
+    this.masks = Array.from({ length: limits.maxSeqs }, (_, slot) => masks.subarray(slot * words, (slot + 1) * words));
     this.tokenIds = new Uint32Array(limits.maxTokens);
     this.positions = new Uint32Array(limits.maxTokens);
     this.slotMapping = new Uint32Array(limits.maxTokens);
@@ -47,7 +53,7 @@ export class StepBuilder {
       }
       if (samples) {
         sampleRows.push(row - 1);
-        sampling.push(samplerRow(seq));
+        sampling.push(samplerRow(seq, this.maskFor(seq, sampling.length)));
         samplers.push(seq);
       }
     });
@@ -64,13 +70,22 @@ export class StepBuilder {
       samplers,
     };
   }
+
+  /** Sampling row `slot`'s mask from the sequence's grammar, or undefined when unconstrained. */
+  private maskFor(seq: Sequence, slot: number): Uint32Array | undefined {
+    if (seq.constraint === undefined) return undefined;
+    const mask = this.masks[slot]!;
+    seq.constraint.fillNextTokenBitmask(mask);
+    return mask;
+  }
 }
 
 /** The GPU sampler's view of a sequence about to sample its next token. */
-export function samplerRow(seq: Sequence): SamplerRow {
+export function samplerRow(seq: Sequence, mask?: Uint32Array): SamplerRow {
   const s = seq.sampling;
   const seed = BigInt.asUintN(64, BigInt(s.seed));
   return {
+    ...(mask === undefined ? {} : { mask }),
     temperature: s.temperature,
     topP: s.topP,
     topK: s.topK,

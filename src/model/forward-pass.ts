@@ -83,6 +83,7 @@ export class ForwardPass {
     this.samplerInputs = new SamplerInputs(device, {
       maxRows: limits.maxSeqs,
       maxEntries: limits.maxSeqs * Math.min(config.vocabSize, limits.maxBlocksPerSeq * cache.blockSize + 300),
+      vocab: config.vocabSize,
     });
     this.activations = new Activations(device, config, shape, limits);
     this.uniforms = new StepUniforms(device);

@@ -18,6 +18,20 @@ export interface TextTokenizer {
   readonly chatTemplate: string | undefined;
   readonly eosToken: string | undefined;
   readonly bosToken: string | undefined;
+  /** The vocabulary as stored, for grammar-constrained decoding (src/constraint/). */
+  vocabulary(): TokenizerVocabulary;
+}
+
+export interface TokenizerVocabulary {
+  /** By id: the token as the model stores it (byte-level 'Ġthe', SentencePiece '▁the' or '<0x0A>'),
+   *  or an added token's content; undefined for ids without a token. */
+  readonly tokens: readonly (string | undefined)[];
+  /** Added tokens by id: their content is plain text, not in the stored encoding; special ones are control tokens. */
+  readonly added: ReadonlyMap<number, { readonly special: boolean }>;
+  /** tokenizer.json's decoder, normalizer and pre_tokenizer as written: how stored tokens become text. */
+  readonly decoder: unknown;
+  readonly normalizer: unknown;
+  readonly preTokenizer: unknown;
 }
 
 const TOKENIZER_FILE = 'tokenizer.json';
@@ -63,6 +77,8 @@ export function createTokenizer(tokenizerJson: Json, config: Json, templateFile?
   const chatTemplate = templateFile ?? readChatTemplate(config['chat_template']);
   const eosToken = readTokenContent(config['eos_token']);
   const bosToken = readTokenContent(config['bos_token']);
+  const pipeline = { decoder: tokenizerJson['decoder'], normalizer: tokenizerJson['normalizer'], preTokenizer: tokenizerJson['pre_tokenizer'] };
+  let vocabulary: TokenizerVocabulary | undefined;
 
   return {
     chatTemplate,
@@ -86,7 +102,22 @@ export function createTokenizer(tokenizerJson: Json, config: Json, templateFile?
     tokenId(token) {
       return tokenizer.token_to_id(token);
     },
+    vocabulary() {
+      vocabulary ??= readVocabulary(tokenizer, pipeline);
+      return vocabulary;
+    },
   };
+}
+
+function readVocabulary(tokenizer: Tokenizer, pipeline: Pick<TokenizerVocabulary, 'decoder' | 'normalizer' | 'preTokenizer'>): TokenizerVocabulary {
+  const tokens: (string | undefined)[] = [];
+  for (const [token, id] of tokenizer.get_vocab(true)) tokens[id] = token;
+  const added = new Map<number, { special: boolean }>();
+  for (const [id, token] of tokenizer.get_added_tokens_decoder()) {
+    tokens[id] = token.content;
+    added.set(id, { special: token.special });
+  }
+  return { tokens: Array.from(tokens), added, ...pipeline };
 }
 
 /** chat_template is a string, or (older files) a list of {name, template}; 'default' wins. */

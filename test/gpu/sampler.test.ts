@@ -1,7 +1,8 @@
 /**
  * The GPU sampler (sample_rows.wgsl) against its CPU reference: token ids, raw logprobs and top
- * logprobs over random shapes and parameter mixes, greedy with penalties and bias, seeded
- * determinism independent of the batch, and the distribution of many draws.
+ * logprobs over random shapes and parameter mixes (token masks included), greedy with penalties
+ * and bias, seeded determinism independent of the batch, masks that allow one token, and the
+ * distribution of many draws, masked or not.
  *
  * Tolerances: logprobs within 1e-5 absolute (f32 log-sum-exp over ≤ 3000 logits of magnitude
  * ≤ 8); top-logprob ids exact. Sampled ids are exact except for rows the reference reports as a
@@ -9,17 +10,18 @@
  * where f32 and f64 may rightly disagree; at most 5% of rows may be such.
  */
 import { describe, expect, it } from 'vitest';
-import type { SamplerRow } from '../../src/gpu/kernels/sampler-row.ts';
+import { tokenMaskWords, type SamplerRow } from '../../src/gpu/kernels/sampler-row.ts';
 import { SamplerInputs, SamplerKernel, decodeSamplerOutput, type SamplerOutput } from '../../src/gpu/kernels/sampler.ts';
 import { maxAbsDiff, readBuffer, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
 import { Random } from '../support/random.ts';
-import { logSoftmaxRef, processedLogitsRef, sampleRef, topLogprobsRef } from '../support/sampler-reference.ts';
+import { randomEntries, randomLogits, randomMask, randomRow } from '../support/sampler-cases.ts';
+import { logSoftmaxRef, maskAllowsRef, processedLogitsRef, sampleRef, topLogprobsRef } from '../support/sampler-reference.ts';
 
 const logprobTolerance = 1e-5;
 
 async function sample(device: GPUDevice, vocab: number, logits: Float32Array, rows: readonly SamplerRow[]): Promise<SamplerOutput & { logitsAfter: Float32Array }> {
   const counts = { tokens: rows.length, sampleRows: rows.length };
-  const inputs = new SamplerInputs(device, { maxRows: rows.length, maxEntries: rows.reduce((n, row) => n + row.entries.length, 0) });
+  const inputs = new SamplerInputs(device, { maxRows: rows.length, maxEntries: rows.reduce((n, row) => n + row.entries.length, 0), vocab });
   inputs.write(rows);
   const logitsBuffer = storageBuffer(device, logits, 'logits');
   const scratch = storageBuffer(device, SamplerKernel.scratchBytes(rows.length, vocab), 'scratch');
@@ -34,50 +36,13 @@ async function sample(device: GPUDevice, vocab: number, logits: Float32Array, ro
   return { ...decodeSamplerOutput(words, rows.length, rows.map((row) => row.numLogprobs)), logitsAfter };
 }
 
-function randomEntries(random: Random, vocab: number, count: number): SamplerRow['entries'] {
-  const tokens = new Set<number>();
-  while (tokens.size < Math.min(count, vocab)) tokens.add(random.int(0, vocab - 1));
-  return [...tokens].map((token) => {
-    const outputCount = random.pick([0, 0, 1, 2, 5]);
-    return { token, outputCount, seen: outputCount > 0 || random.next() < 0.5, bias: random.next() < 0.3 ? random.uniform(-5, 5) : 0 };
-  });
-}
-
-function randomRow(random: Random, vocab: number): SamplerRow {
-  const off = () => random.next() < 0.5;
-  return {
-    temperature: random.next() < 0.25 ? random.pick([0, 1e-6]) : random.pick([1, random.uniform(0.3, 2)]),
-    topP: off() ? 1 : random.uniform(0.2, 0.99),
-    topK: off() ? 0 : random.pick([1, 2, random.int(1, vocab + 2)]),
-    minP: off() ? 0 : random.uniform(0.001, 0.5),
-    repetitionPenalty: off() ? 1 : random.uniform(0.8, 1.5),
-    presencePenalty: off() ? 0 : random.uniform(-1, 1.5),
-    frequencyPenalty: off() ? 0 : random.uniform(-0.5, 1),
-    seedLo: random.int(0, 2 ** 32 - 1),
-    seedHi: random.int(0, 2 ** 32 - 1),
-    counter: random.int(0, 5000),
-    numLogprobs: random.pick([0, 0, 1, 5, 20]),
-    entries: off() ? [] : randomEntries(random, vocab, random.int(1, 40)),
-  };
-}
-
-/** Random logits with a few exact ties per row, one of them at the row's maximum. */
-function randomLogits(random: Random, rowCount: number, vocab: number): Float32Array {
-  const logits = random.floats(rowCount * vocab, random.uniform(1, 8));
-  for (let r = 0; r < rowCount; r++) {
-    const row = logits.subarray(r * vocab, (r + 1) * vocab);
-    for (let t = 0; t < 3; t++) row[random.int(0, vocab - 1)] = row[random.int(0, vocab - 1)]!;
-    if (random.next() < 0.3) row[random.int(0, vocab - 1)] = row[random.int(0, vocab - 1)] = Math.max(...row) + 0.5;
-  }
-  return logits;
-}
-
 /** Checks one row against the reference; returns the near-tie reason when its id is not compared. */
 function checkRow(got: SamplerOutput, r: number, raw: Float32Array, row: SamplerRow, where: string): string | undefined {
   const ref = sampleRef(raw, row);
   const id = got.tokenIds[r]!;
   if (ref.nearTie === undefined) expect(id, where).toBe(ref.tokenId);
   expect(id, where).toBeLessThan(raw.length);
+  expect(maskAllowsRef(row, id), `${where}: masked token ${id}`).toBe(true);
   if (ref.probs !== undefined && ref.nearTie === undefined) expect(ref.probs[id], `${where}: kept`).toBeGreaterThan(0);
   expect(Math.abs(got.logprobs[r]! - logSoftmaxRef(raw)[id]!), `${where}: logprob`).toBeLessThan(logprobTolerance);
   const top = topLogprobsRef(raw, row.numLogprobs);
@@ -147,7 +112,7 @@ describe('GPU sampler matches its CPU reference', () => {
     const { device } = await testGpu();
     const random = new Random(23);
     const vocab = 700;
-    const target: SamplerRow = { ...randomRow(random, vocab), temperature: 1.3, topP: 0.95, topK: 0, minP: 0, numLogprobs: 3 };
+    const target: SamplerRow = { ...randomRow(random, vocab, false), temperature: 1.3, topP: 0.95, topK: 0, minP: 0, numLogprobs: 3 };
     const targetLogits = randomLogits(random, 1, vocab);
     const ids: number[] = [];
     for (const [before, after] of [[0, 3], [5, 0], [2, 4]] as const) {
@@ -166,6 +131,72 @@ describe('GPU sampler matches its CPU reference', () => {
     for (let r = 0; r < 16; r++) flat.set(targetLogits, r * vocab);
     const drawn = new Set((await sample(device, vocab, flat, counters)).tokenIds);
     expect(drawn.size).toBeGreaterThan(8);
+  });
+
+  it('a mask allowing one token wins in greedy and sampled rows, against bias, penalties and filters', async () => {
+    const { device } = await testGpu();
+    const random = new Random(26);
+    for (const vocab of [37, 700, random.int(1000, 3000)]) {
+      const rowCount = 8;
+      const logits = randomLogits(random, rowCount, vocab);
+      const only: number[] = [];
+      const rows = Array.from({ length: rowCount }, (_, r): SamplerRow => {
+        const raw = logits.subarray(r * vocab, (r + 1) * vocab);
+        // The least likely token, with the most likely one biased further up.
+        const [lowest, highest] = [raw.indexOf(Math.min(...raw)), raw.indexOf(Math.max(...raw))];
+        only.push(lowest);
+        const mask = new Uint32Array(tokenMaskWords(vocab));
+        mask[lowest >>> 5] = 1 << (lowest & 31);
+        return {
+          ...randomRow(random, vocab, false),
+          temperature: [0, 1e-6, 1, 1.7][r % 4]!,
+          topK: r % 2 === 0 ? 1 : 0,
+          topP: r % 3 === 0 ? 0.1 : 1,
+          minP: r % 5 === 0 ? 0.9 : 0,
+          repetitionPenalty: 1.3,
+          numLogprobs: 5,
+          entries: [{ token: highest, outputCount: 0, seen: false, bias: 50 }, { token: lowest, outputCount: 3, seen: true, bias: -5 }],
+          mask,
+        };
+      });
+      const got = await sample(device, vocab, logits, rows);
+      rows.forEach((row, r) => {
+        const raw = logits.subarray(r * vocab, (r + 1) * vocab);
+        expect(got.tokenIds[r], `vocab ${vocab} row ${r}`).toBe(only[r]);
+        // Logprobs are the raw model's, mask or not.
+        expect(Math.abs(got.logprobs[r]! - logSoftmaxRef(raw)[only[r]!]!)).toBeLessThan(logprobTolerance);
+        expect(got.top[r]!.ids).toEqual(topLogprobsRef(raw, 5).ids);
+      });
+    }
+  });
+
+  it('3,000 seeded draws under a mask follow the renormalised distribution over the allowed tokens', async () => {
+    const { device } = await testGpu();
+    const random = new Random(27);
+    const vocab = 70;
+    const draws = 3000;
+    const raw = random.floats(vocab, 2);
+    const mask = randomMask(random, vocab, 0.3);
+    const base: SamplerRow = {
+      temperature: 1, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0,
+      seedLo: 0, seedHi: 0, counter: 0, numLogprobs: 0, entries: [], mask,
+    };
+    const rows = Array.from({ length: draws }, (_, i): SamplerRow => ({ ...base, seedLo: random.int(0, 2 ** 32 - 1), counter: i }));
+    const logits = new Float32Array(draws * vocab);
+    for (let r = 0; r < draws; r++) logits.set(raw, r * vocab);
+    const got = await sample(device, vocab, logits, rows);
+    const probs = sampleRef(raw, base).probs!;
+    const counts = new Float64Array(vocab);
+    got.tokenIds.forEach((id) => (counts[id]! += 1));
+    counts.forEach((count, id) => {
+      if (!maskAllowsRef(base, id)) expect(count, `masked token ${id} drawn`).toBe(0);
+    });
+    let totalVariation = 0;
+    counts.forEach((count, id) => (totalVariation += Math.abs(count / draws - probs[id]!) / 2));
+    const allowed = probs.filter((p) => p > 0).length;
+    console.log(`[sampler] ${draws} masked draws over ${allowed} allowed tokens: total variation ${totalVariation.toFixed(4)}`);
+    expect(allowed).toBeGreaterThan(10);
+    expect(totalVariation).toBeLessThan(0.05);
   });
 
   it('each filter alone: 600 draws each equal the reference and never pick a filtered token', async () => {

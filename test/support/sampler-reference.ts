@@ -39,11 +39,21 @@ export function topLogprobsRef(raw: ArrayLike<number>, n: number): { ids: number
   return { ids, logprobs: ids.map((i) => logprobs[i] as number) };
 }
 
-/** Bias, then repetition penalty (seen tokens), then frequency and presence, each op in f32. */
+/** Whether the row's mask (if any) allows `token`. */
+export function maskAllowsRef(row: SamplerRow, token: number): boolean {
+  return row.mask === undefined || Math.floor((row.mask[Math.floor(token / 32)] ?? 0) / 2 ** (token % 32)) % 2 === 1;
+}
+
+/**
+ * Tokens outside the row's mask are −∞ before anything else (the GPU uses the lowest f32: the
+ * same after exp); then bias, repetition penalty (seen tokens), frequency and presence, each op
+ * in f32.
+ */
 export function processedLogitsRef(raw: ArrayLike<number>, row: SamplerRow): Float64Array {
-  const out = Float64Array.from(raw);
+  const out = Float64Array.from(raw, (x, token) => (maskAllowsRef(row, token) ? x : -Infinity));
   const repetition = f32(row.repetitionPenalty);
   for (const { token, outputCount, seen, bias } of row.entries) {
+    if (!maskAllowsRef(row, token)) continue;
     let x = f32((raw[token] as number) + f32(bias));
     if (seen) x = x > 0 ? f32(x / repetition) : f32(x * repetition);
     x = f32(x - f32(f32(row.frequencyPenalty) * outputCount));

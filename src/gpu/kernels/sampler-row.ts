@@ -1,7 +1,8 @@
 /**
  * What the GPU sampler needs to pick one sampled row's next token: the request's sampling
  * parameters, its seed and where in its output it is (so the choice depends on neither the batch
- * nor preemption), and the sparse list of tokens whose logits are penalised or biased.
+ * nor preemption), the sparse list of tokens whose logits are penalised or biased, and for a
+ * constrained request the tokens its grammar allows.
  */
 export interface PenaltyEntry {
   readonly token: number;
@@ -35,6 +36,16 @@ export interface SamplerRow {
   readonly numLogprobs: number;
   /** Unique tokens only. */
   readonly entries: readonly PenaltyEntry[];
+  /**
+   * Allowed tokens (constrained decoding), tokenMaskWords(vocab) words: token t is allowed iff bit
+   * (t & 31) of word (t >> 5) is set. Others are excluded before bias, penalties and filters.
+   */
+  readonly mask?: Uint32Array;
+}
+
+/** Words of a token bitmask over `vocab` tokens. */
+export function tokenMaskWords(vocab: number): number {
+  return Math.ceil(vocab / 32);
 }
 
 /** Most top logprobs one row may ask for (OpenAI's limit). */

@@ -1,8 +1,9 @@
 /**
  * Wrapper for sample_rows.wgsl: the next token of every sampled row under its own sampling
- * parameters (vLLM v1 semantics), with raw logprobs. `SamplerInputs` packs the rows' parameters
- * and penalty entries into two buffers; the result is one contiguous u32 range per row, so the
- * host reads back a single range per step.
+ * parameters (vLLM v1 semantics) and, for constrained rows, its token mask, with raw logprobs.
+ * `SamplerInputs` packs the rows' parameters, penalty entries and masks into three buffers
+ * (masks only for the rows that have one); the result is one contiguous u32 range per row, so
+ * the host reads back a single range per step.
  *
  * `out`, `SamplerKernel.outWords` (42) words per row:
  *   [0] sampled id · [1] its raw logprob (f32 bits) · [2, 22) top ids (0xffffffff past the vocab)
@@ -10,7 +11,7 @@
  */
 import sampleCode from '../../../shaders/sample_rows.wgsl?raw';
 import { bindGroup, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
-import { maxTopLogprobs, type PenaltyEntry, type SamplerRow } from './sampler-row.ts';
+import { maxTopLogprobs, tokenMaskWords, type PenaltyEntry, type SamplerRow } from './sampler-row.ts';
 
 /** Temperatures below this sample greedily (vLLM's _SAMPLING_EPS). */
 export const greedyTemperature = 1e-5;
@@ -24,28 +25,36 @@ export interface SamplerCapacity {
   readonly maxRows: number;
   /** Penalty entries over all rows of one step. */
   readonly maxEntries: number;
+  /** Tokens per row (logits width): a mask is tokenMaskWords(vocab) words. */
+  readonly vocab: number;
 }
 
-/** The per-row parameter and penalty-entry buffers, rewritten each step from one staging array. */
+/** The per-row parameter, penalty-entry and mask buffers, rewritten each step from one staging array. */
 export class SamplerInputs {
   readonly params: GPUBuffer;
   readonly entries: GPUBuffer;
-  private readonly words: Uint32Array; // (maxRows, 16) params, then (maxEntries, 4) entries
+  readonly masks: GPUBuffer;
+  private readonly words: Uint32Array; // (maxRows, 16) params, (maxEntries, 4) entries, (maxRows, maskWords) masks
   private readonly floats: Float32Array;
   private readonly entryOffset: number;
+  private readonly maskOffset: number;
+  private readonly maskWords: number;
 
   constructor(private readonly device: GPUDevice, readonly capacity: SamplerCapacity) {
-    const { maxRows, maxEntries } = capacity;
-    if (!(Number.isInteger(maxRows) && maxRows >= 1 && Number.isInteger(maxEntries) && maxEntries >= 0)) {
-      throw new RangeError(`sampler capacity: maxRows ${maxRows}, maxEntries ${maxEntries}`);
+    const { maxRows, maxEntries, vocab } = capacity;
+    if (!(Number.isInteger(maxRows) && maxRows >= 1 && Number.isInteger(maxEntries) && maxEntries >= 0 && Number.isInteger(vocab) && vocab >= 1)) {
+      throw new RangeError(`sampler capacity: maxRows ${maxRows}, maxEntries ${maxEntries}, vocab ${vocab}`);
     }
+    this.maskWords = tokenMaskWords(vocab);
     this.entryOffset = maxRows * paramWords;
     // A binding cannot be empty, so the entry buffer always has room for one.
-    this.words = new Uint32Array(this.entryOffset + Math.max(1, maxEntries) * entryWords);
+    this.maskOffset = this.entryOffset + Math.max(1, maxEntries) * entryWords;
+    this.words = new Uint32Array(this.maskOffset + maxRows * this.maskWords);
     this.floats = new Float32Array(this.words.buffer);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     this.params = device.createBuffer({ label: 'sampler.params', size: this.entryOffset * 4, usage });
-    this.entries = device.createBuffer({ label: 'sampler.entries', size: (this.words.length - this.entryOffset) * 4, usage });
+    this.entries = device.createBuffer({ label: 'sampler.entries', size: (this.maskOffset - this.entryOffset) * 4, usage });
+    this.masks = device.createBuffer({ label: 'sampler.masks', size: (this.words.length - this.maskOffset) * 4, usage });
   }
 
   /** Packs and uploads rows[r] as sampled row r; no GPU objects, no staging allocation. */
@@ -55,13 +64,15 @@ export class SamplerInputs {
     let total = 0;
     for (const row of rows) total += row.entries.length;
     if (total > maxEntries) throw new RangeError(`${total} penalty entries > capacity ${maxEntries}`);
-    const { words, floats } = this;
+    const { words, floats, maskWords } = this;
     let entry = 0;
+    let masked = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as SamplerRow;
       if (!(row.numLogprobs >= 0 && row.numLogprobs <= maxTopLogprobs)) {
         throw new RangeError(`numLogprobs ${row.numLogprobs} outside 0..${maxTopLogprobs}`);
       }
+      if (row.mask !== undefined && row.mask.length !== maskWords) throw new RangeError(`row ${r}: token mask of ${row.mask.length} words, ${maskWords} expected`);
       const o = r * paramWords; // struct Params
       floats[o] = row.temperature >= greedyTemperature ? row.temperature : 0; // 0: the shader's greedy flag
       floats[o + 1] = row.topP;
@@ -76,6 +87,9 @@ export class SamplerInputs {
       words[o + 10] = row.numLogprobs;
       words[o + 11] = entry;
       words[o + 12] = row.entries.length;
+      // Masks are packed: only rows that have one take a slot (and upload bandwidth).
+      words[o + 13] = row.mask === undefined ? noToken : masked;
+      if (row.mask !== undefined) words.set(row.mask, this.maskOffset + masked++ * maskWords);
       for (let j = 0; j < row.entries.length; j++, entry++) {
         const { token, outputCount, seen, bias } = row.entries[j] as PenaltyEntry;
         const e = this.entryOffset + entry * entryWords; // struct Entry
@@ -88,11 +102,13 @@ export class SamplerInputs {
     const queue = this.device.queue;
     if (rows.length > 0) queue.writeBuffer(this.params, 0, words.buffer, 0, rows.length * paramWords * 4);
     if (total > 0) queue.writeBuffer(this.entries, 0, words.buffer, this.entryOffset * 4, total * entryWords * 4);
+    if (masked > 0) queue.writeBuffer(this.masks, 0, words.buffer, this.maskOffset * 4, masked * maskWords * 4);
   }
 
   destroy(): void {
     this.params.destroy();
     this.entries.destroy();
+    this.masks.destroy();
   }
 }
 
@@ -123,7 +139,7 @@ export class SamplerKernel {
   /** out[r] = the token sampled from logits[r, :] under inputs' row r, one workgroup per row. */
   bind(rows: RowSource, io: SamplerBuffers, label = 'sample'): KernelCall[] {
     const group = bindGroup(this.device, label, this.pipeline, [
-      rows.uniforms.binding(rows.count), io.logits, io.inputs.params, io.inputs.entries, io.scratch, io.out,
+      rows.uniforms.binding(rows.count), io.logits, io.inputs.params, io.inputs.entries, io.scratch, io.out, io.inputs.masks,
     ]);
     return [kernelCall(label, this.pipeline, group, (counts) => [counts[rows.count], 1, 1])];
   }

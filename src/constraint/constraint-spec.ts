@@ -1,0 +1,79 @@
+/**
+ * What a request's output must match, as plain data (it crosses the worker boundary inside an
+ * EngineRequest): any JSON object, an object matching a JSON schema, or one or more hermes
+ * tool-call blocks — `<tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>`, separated by
+ * "\n" — calling the given tools (Qwen2.5 / Qwen3's format).
+ */
+import { LlmError } from '../errors.ts';
+
+export interface ToolSignature {
+  readonly name: string;
+  /** JSON schema of the call's arguments. */
+  readonly parameters: Record<string, unknown>;
+}
+
+export type ConstraintSpec =
+  | { readonly kind: 'json_object' }
+  | { readonly kind: 'json_schema'; readonly schema: Record<string, unknown> }
+  | { readonly kind: 'hermes_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean };
+
+/** The chat request field a spec comes from, named in its errors. */
+export type ConstraintSubject = 'response_format' | 'tools';
+
+export function constraintSubject(spec: ConstraintSpec): ConstraintSubject {
+  return spec.kind === 'hermes_tool_calls' ? 'tools' : 'response_format';
+}
+
+/** Cache key: the spec's JSON (property order matters: XGrammar emits properties in schema order). */
+export function constraintKey(spec: ConstraintSpec): string {
+  return JSON.stringify(spec);
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function invalid(message: string, subject: string): never {
+  throw new LlmError('invalid_argument', message, subject);
+}
+
+function onlyKeys(value: Record<string, unknown>, keys: readonly string[], where: string, subject: string): void {
+  const unknown = Object.keys(value).find((key) => !keys.includes(key));
+  if (unknown !== undefined) invalid(`${where} has an unknown field "${unknown}" (known: ${keys.join(', ')})`, subject);
+}
+
+/** Checks a spec's shape (it may come from another realm); LlmError 'invalid_argument' otherwise. */
+export function checkConstraintSpec(spec: unknown): ConstraintSpec {
+  if (!isObject(spec)) invalid('a constraint must be an object', 'constraint');
+  switch (spec['kind']) {
+    case 'json_object':
+      onlyKeys(spec, ['kind'], 'a json_object constraint', 'response_format');
+      return { kind: 'json_object' };
+    case 'json_schema':
+      onlyKeys(spec, ['kind', 'schema'], 'a json_schema constraint', 'response_format');
+      if (!isObject(spec['schema'])) invalid('the JSON schema must be an object', 'response_format');
+      return { kind: 'json_schema', schema: spec['schema'] };
+    case 'hermes_tool_calls':
+      return checkToolCalls(spec);
+    default:
+      return invalid(`unknown constraint kind ${JSON.stringify(spec['kind'])} (known: json_object, json_schema, hermes_tool_calls)`, 'constraint');
+  }
+}
+
+function checkToolCalls(spec: Record<string, unknown>): ConstraintSpec {
+  onlyKeys(spec, ['kind', 'tools', 'parallel'], 'a hermes_tool_calls constraint', 'tools');
+  const { tools, parallel } = spec;
+  if (typeof parallel !== 'boolean') invalid('parallel must be a boolean', 'parallel_tool_calls');
+  if (!Array.isArray(tools) || tools.length === 0) invalid('calling a tool is required, but no tools were given', 'tools');
+  const names = new Set<string>();
+  const checked = tools.map((tool: unknown, i): ToolSignature => {
+    if (!isObject(tool)) invalid(`tools[${i}] must be an object`, 'tools');
+    onlyKeys(tool, ['name', 'parameters'], `tools[${i}]`, 'tools');
+    const { name, parameters } = tool;
+    if (typeof name !== 'string' || name.length === 0) invalid(`tools[${i}].name must be a non-empty string`, 'tools');
+    if (names.has(name)) invalid(`two tools are named "${name}"`, 'tools');
+    names.add(name);
+    if (!isObject(parameters)) invalid(`the parameters of tool "${name}" must be a JSON schema object`, 'tools');
+    return { name, parameters };
+  });
+  return { kind: 'hermes_tool_calls', tools: checked, parallel };
+}
