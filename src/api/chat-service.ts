@@ -15,6 +15,7 @@ import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReaso
 import { ChatTemplate } from './chat-template.ts';
 import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
+import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { constraintFor } from './request-constraint.ts';
 
 export interface ChatCallOptions {
@@ -52,17 +53,21 @@ export class ChatService {
     const messages = validateMessages(raw['messages']);
     const tools = raw['tools'] === undefined || raw['tools'] === null ? undefined : validateTools(raw['tools']);
     if (this.template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
+    const constraint = constraintFor(params, tools);
+    // A constrained output starts at its first token, so a thinking template gets its think block
+    // closed in the prompt (enable_thinking: false) and the output is all content.
+    const templateKwargs = constraint !== undefined && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
     const prompt = this.template.render({
       messages,
       tools,
       addGenerationPrompt: true,
-      chatTemplateKwargs: params.chatTemplateKwargs,
+      chatTemplateKwargs: templateKwargs,
       bosToken: this.tokenizer.bosToken,
       eosToken: this.tokenizer.eosToken,
     });
     const promptIds = this.tokenizer.encode(prompt);
     const header: ResponseHeader = { id: makeCompletionId(), created: Math.floor(Date.now() / 1000), model: this.modelId };
-    return this.run(header, promptIds, params, tools, options);
+    return this.run(header, promptIds, { ...params, chatTemplateKwargs: templateKwargs }, constraint, options);
   }
 
   private mode(params: ChatParams): ChoiceMode {
@@ -89,10 +94,9 @@ export class ChatService {
 
   private async run(
     header: ResponseHeader, promptIds: number[], params: ChatParams,
-    tools: ReturnType<typeof validateTools> | undefined, options: ChatCallOptions,
+    constraint: ConstraintSpec | undefined, options: ChatCallOptions,
   ): Promise<ChatCompletion | undefined> {
     const maxTokens = this.maxTokens(params, promptIds.length);
-    const constraint = constraintFor(params, tools);
     const mode = this.mode(params);
     const chunks = params.stream ? new ChunkFactory(header) : undefined;
     const ids = Array.from({ length: params.n }, (_, i) => `${header.id}-${i}`);
@@ -131,7 +135,7 @@ export class ChatService {
       });
     } catch (error) {
       onAbort(); // choices already queued leave with the bad one
-      throw renameEngineError(error);
+      throw renameEngineError(error, params);
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -157,9 +161,10 @@ function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMo
 }
 
 /** Engine errors name engine fields (maxTokens); callers wrote request fields (max_tokens). */
-function renameEngineError(error: unknown): unknown {
+function renameEngineError(error: unknown, params: ChatParams): unknown {
   if (!isLlmError(error) || error.subject === undefined) return error;
-  const param = engineFieldToParam[error.subject];
+  // A named tool's parameters reach the grammar as a json_schema constraint.
+  const param = error.subject === 'response_format' && params.toolChoice.mode === 'named' ? 'tools' : engineFieldToParam[error.subject];
   if (param === undefined) return error;
   return new LlmError(error.code, error.message.replace(error.subject, param), param);
 }

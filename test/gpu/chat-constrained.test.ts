@@ -123,3 +123,23 @@ describe('constrained chat on a random-weight model', () => {
     expect(result.rounds).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe('constrained output on a thinking template (qwen3-f32)', () => {
+  it('closes the think block in the prompt, so the constrained output is content', async () => {
+    const qwen3 = await createEngine({ model: new URL('../fixtures/qwen3-f32/', import.meta.url).pathname, worker: false, maxModelLen: 1024 });
+    try {
+      const format = { type: 'json_schema' as const, json_schema: { name: 'record', schema: recordSchema as unknown as Record<string, unknown> } };
+      const plain = await qwen3.chat.completions.create(base({ temperature: 0, max_tokens: 4 }));
+      const reply = await qwen3.chat.completions.create(base({ temperature: 0, response_format: format }));
+      const message = reply.choices[0]!.message as { content: string | null; reasoning_content?: string | null };
+      expect(message.reasoning_content).toBeNull();
+      expect(schemaErrors(recordSchema, JSON.parse(message.content!))).toBeUndefined();
+      // `<think>\n\n</think>\n\n` was added to the prompt.
+      expect(reply.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens);
+      const error = await qwen3.chat.completions.create(base({ tools, tool_choice: { type: 'function', function: { name: 'search' } }, ...{ tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'bogus' } } }] } })).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'invalid_argument', subject: 'tools' });
+    } finally {
+      await qwen3.dispose();
+    }
+  });
+});
