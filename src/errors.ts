@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'context_length_exceeded'
   | 'aborted';
 
+/** Codes that mean the request itself was wrong (HTTP 400). */
+const clientErrors: ReadonlySet<ErrorCode> = new Set(['invalid_argument', 'context_length_exceeded']);
+
 export class LlmError extends Error {
   override readonly name = 'LlmError';
   readonly code: ErrorCode;
@@ -29,6 +32,21 @@ export class LlmError extends Error {
     super(message);
     this.code = code;
     this.subject = subject;
+  }
+
+  /** OpenAI's name for the field at fault (the SDK's `APIError.param`). */
+  get param(): string | null {
+    return this.subject ?? null;
+  }
+
+  /** The HTTP status an OpenAI-compatible server answers this error with. */
+  get status(): number {
+    return clientErrors.has(this.code) ? 400 : this.code === 'aborted' ? 499 : 500;
+  }
+
+  /** The OpenAI error body: `{ error: { message, type, param, code } }`. */
+  get error(): { message: string; type: string; param: string | null; code: string } {
+    return { message: this.message, type: this.status < 500 ? 'invalid_request_error' : 'server_error', param: this.param, code: this.code };
   }
 
   toJSON(): { name: string; code: ErrorCode; message: string; subject: string | undefined } {

@@ -5,7 +5,7 @@
  * as OpenAI's `{error: {message, type, param, code}}` with the status vLLM would use; an aborted
  * request rejects like fetch does, and its signal reaches `create` so the engine frees the request.
  */
-import { isLlmError } from '../errors.ts';
+import { isLlmError, LlmError } from '../errors.ts';
 import type { ChatApi, ChatCompletionCreateParams } from './chat-types.ts';
 import { sseStream } from './sse.ts';
 
@@ -30,11 +30,10 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
 /** Status and OpenAI error body for whatever `create` or `list` threw. */
 export function describeError(error: unknown): { status: number; error: OpenAIErrorBody } {
   if (isLlmError(error)) {
-    const clientError = error.code === 'invalid_argument' || error.code === 'context_length_exceeded';
-    return {
-      status: clientError ? 400 : 500,
-      error: { message: error.message, type: clientError ? 'invalid_request_error' : 'server_error', param: error.subject ?? null, code: error.code },
-    };
+    // It may have crossed a worker as a plain object: rebuild it for its OpenAI view.
+    const plain = error as { code: LlmError['code']; message: string; subject?: string };
+    const typed = error instanceof LlmError ? error : new LlmError(plain.code, plain.message, plain.subject);
+    return { status: typed.status, error: typed.error };
   }
   const candidate = (typeof error === 'object' && error !== null ? error : {}) as { status?: unknown; error?: unknown; param?: unknown; code?: unknown };
   const given = typeof candidate.status === 'number' && candidate.status >= 400 && candidate.status <= 599 ? candidate.status : undefined;

@@ -33,6 +33,8 @@ async function expectError(promise: Promise<unknown>, code: string, param: strin
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(isLlmError(error), `expected an LlmError, got ${String(error)}`).toBe(true);
   expect({ code: (error as { code: string }).code, param: (error as { subject: string }).subject }).toEqual({ code, param });
+  // The OpenAI SDK's view of an error: status, param and the `{error}` body.
+  expect(error).toMatchObject({ status: 400, param, error: { type: 'invalid_request_error', param, code } });
 }
 
 describe('chat completions (qwen2-bf16)', () => {

@@ -136,7 +136,7 @@ describe('constrained output on a thinking template (qwen3-f32)', () => {
       expect(schemaErrors(recordSchema, JSON.parse(message.content!))).toBeUndefined();
       // `<think>\n\n</think>\n\n` was added to the prompt.
       expect(reply.usage!.prompt_tokens).toBeGreaterThan(plain.usage!.prompt_tokens);
-      const error = await qwen3.chat.completions.create(base({ tools, tool_choice: { type: 'function', function: { name: 'search' } }, ...{ tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'bogus' } } }] } })).catch((e: unknown) => e);
+      const error = await qwen3.chat.completions.create(base({ tool_choice: { type: 'function', function: { name: 'search' } }, tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'bogus' } } }] })).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'invalid_argument', subject: 'tools' });
     } finally {
       await qwen3.dispose();
