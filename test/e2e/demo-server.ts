@@ -7,7 +7,10 @@
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
 import { build, preview } from 'vite';
+import { expect } from 'vitest';
+import { assertAdapterMatchesMode } from './browser.ts';
 
 const configFile = fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url));
 const outDir = fileURLToPath(new URL(`../../test-results/demo-build-${process.pid}/`, import.meta.url));
@@ -39,4 +42,30 @@ export async function startDemoServer(): Promise<DemoServer> {
       await rm(outDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Drives the demo page in a browser session: open it on a model, set sampling, send a message. */
+export class DemoDriver {
+  constructor(private readonly page: Page, private readonly url: string) {}
+
+  /** Opens the demo with `query` and waits for the model; fails with the page's message on an error. */
+  async open(query: string): Promise<void> {
+    await this.page.goto(`${this.url}/${query}`);
+    const status = this.page.locator('#status');
+    await this.page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 150_000 });
+    expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe('ready');
+    assertAdapterMatchesMode((await this.page.locator('#adapter').textContent()) ?? '');
+  }
+
+  async settings({ temperature, maxTokens, ignoreEos = false }: { temperature: string; maxTokens: string; ignoreEos?: boolean }): Promise<void> {
+    await this.page.fill('#temperature', temperature);
+    await this.page.fill('#max-tokens', maxTokens);
+    await this.page.setChecked('#ignore-eos', ignoreEos);
+  }
+
+  async send(pane: number, text: string): Promise<void> {
+    const input = this.page.locator(`[data-pane="${pane}"] textarea`);
+    await input.fill(text);
+    await input.press('Enter');
+  }
 }

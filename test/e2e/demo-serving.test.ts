@@ -9,19 +9,21 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { EngineStats } from '../../src/index.ts';
 import { startHubServer, type HubServer } from '../support/hub-server.ts';
-import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
-import { startDemoServer, type DemoServer } from './demo-server.ts';
+import { openBrowser, type BrowserSession } from './browser.ts';
+import { DemoDriver, startDemoServer, type DemoServer } from './demo-server.ts';
 
 const qwen2Fixture = fileURLToPath(new URL('../fixtures/qwen2-bf16/', import.meta.url));
 
 let session: BrowserSession;
 let demo: DemoServer;
+let driver: DemoDriver;
 let hub: HubServer;
 
 beforeAll(async () => {
   demo = await startDemoServer();
   hub = await startHubServer({ 'Qwen/Qwen2.5-0.5B-Instruct': qwen2Fixture });
   session = await openBrowser();
+  driver = new DemoDriver(session.page, demo.url);
 });
 
 afterAll(async () => {
@@ -32,8 +34,8 @@ afterAll(async () => {
 
 test('two conversations stream at the same time through one engine', async () => {
   const { page } = session;
-  await openDemo('?model=/test/fixtures/qwen2-bf16/');
-  await setSettings({ temperature: '0', maxTokens: '40', ignoreEos: true });
+  await driver.open('?model=/test/fixtures/qwen2-bf16/');
+  await driver.settings({ temperature: '0', maxTokens: '40', ignoreEos: true });
   await page.fill('[data-pane="1"] textarea', 'Tell me about the sea.');
   await page.fill('[data-pane="2"] textarea', 'Tell me about the mountains.');
   // Both users press Enter at the same moment.
@@ -58,8 +60,8 @@ test('two conversations stream at the same time through one engine', async () =>
 
 test('Stop aborts a reply, frees the engine, and the conversation goes on', async () => {
   const { page } = session;
-  await setSettings({ temperature: '0', maxTokens: '2000', ignoreEos: true });
-  await send(1, 'Tell me a very long story.');
+  await driver.settings({ temperature: '0', maxTokens: '2000', ignoreEos: true });
+  await driver.send(1, 'Tell me a very long story.');
   const turn = page.locator('[data-pane="1"] .turn.assistant').last();
   await expect.poll(async () => ((await turn.locator('.markdown').textContent()) ?? '').length, { timeout: 60_000 }).toBeGreaterThan(10);
   const stop = page.locator('[data-pane="1"] .stop');
@@ -73,8 +75,8 @@ test('Stop aborts a reply, frees the engine, and the conversation goes on', asyn
   expect(stats.abortedRequests).toBeGreaterThanOrEqual(1);
   console.log(`[e2e demo] stopped after ${stats.generatedTokens} generated tokens in all; aborted ${stats.abortedRequests}`);
 
-  await setSettings({ temperature: '0', maxTokens: '6' });
-  await send(1, 'Hello again');
+  await driver.settings({ temperature: '0', maxTokens: '6' });
+  await driver.send(1, 'Hello again');
   const next = page.locator('[data-pane="1"] .turn.assistant').last();
   await expect.poll(() => next.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
   expect(session.pageErrors).toEqual([]);
@@ -82,9 +84,9 @@ test('Stop aborts a reply, frees the engine, and the conversation goes on', asyn
 
 test('a Qwen3 model shows its reasoning in a collapsible block; thinking off gives none', async () => {
   const { page } = session;
-  await openDemo('?model=/test/fixtures/qwen3-f32/');
-  await setSettings({ temperature: '0', maxTokens: '12' });
-  await send(1, 'Hi');
+  await driver.open('?model=/test/fixtures/qwen3-f32/');
+  await driver.settings({ temperature: '0', maxTokens: '12' });
+  await driver.send(1, 'Hi');
   const turn = page.locator('[data-pane="1"] .turn.assistant').last();
   await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
   const reasoning = turn.locator('details.reasoning');
@@ -95,7 +97,7 @@ test('a Qwen3 model shows its reasoning in a collapsible block; thinking off giv
   expect(await reasoning.evaluate((details) => (details as HTMLDetailsElement).open)).toBe(true);
 
   await page.uncheck('#thinking');
-  await send(2, 'Hi');
+  await driver.send(2, 'Hi');
   const plain = page.locator('[data-pane="2"] .turn.assistant').last();
   await expect.poll(() => plain.getAttribute('data-state'), { timeout: 120_000 }).toBe('done');
   expect(await plain.locator('details.reasoning').count()).toBe(0);
@@ -105,7 +107,7 @@ test('a Qwen3 model shows its reasoning in a collapsible block; thinking off giv
 test('a Hub model loads through the picker with download progress and cache status', async () => {
   const { page } = session;
   const id = 'Qwen/Qwen2.5-0.5B-Instruct';
-  await openDemo(`?hubUrl=${encodeURIComponent(hub.url)}&model=${encodeURIComponent(id)}`);
+  await driver.open(`?hubUrl=${encodeURIComponent(hub.url)}&model=${encodeURIComponent(id)}`);
   expect(await page.locator('#model-select').inputValue()).toBe(id);
   expect(await page.locator('#load-progress-text').textContent()).toMatch(/^Loaded \d+ kB$/);
   const [value, max] = await page.locator('#load-progress').evaluate((bar) => [(bar as HTMLProgressElement).value, (bar as HTMLProgressElement).max]);
@@ -126,27 +128,6 @@ test('a Hub model loads through the picker with download progress and cache stat
   expect(await page.locator('#cache-status').textContent()).toMatch(/^Not cached/);
   expect(session.pageErrors).toEqual([]);
 });
-
-async function openDemo(query: string): Promise<void> {
-  const { page } = session;
-  await page.goto(`${demo.url}/${query}`);
-  const status = page.locator('#status');
-  await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 150_000 });
-  expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe('ready');
-  assertAdapterMatchesMode((await page.locator('#adapter').textContent()) ?? '');
-}
-
-async function setSettings({ temperature, maxTokens, ignoreEos = false }: { temperature: string; maxTokens: string; ignoreEos?: boolean }): Promise<void> {
-  await session.page.fill('#temperature', temperature);
-  await session.page.fill('#max-tokens', maxTokens);
-  await session.page.setChecked('#ignore-eos', ignoreEos);
-}
-
-async function send(pane: number, text: string): Promise<void> {
-  const input = session.page.locator(`[data-pane="${pane}"] textarea`);
-  await input.fill(text);
-  await input.press('Enter');
-}
 
 function engineStats(): Promise<EngineStats> {
   return session.page.evaluate(() => window.demo!.engine!.stats());

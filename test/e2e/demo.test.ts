@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fakeWeather } from '../../demo/tools.ts';
 import { assertAdapterMatchesMode, gpuMode, openBrowser, type BrowserSession } from './browser.ts';
-import { startDemoServer, type DemoServer } from './demo-server.ts';
+import { DemoDriver, startDemoServer, type DemoServer } from './demo-server.ts';
 
 const repo = new URL('../../', import.meta.url);
 const resultsDir = fileURLToPath(new URL('test-results/', repo));
@@ -22,10 +22,12 @@ const tinyModelReady = existsSync(fileURLToPath(new URL('public/models/tiny-tool
 
 let session: BrowserSession;
 let demo: DemoServer;
+let driver: DemoDriver;
 
 beforeAll(async () => {
   demo = await startDemoServer();
   session = await openBrowser();
+  driver = new DemoDriver(session.page, demo.url);
 });
 
 afterAll(async () => {
@@ -36,7 +38,7 @@ afterAll(async () => {
 test('the page loads the default model and shows the adapter and load time', async () => {
   const { page } = session;
   const started = Date.now();
-  await openDemo('');
+  await driver.open('');
   const adapter = (await page.locator('#adapter').textContent())?.trim() ?? '';
   const loadTime = (await page.locator('#load-time').textContent())?.trim() ?? '';
   const model = (await page.locator('#model-name').textContent())?.trim() ?? '';
@@ -53,7 +55,7 @@ test('the page loads the default model and shows the adapter and load time', asy
 
 test('a greeting streams a reply into the chat', async () => {
   const { page } = session;
-  await setSettings({ temperature: '0', maxTokens: '24' });
+  await driver.settings({ temperature: '0', maxTokens: '24' });
   const turn = page.locator('[data-pane="1"] .turn.assistant').last();
   // Record the reply's text lengths as the DOM changes, to tell streaming from one final write.
   await page.evaluate(() => {
@@ -65,7 +67,7 @@ test('a greeting streams a reply into the chat', async () => {
       seen.push([...(reply?.querySelectorAll('.markdown') ?? [])].reduce((sum, block) => sum + (block.textContent ?? '').length, 0));
     }).observe(turns, { childList: true, characterData: true, subtree: true });
   });
-  await send(1, 'Hello!');
+  await driver.send(1, 'Hello!');
   await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
   expect(await turn.getAttribute('data-state')).toBe('done');
   const text = (await turn.locator('.markdown').allTextContents()).join('');
@@ -84,8 +86,8 @@ test.skipIf(!tinyModelReady)('a weather question runs the page\'s tool and the a
   const { page } = session;
   const city = 'Lisbon';
   const weather = fakeWeather(city);
-  await setSettings({ temperature: '0', maxTokens: '200' });
-  await send(1, `What's the weather in ${city}?`);
+  await driver.settings({ temperature: '0', maxTokens: '200' });
+  await driver.send(1, `What's the weather in ${city}?`);
   const turn = page.locator('[data-pane="1"] .turn.assistant').last();
   await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
   const card = turn.locator('.tool-card[data-tool="get_weather"]');
@@ -102,7 +104,7 @@ test.skipIf(!tinyModelReady)('a weather question runs the page\'s tool and the a
 
   // set_theme changes the page itself.
   const target = (await page.evaluate(() => document.documentElement.dataset['theme'])) === 'dark' ? 'light' : 'dark';
-  await send(2, `Switch to ${target} mode`);
+  await driver.send(2, `Switch to ${target} mode`);
   const themeTurn = page.locator('[data-pane="2"] .turn.assistant').last();
   await expect.poll(() => themeTurn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
   expect(await themeTurn.locator('.tool-card[data-tool="set_theme"]').getAttribute('data-state')).toBe('ok');
@@ -112,7 +114,7 @@ test.skipIf(!tinyModelReady)('a weather question runs the page\'s tool and the a
 test('a screenshot of the chat is saved', async () => {
   const { page } = session;
   if ((await page.locator('[data-pane="2"] .turn.assistant').count()) === 0) {
-    await send(2, 'What time is it in Tokyo?');
+    await driver.send(2, 'What time is it in Tokyo?');
     const turn = page.locator('[data-pane="2"] .turn.assistant').last();
     await expect.poll(() => turn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
   }
@@ -151,22 +153,3 @@ test('model output is never HTML: a crafted reply renders as text and runs nothi
   expect(hrefs.filter((href) => href !== null && /^javascript:/i.test(href))).toEqual([]);
   expect(session.pageErrors).toEqual([]);
 });
-
-async function openDemo(query: string): Promise<void> {
-  const { page } = session;
-  await page.goto(`${demo.url}/${query}`);
-  const status = page.locator('#status');
-  await page.waitForSelector('#status[data-state="ready"], #status[data-state="error"]', { timeout: 150_000 });
-  expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe('ready');
-}
-
-async function setSettings({ temperature, maxTokens }: { temperature: string; maxTokens: string }): Promise<void> {
-  await session.page.fill('#temperature', temperature);
-  await session.page.fill('#max-tokens', maxTokens);
-}
-
-async function send(pane: number, text: string): Promise<void> {
-  const input = session.page.locator(`[data-pane="${pane}"] textarea`);
-  await input.fill(text);
-  await input.press('Enter');
-}
