@@ -1,0 +1,153 @@
+"""Greedy-decoding checks of the written model on city names it never saw in training.
+
+    /usr/bin/python3 tools/train/evaluate.py [--per-kind 50]
+
+Reads the folder back from disk (weights rounded to f16 as the runtime holds them, f32 math),
+renders each prompt with the Qwen2.5 template and the four demo tools, decodes until <|im_end|>,
+and compares with the exact expected text. Prints one line per kind and a few failures.
+"""
+
+import argparse
+import json
+import os
+import random
+import sys
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import torch  # noqa: E402
+
+from chat_render import render, tool_call_text  # noqa: E402
+from conversations import GREETINGS, ChatGenerator, assistant_msg, dumps, user_msg  # noqa: E402
+from names import HELDOUT_NAME_SEED, heldout_names, training_names  # noqa: E402
+from tool_specs import TOOLS, as_template_tool  # noqa: E402
+
+DEFAULT_FOLDER = os.path.normpath(os.path.join(HERE, "..", "..", "public", "models", "tiny-tool-qwen"))
+EVAL_SEED = 4242
+ALL_TOOLS = [as_template_tool(t) for t in TOOLS]
+
+# Phrasings not in the training lists: does the call survive new wording?
+NEW_WEATHER = [
+    "Any idea what the weather is doing in {X}?", "Weather report for {X}, please.",
+    "Is it hot in {X} this afternoon?", "I wonder how the weather is in {X}.",
+    "Could you look up the weather in {X} for me?",
+]
+NEW_GREETINGS = ["Hello again!", "Hi friend", "Good day", "Hey hey", "Hi there, nice to meet you"]
+
+
+class Decoder:
+    """Greedy decoding with the system block's KV computed once per tool set."""
+
+    def __init__(self, model, tok):
+        self.model, self.tok = model, tok
+        self.im_end = tok.id("<|im_end|>")
+        self.stop = {self.im_end, tok.id("<|endoftext|>")}
+        self.prefix = {}
+
+    def reply(self, msgs, tools=ALL_TOOLS, max_tokens=80):
+        text = render(msgs, tools, add_generation_prompt=True)
+        cut = text.index("<|im_end|>\n") + len("<|im_end|>\n")
+        key = text[:cut]
+        if key not in self.prefix:
+            ids = self.tok.encode(key)
+            cache = []
+            self.model.step(torch.tensor(ids, dtype=torch.long), cache)
+            self.prefix[key] = (ids, cache)
+        ids, cache = self.prefix[key]
+        rest = self.tok.encode(text[cut:])
+        assert self.tok.encode(text) == ids + rest
+        out = self.model.generate(rest, self.stop, max_tokens, cache=cache)
+        return self.tok.decode(out)
+
+
+def calls_text(calls):
+    return "\n".join(tool_call_text({"name": n, "arguments": a}) for n, a, _ in calls) + "<|im_end|>"
+
+
+def after_results(user, calls):
+    msgs = [user_msg(user), {"role": "assistant", "content": None,
+                             "tool_calls": [{"name": n, "arguments": a} for n, a, _ in calls]}]
+    return msgs + [{"role": "tool", "content": dumps(r, True)} for _, _, r in calls]
+
+
+def build_cases(per_kind, names):
+    gen = ChatGenerator(random.Random(EVAL_SEED), names)
+    r = gen.rng
+    cases = []  # (kind, messages, tools, expected, check)
+    for i in range(per_kind):
+        g = GREETINGS[i % len(GREETINGS)] if i % 3 else NEW_GREETINGS[i % len(NEW_GREETINGS)]
+        cases.append(("greeting", [user_msg(g)], ALL_TOOLS, None, "short_text"))
+        cases.append(("greeting, no tools", [user_msg(g)], None, None, "short_text"))
+        for kind in ("weather1", "weather2", "time1", "time2", "weather_time", "calc", "theme"):
+            user, calls, answer = gen._plan(kind)
+            cases.append((kind + " call", [user_msg(user)], ALL_TOOLS, calls_text(calls), "exact"))
+            cases.append((kind + " answer", after_results(user, calls), ALL_TOOLS, answer + "<|im_end|>", "exact"))
+        x = gen.name()
+        user = r.choice(NEW_WEATHER).format(X=x)
+        cases.append(("weather1 call, new wording", [user_msg(user)], ALL_TOOLS,
+                      calls_text([("get_weather", {"city": x}, None)]), "exact"))
+        user, _, _ = gen._plan("weather1")
+        no_weather = [t for t in ALL_TOOLS if t["function"]["name"] != "get_weather"]
+        cases.append(("weather1 without the tool: refusal", [user_msg(user)], no_weather,
+                      "Sorry, I can't check the weather right now.<|im_end|>", "exact"))
+        # A second question after a finished exchange: calls for the new city, not the old one.
+        user1, calls1, answer1 = gen._plan("weather1")
+        user2, calls2, _ = gen._plan("weather1")
+        history = after_results(user1, calls1) + [assistant_msg(answer1), user_msg(user2)]
+        cases.append(("weather1 call, second turn", history, ALL_TOOLS, calls_text(calls2), "exact"))
+    return cases
+
+
+def passes(check, expected, got):
+    if check == "exact":
+        return got == expected
+    # short_text: a sentence, no tool call, ends the turn
+    return got.endswith("<|im_end|>") and "<tool_call>" not in got and 0 < len(got) - 10 <= 100
+
+
+def evaluate(model, tok, per_kind=50, verbose=True):
+    model.eval()
+    train = set(training_names())
+    names = heldout_names(HELDOUT_NAME_SEED, 400, train)
+    assert not (set(names) & train)
+    dec = Decoder(model, tok)
+    results = {}
+    failures = {}
+    for kind, msgs, tools, expected, check in build_cases(per_kind, names):
+        got = dec.reply(msgs, tools)
+        ok = passes(check, expected, got)
+        n, k = results.get(kind, (0, 0))
+        results[kind] = (n + 1, k + ok)
+        if not ok:
+            failures.setdefault(kind, []).append((msgs[-1]["content"], expected, got))
+    if verbose:
+        for kind, (n, k) in results.items():
+            print("  %-36s %3d/%-3d %5.1f%%" % (kind, k, n, 100.0 * k / n))
+        for kind, fails in failures.items():
+            for user, expected, got in fails[:3]:
+                print("  FAIL %s: %r\n       expected %r\n       got      %r" % (kind, user, expected, got))
+    return {k: v[1] / v[0] for k, v in results.items()}
+
+
+def main():
+    from export import load_weights
+    from model import Qwen2
+    from train_config import model_config
+    from tokenizer_build import CachedTokenizer
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--folder", default=DEFAULT_FOLDER)
+    ap.add_argument("--per-kind", type=int, default=50)
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    with open(os.path.join(args.folder, "tokenizer.json"), encoding="utf-8") as f:
+        merges = [tuple(m.split(" ")) for m in json.load(f)["model"]["merges"]]
+    tok = CachedTokenizer(merges)
+    model = load_weights(Qwen2(model_config(tok)), args.folder)
+    evaluate(model, tok, args.per_kind)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The README.md written next to the model (a Hub-style model card)."""
+
+CARD = """\
+# tiny-tool-qwen
+
+A {params:.1f}M-parameter Qwen2ForCausalLM trained from scratch on CPU for the demo page: it greets,
+calls four tools in Hermes format (`<tool_call>` JSON, Qwen2.5's chat template), and answers in
+one sentence from the tool results. It knows nothing else. Reproduce with
+`/usr/bin/python3 tools/train/train_tool_model.py` (see tools/train/README.md).
+
+Shape: hidden {hidden}, {layers} layers, {heads} heads (head_dim {head_dim}), {kv_heads} KV heads,
+MLP {intermediate}, vocab {vocab} ({tokenizer_size} tokenizer ids), RoPE theta {rope_theta:g},
+tied embeddings, BF16. Trained {steps} steps ({minutes:.0f} min, {tokens:.1f}M tokens) on sequences up
+to ~700 tokens; `max_position_embeddings` is {max_position_embeddings}.
+
+## Tools
+
+Send the definitions in `tools.json` (any subset, in that order): `get_weather(city)`,
+`get_time(city)`, `calculate(expression)`, `set_theme(theme: "light" | "dark")`. A request whose
+tool is not offered gets a one-sentence refusal. The model copies the city or expression from the
+question into the call's arguments, and was trained on tool results shaped like:
+
+| tool | result it was trained on | reply |
+|---|---|---|
+| get_weather | `{{"city": "Paris", "temperature_c": 21, "condition": "sunny"}}` (extra keys are ignored) | `It is 21°C and sunny in Paris.` |
+| get_time | `{{"city": "Paris", "time": "14:35"}}` | `It is 14:35 in Paris.` |
+| calculate | `{{"result": 84}}` | `12 * 7 = 84.` |
+| set_theme | `{{"theme": "dark"}}` | `Done! Switched to dark mode.` |
+| any | `{{"error": "..."}}` | `Sorry, something went wrong.` |
+
+Results were rendered both as `JSON.stringify` prints them and with Python's `", "`/`": "`
+spacing. Numbers in results are copied digit by digit; keep them short (≤ 4 decimals).
+"""
+
+
+def model_card(c, n_params, steps, seconds, tokens):
+    return CARD.format(params=n_params / 1e6, steps=steps, minutes=seconds / 60, tokens=tokens / 1e6, **c)

@@ -1,0 +1,88 @@
+"""The model's byte-level BPE: trained on rendered demo chats, written in Qwen2.5's file layout.
+
+Same machinery as the fixture tokenizer (tools/fixtures/bpe_tokenizer.py: Qwen's pre-tokenizer
+regex, NFC, byte-level alphabet, the 7 added tokens after the BPE ids), with more merges so the
+tools block is short, and two constraints on merges: a run of non-letters (a space, a quote) is
+never merged with a following capital letter, and "(" is never merged. A capitalised name then
+has the same tokens wherever it stands (" Paris" = "Ġ" + "Paris", '"Paris' = '"' + "Paris"), so
+copying a city (or an expression) from the question into the call's JSON is a token-for-token
+copy.
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+
+from bpe_tokenizer import ADDED_TOKENS, BYTE_ORDER, CHAR_TO_BYTE, Tokenizer, _items_summed, pretokenize, split_added  # noqa: E402
+from tokenizer_files import write_tokenizer  # noqa: E402
+
+TEMPLATE = "qwen2.5.jinja"
+
+
+def _text(token):
+    return bytes(CHAR_TO_BYTE[c] for c in token).decode("utf-8", errors="replace")
+
+
+def merge_allowed(a, b):
+    ta, tb = _text(a), _text(b)
+    if "(" in ta or "(" in tb:  # "(" stays alone: " (3" and '"(3' share the tokens after the prefix
+        return False
+    return not (tb[:1].isupper() and not any(c.isalnum() for c in ta))
+
+
+def train_bpe(text, num_merges):
+    """bpe_tokenizer.train with merge_allowed: most frequent allowed pair, ties to the smallest."""
+    added = [a for a, _ in ADDED_TOKENS]
+    words = {}
+    for seg, is_added in split_added(text, added):
+        if is_added:
+            continue
+        for piece in pretokenize(seg):
+            key = tuple(piece)
+            words[key] = words.get(key, 0) + 1
+    vocab = set(c for _, c in BYTE_ORDER)
+    allowed = {}
+    merges = []
+    while len(merges) < num_merges:
+        counts = {}
+        for w, n in words.items():
+            for pair in zip(w, w[1:]):
+                counts[pair] = counts.get(pair, 0) + n
+        best = None
+        for pair in sorted(counts, key=lambda p: (-counts[p], p)):
+            if pair[0] + pair[1] in vocab:
+                continue
+            if pair not in allowed:
+                allowed[pair] = merge_allowed(*pair)
+            if allowed[pair]:
+                best = pair
+                break
+        if best is None:
+            raise RuntimeError("corpus too small for %d merges" % num_merges)
+        merges.append(best)
+        vocab.add(best[0] + best[1])
+        words = dict(_items_summed(words, best))
+    return merges
+
+
+class CachedTokenizer(Tokenizer):
+    """The fixture reference encoder with a per-piece cache (training encodes a lot of text)."""
+
+    def __init__(self, merges):
+        super().__init__(merges)
+        self._cache = {}
+
+    def _bpe(self, piece):
+        ids = self._cache.get(piece)
+        if ids is None:
+            ids = self._cache[piece] = super()._bpe(piece)
+        return list(ids)
+
+    def id(self, token):
+        return self.added[token]
+
+
+def write_files(folder, tok):
+    write_tokenizer(folder, tok, TEMPLATE)
