@@ -6,8 +6,8 @@ chat in a training batch shares one setting so the model sees one system prefix 
 Kinds of chat: greetings / thanks / goodbyes / help / off-topic requests answered in one
 sentence; weather, time (one or two cities, or both for one city), arithmetic and theme
 requests answered with hermes tool calls, the tool results, then one sentence that repeats the
-results verbatim; a request whose tool is not offered gets a one-sentence refusal. Some chats
-start with one or two earlier exchanges.
+results verbatim; with no tools offered, tool requests get a one-sentence refusal (with some
+tools offered, only those are asked for). Some chats start with one or two earlier exchanges.
 """
 
 import json
@@ -50,6 +50,9 @@ WEATHER_1 = [
     "What's it like outside in {X}?", "I'm going to {X}. What's the weather there?",
     "What's the forecast for {X}?", "Hi! What's the weather in {X}?", "what's the weather in {X}",
     "Please get the weather in {X}.", "How hot is it in {X}?", "Is it cold in {X} today?",
+    "What's the weather in {X} now?", "How's the weather in {X} at the moment?",
+    "Will it rain in {X} tonight?", "Is it windy in {X} this evening?", "Weather in {X} tomorrow?",
+    "Is it nice out in {X} this morning?",
 ]
 WEATHER_2 = [
     "What's the weather in {X} and {Y}?", "Weather in {X} and {Y}?", "How is the weather in {X} and in {Y}?",
@@ -63,7 +66,8 @@ TIME_1 = [
     "Time in {X}?", "time in {X}", "Tell me the time in {X}.", "What's the current time in {X}?",
     "Can you tell me what time it is in {X}?", "Do you know the time in {X}?",
     "What hour is it in {X}?", "Is it late in {X}?", "Current time in {X}, please.",
-    "what time is it in {X}", "Could you check the time in {X}?",
+    "what time is it in {X}", "Could you check the time in {X}?", "What time is it in {X} now?",
+    "What's the time in {X} at the moment?",
 ]
 TIME_2 = [
     "What time is it in {X} and {Y}?", "Time in {X} and {Y}?", "What's the time in {X} and in {Y}?",
@@ -231,8 +235,10 @@ class ChatGenerator:
         """Messages of one user turn and everything the assistant and tools say after it."""
         r = self.rng
         if kind is None:
-            # Requests for tools that are not offered (refusals) come less often.
-            weights = [w if all(t in offered for t in needs) else 0.3 * w for _, w, needs in KINDS]
+            # With no tools at all, tool requests (refused) come less often; with some tools,
+            # only requests for offered ones (a model this small does not learn to check the list).
+            missing_weight = 0.3 if not offered else 0.0
+            weights = [w if all(t in offered for t in needs) else missing_weight * w for _, w, needs in KINDS]
             kind = r.choices([k[0] for k in KINDS], weights=weights)[0]
         needs = next(k[2] for k in KINDS if k[0] == kind)
         user, calls, answer = self._plan(kind)

@@ -89,9 +89,11 @@ def build_cases(per_kind, names):
         cases.append(("weather1 call, new wording", [user_msg(user)], ALL_TOOLS,
                       calls_text([("get_weather", {"city": x}, None)]), "exact"))
         user, _, _ = gen._plan("weather1")
-        no_weather = [t for t in ALL_TOOLS if t["function"]["name"] != "get_weather"]
-        cases.append(("weather1 without the tool: refusal", [user_msg(user)], no_weather,
+        cases.append(("weather1 with no tools: refusal", [user_msg(user)], None,
                       "Sorry, I can't check the weather right now.<|im_end|>", "exact"))
+        user, calls, _ = gen._plan("weather1")
+        some = [t for t in ALL_TOOLS if t["function"]["name"] in ("get_weather", "set_theme")]
+        cases.append(("weather1 call, two tools offered", [user_msg(user)], some, calls_text(calls), "exact"))
         # A second question after a finished exchange: calls for the new city, not the old one.
         user1, calls1, answer1 = gen._plan("weather1")
         user2, calls2, _ = gen._plan("weather1")

@@ -15,10 +15,12 @@ to ~700 tokens; `max_position_embeddings` is {max_position_embeddings}.
 
 ## Tools
 
-Send the definitions in `tools.json` (any subset, in that order): `get_weather(city)`,
-`get_time(city)`, `calculate(expression)`, `set_theme(theme: "light" | "dark")`. A request whose
-tool is not offered gets a one-sentence refusal. The model copies the city or expression from the
-question into the call's arguments, and was trained on tool results shaped like:
+Send the definitions in `tools.json` (all four, or a subset in that order): `get_weather(city)`,
+`get_time(city)`, `calculate(expression)`, `set_theme(theme: "light" | "dark")`. With no tools,
+tool requests get a one-sentence refusal; with a subset it was only asked for offered tools (a
+call to a missing one comes back from `runTools` as an error, answered "Sorry, something went
+wrong."). The model copies the city or expression from the question into the call's arguments,
+and was trained on tool results shaped like:
 
 | tool | result it was trained on | reply |
 |---|---|---|
