@@ -86,7 +86,7 @@ async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | u
 }
 
 async function start(): Promise<void> {
-  const catalog = await loadCatalog(new URLSearchParams(location.search));
+  const catalog = loadCatalog(new URLSearchParams(location.search));
   const picker: ModelPicker = new ModelPicker(
     {
       select: byId<HTMLSelectElement>('model-select'),

@@ -18,7 +18,7 @@ export interface CatalogEntry {
 }
 
 export const EMBEDDED_MODEL = '/models/tiny-tool-qwen/';
-/** Random weights, gibberish replies: for developing the page before the tiny model exists. */
+/** Random weights, gibberish replies: shows batching and streaming without a trained model. */
 export const FIXTURE_MODEL = '/test/fixtures/qwen2-bf16/';
 
 const GB = 1e9;
@@ -33,41 +33,22 @@ export interface Catalog {
   readonly entries: readonly CatalogEntry[];
   /** The entry to load first. */
   readonly selected: CatalogEntry;
-  /** False until the tiny model has been trained into public/models/tiny-tool-qwen/. */
-  readonly embeddedAvailable: boolean;
   readonly hubUrl: string | undefined;
 }
 
-/** Whether a model folder is served here: its config.json parses as JSON. */
-async function folderServed(folder: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${folder}config.json`, { cache: 'no-store' });
-    if (!response.ok) return false;
-    await response.json();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function loadCatalog(search: URLSearchParams): Promise<Catalog> {
-  const embeddedAvailable = await folderServed(EMBEDDED_MODEL);
-  const embedded: CatalogEntry = {
-    model: EMBEDDED_MODEL,
-    label: embeddedAvailable ? 'tiny-tool-qwen (embedded, calls tools)' : 'tiny-tool-qwen (not built yet)',
-    source: 'embedded',
-  };
+export function loadCatalog(search: URLSearchParams): Catalog {
+  const embedded: CatalogEntry = { model: EMBEDDED_MODEL, label: 'tiny-tool-qwen (embedded, calls tools)', source: 'embedded' };
   const fixture: CatalogEntry = { model: FIXTURE_MODEL, label: 'qwen2-bf16 test fixture (random weights)', source: 'fixture' };
   const entries = [embedded, fixture, ...HUB_MODELS];
   const requested = search.get('model')?.trim();
-  let selected = embeddedAvailable ? embedded : fixture;
+  let selected = embedded;
   if (requested !== undefined && requested !== '') {
     const known = entries.find((entry) => entry.model === requested || entry.model === `${requested}/`);
     selected = known ?? { model: requested, label: requested, source: isHubId(requested) ? 'hub' : 'custom' };
     if (known === undefined) entries.push(selected);
   }
   const hubUrl = search.get('hubUrl')?.trim() || undefined;
-  return { entries, selected, embeddedAvailable, hubUrl };
+  return { entries, selected, hubUrl };
 }
 
 export function formatBytes(bytes: number): string {

@@ -29,7 +29,6 @@ export class ModelPicker {
       const option = document.createElement('option');
       option.value = entry.model;
       option.textContent = entry.approxBytes === undefined ? entry.label : `${entry.label} · ~${formatBytes(entry.approxBytes)}`;
-      option.disabled = entry.source === 'embedded' && !catalog.embeddedAvailable;
       select.append(option);
     }
     select.value = catalog.selected.model;

@@ -2,23 +2,20 @@
  * The demo chat page end to end, as deployed: the test builds it once (`vite build -c
  * demo/vite.config.ts`, ~2 s, into test-results/demo-build/), serves the build with `vite preview`
  * and drives it in Chromium. On the default model: it loads and shows the adapter, a greeting
- * streams, a weather question makes a tool-call card whose result the answer repeats (the trained
- * tiny model only), a crafted reply's HTML stays text. A screenshot of the chat goes to
+ * streams, a weather question makes a tool-call card whose result the answer repeats, a crafted reply's HTML stays text. A screenshot of the chat goes to
  * test-results/demo-chat.png (and to docs/demo-screenshot.png with UPDATE_DEMO_SCREENSHOT=1).
  * Batching, stop, reasoning and Hub loading are in demo-serving.test.ts.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fakeWeather } from '../../demo/tools.ts';
 import { assertAdapterMatchesMode, gpuMode, openBrowser, type BrowserSession } from './browser.ts';
 import { DemoDriver, startDemoServer, type DemoServer } from './demo-server.ts';
+import { heldoutNames, trainingNames } from '../support/tiny-model-names.ts';
 
 const repo = new URL('../../', import.meta.url);
 const resultsDir = fileURLToPath(new URL('test-results/', repo));
-/** The trained tiny model; until it is committed the page falls back to the random-weight fixture. */
-const tinyModelReady = existsSync(fileURLToPath(new URL('public/models/tiny-tool-qwen/config.json', repo)));
 
 let session: BrowserSession;
 let demo: DemoServer;
@@ -47,7 +44,7 @@ test('the page loads the default model and shows the adapter and load time', asy
   if (gpuMode) expect(adapter, 'WEBGPU_E2E_GPU=1 wants a hardware adapter').not.toContain('(software)');
   expect(adapter).not.toBe('…');
   expect(loadTime).toMatch(/^\d+(\.\d+)? m?s$/);
-  expect(model).toContain(tinyModelReady ? 'tiny-tool-qwen' : 'qwen2-bf16');
+  expect(model).toContain('tiny-tool-qwen');
   expect(await page.locator('#load-progress-text').textContent()).toMatch(/^Loaded /);
   expect(await page.locator('#cache-status').textContent()).toContain('Served by this page');
   expect(await page.locator('#tool-list input:checked').count()).toBe(4);
@@ -79,12 +76,15 @@ test('a greeting streams a reply into the chat', async () => {
   expect(partial.size, 'the reply grew in steps').toBeGreaterThanOrEqual(2);
   expect(footer).toMatch(/^TTFT \d+/);
   expect(await page.locator('[data-metric="ttft"]').textContent()).not.toBe('—');
-  if (tinyModelReady) expect(text).toMatch(/help/i);
+  expect(text).toMatch(/help/i);
 });
 
-test.skipIf(!tinyModelReady)('a weather question runs the page\'s tool and the answer repeats its result', async () => {
+test('a weather question runs the page\'s tool and the answer repeats its result', async () => {
   const { page } = session;
-  const city = 'Lisbon';
+  // A name the tiny model never saw in training: the call and the answer must copy it.
+  const training = trainingNames();
+  const city = heldoutNames(5, training)[4]!;
+  expect(training.all.has(city)).toBe(false);
   const weather = fakeWeather(city);
   await driver.settings({ temperature: '0', maxTokens: '200' });
   await driver.send(1, `What's the weather in ${city}?`);

@@ -56,6 +56,9 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
   const tiledInput = norm?.scratch ?? x;
   const decode: ChunkDispatch[] = [];
   const tiled: ChunkDispatch[] = [];
+  // CPU adapters never run the tiled kernel; skipping its pipelines also skips their compile
+  // (SwiftShader spends ~0.6 s on each, zero-initialising its workgroup tiles).
+  const usesTiled = lanes !== 1;
   weight.chunks.forEach((chunk, index) => {
     const constants = {
       K: weight.cols,
@@ -74,6 +77,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       group: bindGroup(device, `${partLabel}.decode`, decodePipeline, [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer]),
       grid: (m) => [decodeGrid[0], decodeGrid[1], ceilDiv(m, decodeMaxRows)],
     });
+    if (!usesTiled) return;
     const tiledPipeline = getPipeline(device, 'matmulTiled', tiledCode, constants);
     tiled.push({
       pipeline: tiledPipeline,
@@ -81,7 +85,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       grid: (m) => [ceilDiv(chunk.rows, tile), ceilDiv(m, tile), 1],
     });
   });
-  const normCall = norm === undefined
+  const normCall = norm === undefined || !usesTiled
     ? undefined
     : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return {
@@ -90,7 +94,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       const m = counts[rows.count];
       if (m === 0) return;
       // CPU adapters run every row count through the barrier-free decode kernel, 8 rows a group.
-      const fewRows = m <= decodeMaxRows || lanes === 1;
+      const fewRows = m <= decodeMaxRows || !usesTiled;
       if (!fewRows) normCall?.encode(pass, counts);
       for (const { pipeline, group, grid } of fewRows ? decode : tiled) {
         const [gx, gy, gz] = grid(m);
