@@ -1,9 +1,7 @@
 // Decode matmul for a few rows: y[m, N_OFFSET + n] = Σ_k x[m, k] · W[n, k] (+ bias[N_OFFSET + n]),
 // m < M ≤ MAX_ROWS. Each weight row is read once for all M rows, which is what bounds decode
 // speed: LANES invocations stream one weight row in 16-byte words (8 halves), then their partial
-// sums are reduced in workgroup memory. On CPU adapters (SwiftShader) every barrier switches
-// between all of a workgroup's invocations, so there LANES = 1: one invocation per output row and
-// no barrier at all.
+// sums are reduced in workgroup memory. CPU adapters use matmul_blocks.wgsl instead.
 // With NORM the input is RMS-normalised on the fly (the layer's input_layernorm folded in):
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · W[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 // which equals (rmsnorm(x) · Wᵀ) since s_m is one scalar per row; Σ x² rides along the same loop.
@@ -87,8 +85,6 @@ fn main(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  // Rows m0 .. m0 + MAX_ROWS: more than one row group only where LANES = 1 (CPU adapters), where
-  // this kernel also runs prefill because the tiled kernel's barriers cost more than its reuse.
   let m0 = wid.z * MAX_ROWS;
   if (m0 >= rows.count) { return; }
   let m_count = min(rows.count - m0, MAX_ROWS);
@@ -115,15 +111,6 @@ fn main(
   }
   var b = 0.0;
   if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
-  if (LANES == 1u) {
-    if (n < CHUNK_N) {
-      for (var m = 0u; m < m_count; m++) {
-        let scale = select(1.0, inverseSqrt(sq[m] / f32(K) + EPS), NORM);
-        store((m0 + m) * OUT_STRIDE + N_OFFSET + n, acc[m] * scale + b);
-      }
-    }
-    return;
-  }
   for (var m = 0u; m < MAX_ROWS; m++) {
     partial[m * WORKGROUP + lid] = acc[m];
     partial_sq[m * WORKGROUP + lid] = sq[m];

@@ -37,6 +37,24 @@ override SCALE: f32;
 const MAX_HEAD_DIM = 256u;
 const WORKGROUP = 64u;
 
+// The head is handled 4 dimensions at a time: a CPU adapter keeps q and acc (arrays indexed by a
+// loop variable) in memory and gathers them lane by lane, so vec4 elements mean 4x fewer of those.
+// With HEAD_DIM = 4i + 2 the last quad's top two lanes are past the head: q is 0 there, so the
+// score is exact, and acc's garbage there is never written out.
+const MAX_QUADS = MAX_HEAD_DIM / 4u;
+override QUADS: u32 = (HEAD_DIM + 3u) / 4u;
+
+fn pool_quad(pool_is_k: bool, base: u32, i: u32) -> vec4<f32> {
+  let d = base + i * 4u;
+  if (pool_is_k) { return vec4<f32>(k_pool[d], k_pool[d + 1u], k_pool[d + 2u], k_pool[d + 3u]); }
+  return vec4<f32>(v_pool[d], v_pool[d + 1u], v_pool[d + 2u], v_pool[d + 3u]);
+}
+
+/** Which of quad i's 4 dimensions lie inside the head. */
+fn inside(i: u32) -> vec4<bool> {
+  return vec4<u32>(0u, 1u, 2u, 3u) + i * 4u < vec4<u32>(HEAD_DIM);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let index = (wid.y * groups.x + wid.x) * WORKGROUP + lid;
@@ -46,27 +64,36 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let kv_head = head / (Q_HEADS / KV_HEADS);
   let seq = token_seq[token];
   let context = positions[token] + 1u;
-  var q: array<f32, MAX_HEAD_DIM>;
-  var acc: array<f32, MAX_HEAD_DIM>;
+  var q: array<vec4<f32>, MAX_QUADS>;
+  var acc: array<vec4<f32>, MAX_QUADS>;
   let q_base = token * QKV_WIDTH + head * HEAD_DIM;
-  for (var d = 0u; d < HEAD_DIM; d++) { q[d] = qkv[q_base + d] * SCALE; }
+  for (var i = 0u; i < QUADS; i++) {
+    let d = q_base + i * 4u;
+    q[i] = select(vec4<f32>(0.0), vec4<f32>(qkv[d], qkv[d + 1u], qkv[d + 2u], qkv[d + 3u]) * SCALE, inside(i));
+  }
   var running_max = -1e30;
   var running_sum = 0.0;
   for (var s = 0u; s < context; s++) {
     let block = block_tables[seq * MAX_BLOCKS + s / BLOCK_SIZE];
     let base = ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_DIM;
     var score = 0.0;
-    for (var d = 0u; d < HEAD_DIM; d++) { score += q[d] * k_pool[base + d]; }
+    for (var i = 0u; i < QUADS; i++) { score += dot(q[i], pool_quad(true, base, i)); }
     if (score > running_max) {
       let correction = exp(running_max - score);
       running_sum *= correction;
-      for (var d = 0u; d < HEAD_DIM; d++) { acc[d] *= correction; }
+      for (var i = 0u; i < QUADS; i++) { acc[i] *= correction; }
       running_max = score;
     }
     let p = exp(score - running_max);
     running_sum += p;
-    for (var d = 0u; d < HEAD_DIM; d++) { acc[d] += p * v_pool[base + d]; }
+    for (var i = 0u; i < QUADS; i++) { acc[i] += p * pool_quad(false, base, i); }
   }
   let out_base = (token * Q_HEADS + head) * HEAD_DIM;
-  for (var d = 0u; d < HEAD_DIM; d++) { out[out_base + d] = acc[d] / running_sum; }
+  for (var i = 0u; i < QUADS; i++) {
+    let value = acc[i] / running_sum;
+    let ok = inside(i);
+    for (var j = 0u; j < 4u; j++) {
+      if (ok[j]) { out[out_base + i * 4u + j] = value[j]; }
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: a decode step at real Qwen2.5-0.5B shapes (random weights) on whatever adapter
  * is present — each kernel's achieved GB/s (matmuls also as a fraction of the adapter's copy
- * bandwidth), decode tokens/s, and the CPU time to encode one decode step on Dawn's null backend.
+ * bandwidth), decode tokens/s, prefill tokens/s of one prompt chunk (--prefill-tokens, default 512,
+ * 32 on CPU adapters), and the CPU time to encode one decode step on Dawn's null backend.
  * With --concurrency 1,4,8,16: the engine serving that many streams at once (concurrency-bench.ts).
  */
 import { parseArgs } from 'node:util';
@@ -24,12 +25,13 @@ const { values } = parseArgs({
     'prompt-tokens': { type: 'string', default: '32' },
     'prefix-tokens': { type: 'string', default: '1000' },
     'skip-kernels': { type: 'boolean', default: false },
+    'prefill-tokens': { type: 'string' },
   },
 });
 const config = qwen25_05b;
 const blockSize = 16;
 const maxModelLen = 4096;
-const limits = { maxTokens: 64, maxSeqs: 8, maxBlocksPerSeq: maxModelLen / blockSize };
+const limits = { maxTokens: 512, maxSeqs: 8, maxBlocksPerSeq: maxModelLen / blockSize };
 
 function decodeBatch(position: number, tokenId: number): StepBatch {
   return {
@@ -87,6 +89,15 @@ async function main(): Promise<void> {
   for (let i = 0; i < tokens; i++) next = (await runner.step(decodeBatch(context + 1 + i, next))).tokenIds[0]!;
   const perToken = (performance.now() - start) / tokens;
   console.log(`\ndecode: ${(1000 / perToken).toFixed(2)} tokens/s (${perToken.toFixed(1)} ms/token, batch 1, context ${context}, ${tokens} tokens)`);
+
+  // One prompt chunk of P tokens after the context (the matmuls' many-row path, causal attention).
+  const prefill = Math.min(Number(values['prefill-tokens'] ?? (gpu.isSoftware ? 32 : 512)), limits.maxTokens);
+  const first = context + 1 + tokens;
+  const positions = Array.from({ length: prefill }, (_, i) => first + i);
+  const prefillStart = performance.now();
+  await runner.step({ ...decodeBatch(0, 0), tokenIds: positions.map(() => 1), positions, slotMapping: positions, tokenSeq: positions.map(() => 0), sampleRows: [prefill - 1] });
+  const prefillSeconds = (performance.now() - prefillStart) / 1000;
+  console.log(`prefill: ${(prefill / prefillSeconds).toFixed(1)} tokens/s (one step of ${prefill} tokens after a context of ${first})`);
 
   await measureEncodeTime();
 }

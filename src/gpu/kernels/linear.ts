@@ -1,12 +1,13 @@
 /**
- * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix: the decode
- * kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled kernel
- * otherwise — except on CPU adapters (lanes = 1), where the decode kernel runs every row count in
- * groups of 8, which also makes a row's result independent of the batch it is in. One dispatch
- * per weight chunk, each writing its own output columns.
- * With `norm`, x is RMS-normalised first: folded into the decode kernel (one dispatch fewer per
- * norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
+ * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix. On GPUs: the
+ * decode kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled
+ * kernel otherwise. On CPU adapters (lanes = 1): the barrier-free block kernel (8 rows × 4 weight
+ * rows per invocation) for every row count, which also makes a row's result independent of the
+ * batch it is in. One dispatch per weight chunk, each writing its own output columns.
+ * With `norm`, x is RMS-normalised first: folded into the decode and block kernels (one dispatch
+ * fewer per norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
  */
+import blocksCode from '../../../shaders/matmul_blocks.wgsl?raw';
 import decodeCode from '../../../shaders/matmul_decode.wgsl?raw';
 import tiledCode from '../../../shaders/matmul_tiled.wgsl?raw';
 import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, type RowSource } from '../kernel.ts';
@@ -16,10 +17,14 @@ import { RmsNormKernel } from './rmsnorm.ts';
 export const decodeMaxRows = 8;
 const decodeWorkgroup = 256;
 const tile = 64;
+/** Weight rows per invocation and invocations per workgroup of matmul_blocks.wgsl. */
+const blockCols = 8;
+const blocksWorkgroup = 64;
 
 /**
  * Invocations that share one weight row in the decode kernel: 32 on GPUs (coalesced 512-byte
- * reads per row), 1 on CPU adapters, where workgroup barriers are what costs.
+ * reads per row). 1 on CPU adapters, where workgroup barriers are what costs: it selects the
+ * barrier-free block kernel for every row count.
  */
 export function decodeLanes(isSoftwareAdapter: boolean): number {
   return isSoftwareAdapter ? 1 : 32;
@@ -56,9 +61,9 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
   const tiledInput = norm?.scratch ?? x;
   const decode: ChunkDispatch[] = [];
   const tiled: ChunkDispatch[] = [];
-  // CPU adapters never run the tiled kernel; skipping its pipelines also skips their compile
-  // (SwiftShader spends ~0.6 s on each, zero-initialising its workgroup tiles).
-  const usesTiled = lanes !== 1;
+  // CPU adapters run only the block kernel; skipping the others' pipelines also skips their
+  // compile (SwiftShader spends ~0.6 s on each tiled one, zero-initialising its workgroup tiles).
+  const cpu = lanes === 1;
   weight.chunks.forEach((chunk, index) => {
     const constants = {
       K: weight.cols,
@@ -70,14 +75,25 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       ACCUMULATE: accumulate,
     };
     const partLabel = weight.chunks.length === 1 ? label : `${label}[${index}]`;
-    const decodePipeline = getPipeline(device, 'matmulDecode', decodeCode, { ...constants, LANES: lanes, NORM: norm !== undefined, EPS: norm?.eps ?? 1e-6 });
+    const normConstants = { NORM: norm !== undefined, EPS: norm?.eps ?? 1e-6 };
+    const bindings = [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer];
+    if (cpu) {
+      const pipeline = getPipeline(device, 'matmulBlocks', blocksCode, { ...constants, ...normConstants });
+      const grid = flatGrid(ceilDiv(chunk.rows, blockCols * blocksWorkgroup), maxPerDimension);
+      decode.push({
+        pipeline,
+        group: bindGroup(device, `${partLabel}.blocks`, pipeline, bindings),
+        grid: (m) => [grid[0], grid[1], ceilDiv(m, decodeMaxRows)],
+      });
+      return;
+    }
+    const decodePipeline = getPipeline(device, 'matmulDecode', decodeCode, { ...constants, LANES: lanes, ...normConstants });
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
     decode.push({
       pipeline: decodePipeline,
-      group: bindGroup(device, `${partLabel}.decode`, decodePipeline, [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer]),
+      group: bindGroup(device, `${partLabel}.decode`, decodePipeline, bindings),
       grid: (m) => [decodeGrid[0], decodeGrid[1], ceilDiv(m, decodeMaxRows)],
     });
-    if (!usesTiled) return;
     const tiledPipeline = getPipeline(device, 'matmulTiled', tiledCode, constants);
     tiled.push({
       pipeline: tiledPipeline,
@@ -85,7 +101,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       grid: (m) => [ceilDiv(chunk.rows, tile), ceilDiv(m, tile), 1],
     });
   });
-  const normCall = norm === undefined || !usesTiled
+  const normCall = norm === undefined || cpu
     ? undefined
     : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return {
@@ -93,8 +109,8 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     encode(pass, counts) {
       const m = counts[rows.count];
       if (m === 0) return;
-      // CPU adapters run every row count through the barrier-free decode kernel, 8 rows a group.
-      const fewRows = m <= decodeMaxRows || !usesTiled;
+      // CPU adapters run every row count through the block kernel, 8 rows a group.
+      const fewRows = m <= decodeMaxRows || cpu;
       if (!fewRows) normCall?.encode(pass, counts);
       for (const { pipeline, group, grid } of fewRows ? decode : tiled) {
         const [gx, gy, gz] = grid(m);
