@@ -7,7 +7,10 @@
  * The root stays the repository root, as for the dev server (`npm start`), so the page's absolute
  * paths (/demo/main.ts) mean the same in both; the built page is moved to the site's root.
  * The preview server also serves test/fixtures/ (the random-weight development model), which a
- * deployed site does not have.
+ * deployed site does not have, and serves the model folders itself: vite preview would send a
+ * .safetensors file with an empty Content-Type, which its compression takes for text and gzips,
+ * and a browser that revalidates such a response (same ETag, other encoding) can hand back the
+ * compressed bytes as the file.
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -16,7 +19,11 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const fixtures = join(root, 'test', 'fixtures');
+/** URL prefix → folder of model folders served as plain files (no compression), with byte ranges. */
+const modelFolders: Record<string, string> = {
+  '/test/fixtures/': join(root, 'test', 'fixtures'),
+  '/models/': join(root, 'public', 'models'),
+};
 
 /** demo/index.html is emitted as the site's index.html (its asset URLs are absolute). */
 function pageAtRoot(): Plugin {
@@ -34,8 +41,8 @@ function pageAtRoot(): Plugin {
 
 const types: Record<string, string> = { '.json': 'application/json', '.safetensors': 'application/octet-stream' };
 
-/** GET / HEAD of /test/fixtures/<model>/<file>, with single byte ranges (the loader reads headers so). */
-function sendFixture(path: string, range: string | undefined, head: boolean, response: ServerResponse): void {
+/** GET / HEAD of a model file, with single byte ranges (the loader reads headers so). */
+function sendModelFile(path: string, range: string | undefined, head: boolean, response: ServerResponse): void {
   const size = statSync(path).size;
   const match = /^bytes=(\d+)-(\d*)$/.exec(range ?? '');
   const start = match ? Number(match[1]) : 0;
@@ -54,24 +61,26 @@ function sendFixture(path: string, range: string | undefined, head: boolean, res
   else createReadStream(path, { start, end }).pipe(response);
 }
 
-function fixturesInPreview(): Plugin {
+function modelFoldersInPreview(): Plugin {
   return {
-    name: 'demo-fixtures-in-preview',
+    name: 'demo-model-folders-in-preview',
     configurePreviewServer(server) {
-      server.middlewares.use('/test/fixtures/', (request, response) => {
-        const path = normalize(join(fixtures, decodeURIComponent((request.url ?? '').replace(/[?#].*$/, ''))));
-        let isFile = false;
-        try {
-          isFile = path.startsWith(fixtures + sep) && statSync(path).isFile();
-        } catch {
-          // not there
-        }
-        if (!isFile || (request.method !== 'GET' && request.method !== 'HEAD')) {
-          response.writeHead(404).end();
-          return;
-        }
-        sendFixture(path, request.headers.range, request.method === 'HEAD', response);
-      });
+      for (const [prefix, folder] of Object.entries(modelFolders)) {
+        server.middlewares.use(prefix, (request, response) => {
+          const path = normalize(join(folder, decodeURIComponent((request.url ?? '').replace(/[?#].*$/, ''))));
+          let isFile = false;
+          try {
+            isFile = path.startsWith(folder + sep) && statSync(path).isFile();
+          } catch {
+            // not there
+          }
+          if (!isFile || (request.method !== 'GET' && request.method !== 'HEAD')) {
+            response.writeHead(404).end();
+            return;
+          }
+          sendModelFile(path, request.headers.range, request.method === 'HEAD', response);
+        });
+      }
     },
   };
 }
@@ -80,7 +89,7 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: 'public',
-  plugins: [pageAtRoot(), fixturesInPreview()],
+  plugins: [pageAtRoot(), modelFoldersInPreview()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -15,7 +15,7 @@
 // Thresholds are exact: a search over the f32 bits of e (monotone for e ≥ 0), each probe an
 // integer count or an f32 sum in a fixed order, so every run gives the same answer.
 // On a CPU adapter (SwiftShader) a workgroup pays for every barrier in the code, every barrier
-// run and every byte of workgroup memory: hence five reductions in the code, 4 KiB of workgroup
+// run and every byte of workgroup memory: hence five reductions in the code, ≤ 4 KiB of workgroup
 // memory, and only the reductions a row needs (no searches for unused filters, no draw when
 // greedy, no top-logprob passes for num_logprobs 0).
 //
@@ -31,8 +31,8 @@
 //   6 masks    array<u32> [≥ 1, MASK_WORDS]  allowed tokens of the rows that have a mask, row r's
 //                                           at slot mask_row (NONE: no mask); token t allowed iff
 //                                           bit (t & 31) of word (t >> 5) is set
-// Overrides: VOCAB (MASK_WORDS = ceil(VOCAB / 32))
-// Grid: (S, 1, 1) — one workgroup of 256 per row
+// Overrides: VOCAB (MASK_WORDS = ceil(VOCAB / 32)), LANES (WORKGROUP = LANES²)
+// Grid: (S, 1, 1) — one workgroup per row
 struct Rows { count: u32 }
 struct Params {
   temperature: f32, top_p: f32, top_k: u32, min_p: f32,
@@ -54,8 +54,10 @@ struct Best { value: f32, index: u32, sum: f32 }
 @group(0) @binding(6) var<storage, read> masks: array<u32>;
 
 override VOCAB: u32;
-const WORKGROUP = 256u;
-const LANES = 16u;  // reductions: 16 lanes of 16 partials
+// Reductions fold LANES lanes of LANES partials. 16 (a workgroup of 256) on GPUs; 8 (64) on CPU
+// adapters, where SwiftShader's compile time grows with the workgroup memory it zero-fills.
+override LANES: u32 = 16u;
+override WORKGROUP: u32 = LANES * LANES;
 const TOP = 20u;
 const OUT_WORDS = 42u;
 const NONE = 0xffffffffu;
@@ -68,7 +70,7 @@ const SEARCH_STEPS = 15u;
 const PROBES = vec3(1u, 2u, 3u);
 
 // A reduction item: four f32 sums, or (best value, best index, an f32 sum, –), floats as bits.
-// 4 KiB in all: a CPU adapter pays for every byte of workgroup memory in every workgroup.
+// ≤ 4 KiB in all: a CPU adapter pays for every byte of workgroup memory in every workgroup.
 var<workgroup> level1: array<vec4<u32>, WORKGROUP>;
 var<workgroup> level2: array<vec4<u32>, LANES>;
 
@@ -84,8 +86,8 @@ fn fold(acc: vec4<u32>, next: vec4<u32>, best: bool) -> vec4<u32> {
   return select(sums, vec4(select(acc.xy, next.xy, next_wins), sums.zw), best);
 }
 
-// Two barriers instead of a log2(256)-step tree: 16 lanes fold 16 items each, then every
-// invocation folds the 16 lanes, in a fixed order, so all get the same result in every run.
+// Two barriers instead of a log2(WORKGROUP)-step tree: LANES lanes fold LANES items each, then
+// every invocation folds the LANES lanes, in a fixed order, so all get the same result in every run.
 fn reduce(lid: u32, item: vec4<u32>, best: bool) -> vec4<u32> {
   level1[lid] = item;
   workgroupBarrier();

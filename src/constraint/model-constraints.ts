@@ -7,6 +7,16 @@ import { LlmError } from '../errors.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { ConstraintCompiler } from './token-constraint.ts';
 import { createXGrammarCompiler } from './xgrammar-compiler.ts';
+import { loadXGrammar } from './xgrammar-runtime.ts';
+
+/**
+ * Starts XGrammar's wasm while the model loads (in a browser it compiles on the worker thread
+ * while the GPU process builds pipelines). A failure shows up again, with its reason, in
+ * createModelConstraintCompiler.
+ */
+export function startConstraintRuntime(): void {
+  loadXGrammar().catch(() => undefined);
+}
 
 export async function createModelConstraintCompiler(model: LoadedModel): Promise<ConstraintCompiler> {
   if (model.tokenizer === undefined) return unavailable(`${model.location} has no tokenizer.json`);

@@ -4,7 +4,7 @@
  * message per running request (its output), never one per layer or kernel.
  */
 import * as Comlink from 'comlink';
-import { createModelConstraintCompiler } from '../constraint/model-constraints.ts';
+import { createModelConstraintCompiler, startConstraintRuntime } from '../constraint/model-constraints.ts';
 import type { ConstraintCompiler } from '../constraint/token-constraint.ts';
 import { getDevice, type GpuContext } from '../gpu/device.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
@@ -47,6 +47,7 @@ export class EngineHost {
     let delivered: Promise<unknown> = Promise.resolve();
     const progress = onProgress === undefined ? {} : { onProgress: (event: LoadProgress) => void (delivered = Promise.resolve(onProgress(event)).catch(() => undefined)) };
     let model: LoadedModel;
+    startConstraintRuntime();
     try {
       this.gpu ??= await getDevice();
       this.dispose();

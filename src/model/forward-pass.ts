@@ -118,7 +118,7 @@ export class ForwardPass {
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampledRows, 'sampleGather'),
       new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
       bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', lanes),
-      ...new SamplerKernel(device, config.vocabSize).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
+      ...new SamplerKernel(device, config.vocabSize, software ? 8 : 16).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
     );
     this.calls = calls;
   }

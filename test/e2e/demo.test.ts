@@ -153,3 +153,12 @@ test('model output is never HTML: a crafted reply renders as text and runs nothi
   expect(hrefs.filter((href) => href !== null && /^javascript:/i.test(href))).toEqual([]);
   expect(session.pageErrors).toEqual([]);
 });
+
+test('reloading the page loads the model again', async () => {
+  // The second load meets the browser's HTTP cache: it must still get the file's own bytes.
+  const { page } = session;
+  await driver.open('');
+  expect(await page.locator('#model-name').textContent()).toContain('tiny-tool-qwen');
+  console.log(`[e2e demo] reloaded: load time ${(await page.locator('#load-time').textContent())?.trim()}`);
+  expect(session.pageErrors).toEqual([]);
+});

@@ -4,6 +4,7 @@
  * and bias, seeded determinism independent of the batch, masks that allow one token, and the
  * distribution of many draws, masked or not.
  *
+ * Both reduction shapes (lanes 16 on GPUs, 8 on CPU adapters) run every case.
  * Tolerances: logprobs within 1e-5 absolute (f32 log-sum-exp over ≤ 3000 logits of magnitude
  * ≤ 8); top-logprob ids exact. Sampled ids are exact except for rows the reference reports as a
  * near tie (a decision within relative 3e-5 of its threshold, or greedy values within 1e-5),
@@ -19,7 +20,7 @@ import { logSoftmaxRef, maskAllowsRef, processedLogitsRef, sampleRef, topLogprob
 
 const logprobTolerance = 1e-5;
 
-async function sample(device: GPUDevice, vocab: number, logits: Float32Array, rows: readonly SamplerRow[]): Promise<SamplerOutput & { logitsAfter: Float32Array }> {
+async function sample(device: GPUDevice, vocab: number, logits: Float32Array, rows: readonly SamplerRow[], lanes: number): Promise<SamplerOutput & { logitsAfter: Float32Array }> {
   const counts = { tokens: rows.length, sampleRows: rows.length };
   const inputs = new SamplerInputs(device, { maxRows: rows.length, maxEntries: rows.reduce((n, row) => n + row.entries.length, 0), vocab });
   inputs.write(rows);
@@ -27,7 +28,7 @@ async function sample(device: GPUDevice, vocab: number, logits: Float32Array, ro
   const scratch = storageBuffer(device, SamplerKernel.scratchBytes(rows.length, vocab), 'scratch');
   const out = storageBuffer(device, SamplerKernel.outBytes(rows.length), 'out');
   const sampleRows = { uniforms: stepUniforms(device, counts), count: 'sampleRows' as const };
-  const calls = new SamplerKernel(device, vocab).bind(sampleRows, { logits: logitsBuffer, inputs, scratch, out });
+  const calls = new SamplerKernel(device, vocab, lanes).bind(sampleRows, { logits: logitsBuffer, inputs, scratch, out });
   await runCalls(device, calls, counts);
   const words = new Uint32Array(await readBuffer(device, out, SamplerKernel.outBytes(rows.length)));
   const logitsAfter = await readFloats(device, logitsBuffer, logits.length);
@@ -51,7 +52,8 @@ function checkRow(got: SamplerOutput, r: number, raw: Float32Array, row: Sampler
   return ref.nearTie;
 }
 
-describe('GPU sampler matches its CPU reference', () => {
+// Both workgroup shapes: 16 × 16 reduction lanes (GPUs) and 8 × 8 (CPU adapters).
+describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %i)', (lanes) => {
   it('random shapes and parameter mixes: ids, logprobs, top logprobs; logits untouched', async () => {
     const { device } = await testGpu();
     const random = new Random(21);
@@ -63,7 +65,7 @@ describe('GPU sampler matches its CPU reference', () => {
         const rowCount = random.int(1, 8);
         const logits = randomLogits(random, rowCount, vocab);
         const rows = Array.from({ length: rowCount }, () => randomRow(random, vocab));
-        const got = await sample(device, vocab, logits, rows);
+        const got = await sample(device, vocab, logits, rows, lanes);
         expect(maxAbsDiff(got.logitsAfter, logits), 'raw logits unchanged').toBe(0);
         rows.forEach((row, r) => {
           const where = `vocab ${vocab} batch ${batch} row ${r}`;
@@ -94,7 +96,7 @@ describe('GPU sampler matches its CPU reference', () => {
       rows[0] = { ...rows[0]!, entries: [] };
       const [a, b] = [random.int(0, vocab - 2), vocab - 1];
       logits[a] = logits[b] = Math.max(...logits.subarray(0, vocab)) + 1;
-      const got = await sample(device, vocab, logits, rows);
+      const got = await sample(device, vocab, logits, rows, lanes);
       expect(got.tokenIds[0], `vocab ${vocab}: tie between ${a} and ${b}`).toBe(a);
       let moved = 0;
       rows.forEach((row, r) => {
@@ -120,7 +122,7 @@ describe('GPU sampler matches its CPU reference', () => {
       const rows = [...others(before), target, ...others(after)];
       const logits = randomLogits(random, rows.length, vocab);
       logits.set(targetLogits, before * vocab);
-      const got = await sample(device, vocab, logits, rows);
+      const got = await sample(device, vocab, logits, rows, lanes);
       ids.push(got.tokenIds[before]!);
     }
     expect(ids, 'same seed and counter, different batches').toEqual([ids[0], ids[0], ids[0]]);
@@ -129,7 +131,7 @@ describe('GPU sampler matches its CPU reference', () => {
     const counters = Array.from({ length: 16 }, (_, counter): SamplerRow => ({ ...target, counter, topP: 1 }));
     const flat = new Float32Array(16 * vocab);
     for (let r = 0; r < 16; r++) flat.set(targetLogits, r * vocab);
-    const drawn = new Set((await sample(device, vocab, flat, counters)).tokenIds);
+    const drawn = new Set((await sample(device, vocab, flat, counters, lanes)).tokenIds);
     expect(drawn.size).toBeGreaterThan(8);
   });
 
@@ -159,7 +161,7 @@ describe('GPU sampler matches its CPU reference', () => {
           mask,
         };
       });
-      const got = await sample(device, vocab, logits, rows);
+      const got = await sample(device, vocab, logits, rows, lanes);
       rows.forEach((row, r) => {
         const raw = logits.subarray(r * vocab, (r + 1) * vocab);
         expect(got.tokenIds[r], `vocab ${vocab} row ${r}`).toBe(only[r]);
@@ -184,7 +186,7 @@ describe('GPU sampler matches its CPU reference', () => {
     const rows = Array.from({ length: draws }, (_, i): SamplerRow => ({ ...base, seedLo: random.int(0, 2 ** 32 - 1), counter: i }));
     const logits = new Float32Array(draws * vocab);
     for (let r = 0; r < draws; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows);
+    const got = await sample(device, vocab, logits, rows, lanes);
     const probs = sampleRef(raw, base).probs!;
     const counts = new Float64Array(vocab);
     got.tokenIds.forEach((id) => (counts[id]! += 1));
@@ -211,7 +213,7 @@ describe('GPU sampler matches its CPU reference', () => {
     })));
     const logits = new Float32Array(rows.length * vocab);
     for (let r = 0; r < rows.length; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows);
+    const got = await sample(device, vocab, logits, rows, lanes);
     settings.forEach((filter, s) => {
       const probs = sampleRef(raw, rows[s * 600]!).probs!;
       const kept = probs.filter((p) => p > 0).length;
@@ -245,7 +247,7 @@ describe('GPU sampler matches its CPU reference', () => {
     }));
     const logits = new Float32Array(draws * vocab);
     for (let r = 0; r < draws; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows);
+    const got = await sample(device, vocab, logits, rows, lanes);
     const probs = sampleRef(raw, base).probs!;
     const kept = probs.filter((p) => p > 0).length;
     expect(kept, 'the filters leave several tokens and drop several').toBeGreaterThan(3);

@@ -132,8 +132,12 @@ export class SamplerKernel {
   }
 
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly device: GPUDevice, readonly vocab: number) {
-    this.pipeline = getPipeline(device, 'sampleRows', sampleCode, { VOCAB: vocab });
+  /**
+   * `lanes`: the reductions fold lanes × lanes partials, a workgroup of lanes² invocations: 16 on
+   * GPUs, 8 on CPU adapters (SwiftShader compiles a 4 KiB workgroup array for ~0.5 s).
+   */
+  constructor(private readonly device: GPUDevice, readonly vocab: number, lanes = 16) {
+    this.pipeline = getPipeline(device, 'sampleRows', sampleCode, { VOCAB: vocab, LANES: lanes });
   }
 
   /** out[r] = the token sampled from logits[r, :] under inputs' row r, one workgroup per row. */
