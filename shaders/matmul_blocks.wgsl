@@ -8,15 +8,17 @@
 // With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · W[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 //
-// Bindings (as matmul_decode.wgsl):
+// Bindings (0-5 as matmul_decode.wgsl):
 //   0 rows  uniform { count }                       M (row group z covers rows 8z .. 8z + 8)
 //   1 x     array<f32> [M, K]
 //   2 w     array<vec4<u32>> [CHUNK_N, ROW_VEC4]   f16 pairs, rows zero-padded to 8 halves
 //   3 bias  array<u32> [ceil(N / 2)]                f16 pairs (any buffer when !HAS_BIAS)
 //   4 y     array<f32> [M, OUT_STRIDE]              written, or added to with ACCUMULATE
 //   5 norm  array<vec4<u32>> [ROW_VEC4]             f16 RMSNorm weight g (any buffer when !NORM)
-// Overrides: K, CHUNK_N, N_OFFSET, OUT_STRIDE, ROW_VEC4 (= ceil(K / 8)), HAS_BIAS, ACCUMULATE,
-//            NORM, EPS
+//   6 epilogue uniform { CHUNK_N, N_OFFSET, OUT_STRIDE, HAS_BIAS, ACCUMULATE }
+// Overrides: K, ROW_VEC4 (= ceil(K / 8)), NORM, EPS: what the inner loop depends on. The rest is a
+// uniform, so projections with the same K and NORM share a pipeline (SwiftShader compiles each
+// for ~80 ms, most of a small model's load time) at no cost in speed.
 // Grid: ceil(CHUNK_N / 8 / WORKGROUP) workgroups, laid out (x, y) with x ≤ the per-dimension limit,
 //       times z = ceil(M / 8) row groups
 struct Rows { count: u32 }
@@ -29,21 +31,20 @@ struct Rows { count: u32 }
 @group(0) @binding(5) var<storage, read> norm: array<vec4<u32>>;
 
 override K: u32;
-override CHUNK_N: u32;
-override N_OFFSET: u32 = 0u;
-override OUT_STRIDE: u32;
 override ROW_VEC4: u32;
-override HAS_BIAS: bool = false;
-override ACCUMULATE: bool = false;
 override NORM: bool = false;
 override EPS: f32 = 1e-6;
+
+/** What the epilogue needs, as a uniform so that projections of one K and NORM share a pipeline. */
+struct Epilogue { chunk_n: u32, n_offset: u32, out_stride: u32, has_bias: u32, accumulate: u32 }
+@group(0) @binding(6) var<uniform> epilogue: Epilogue;
 
 const ROWS = 8u;
 const COLS = 8u;
 const WORKGROUP = 64u;
 
 fn store(i: u32, value: f32) {
-  if (ACCUMULATE) { y[i] += value; } else { y[i] = value; }
+  if (epilogue.accumulate != 0u) { y[i] += value; } else { y[i] = value; }
 }
 
 fn bias_at(i: u32) -> f32 {
@@ -60,7 +61,7 @@ fn unpack8(word: vec4<u32>) -> Eight {
 
 /** Weight row n's 8 halves at word c (zero past CHUNK_N), times g when NORM. */
 fn weights8(n: u32, c: u32, g: Eight) -> Eight {
-  if (n >= CHUNK_N) { return Eight(vec4<f32>(0.0), vec4<f32>(0.0)); }
+  if (n >= epilogue.chunk_n) { return Eight(vec4<f32>(0.0), vec4<f32>(0.0)); }
   let v = unpack8(w[n * ROW_VEC4 + c]);
   if (NORM) { return Eight(v.lo * g.lo, v.hi * g.hi); }
   return v;
@@ -92,7 +93,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (m0 >= rows.count) { return; }
   let m_count = min(rows.count - m0, ROWS);
   let n0 = ((wid.y * groups.x + wid.x) * WORKGROUP + lid) * COLS;
-  if (n0 >= CHUNK_N) { return; }
+  if (n0 >= epilogue.chunk_n) { return; }
   var first: array<vec4<f32>, ROWS>;  // first[m][j]: x row m0 + m · weight row n0 + j
   var second: array<vec4<f32>, ROWS>;  // second[m][j]: x row m0 + m · weight row n0 + 4 + j
   var sq: array<f32, ROWS>;
@@ -117,13 +118,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   for (var j = 0u; j < COLS; j++) {
     let n = n0 + j;
-    if (n >= CHUNK_N) { break; }
+    if (n >= epilogue.chunk_n) { break; }
     var b = 0.0;
-    if (HAS_BIAS) { b = bias_at(N_OFFSET + n); }
+    if (epilogue.has_bias != 0u) { b = bias_at(epilogue.n_offset + n); }
     for (var m = 0u; m < m_count; m++) {
       let scale = select(1.0, inverseSqrt(sq[m] / f32(K) + EPS), NORM);
       let dot_mn = select(second[m][j % 4u], first[m][j % 4u], j < 4u);
-      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, dot_mn * scale + b);
+      store((m0 + m) * epilogue.out_stride + epilogue.n_offset + n, dot_mn * scale + b);
     }
   }
 }

@@ -14,6 +14,8 @@ export type RowCountName = keyof RowCounts;
 export interface KernelCall {
   readonly label: string;
   encode(pass: GPUComputePassEncoder, counts: RowCounts): void;
+  /** Frees GPU objects the call made for itself (most calls only bind others' buffers). */
+  destroy?(): void;
 }
 
 export type Constants = Record<string, number | boolean>;

@@ -128,6 +128,7 @@ export class ForwardPass {
   }
 
   destroy(): void {
+    for (const call of this.calls) call.destroy?.();
     this.inputs.destroy();
     this.samplerInputs.destroy();
     this.activations.destroy();

@@ -30,6 +30,26 @@ export function decodeLanes(isSoftwareAdapter: boolean): number {
   return isSoftwareAdapter ? 1 : 32;
 }
 
+interface BlockEpilogues {
+  readonly buffer: GPUBuffer;
+  /** Writes chunk `index`'s epilogue uniform into its slot and returns the slot's binding. */
+  slot(index: number, shape: { CHUNK_N: number; N_OFFSET: number; OUT_STRIDE: number; HAS_BIAS: boolean; ACCUMULATE: boolean }): GPUBufferBinding;
+}
+
+/** matmul_blocks.wgsl's Epilogue uniforms, one 256-byte slot per weight chunk, in one buffer. */
+function blockEpilogues(device: GPUDevice, label: string, chunks: number): BlockEpilogues {
+  const slotBytes = 256;
+  const buffer = device.createBuffer({ label: `${label}.epilogue`, size: chunks * slotBytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  return {
+    buffer,
+    slot(index, shape) {
+      const words = Uint32Array.of(shape.CHUNK_N, shape.N_OFFSET, shape.OUT_STRIDE, Number(shape.HAS_BIAS), Number(shape.ACCUMULATE), 0, 0, 0);
+      device.queue.writeBuffer(buffer, index * slotBytes, words);
+      return { buffer, offset: index * slotBytes, size: words.byteLength };
+    },
+  };
+}
+
 export interface LinearNorm {
   /** f16 RMSNorm weight over x's columns. */
   readonly weight: GPUBuffer;
@@ -64,6 +84,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
   // CPU adapters run only the block kernel; skipping the others' pipelines also skips their
   // compile (SwiftShader spends ~0.6 s on each tiled one, zero-initialising its workgroup tiles).
   const cpu = lanes === 1;
+  let epilogues: BlockEpilogues | undefined;
   weight.chunks.forEach((chunk, index) => {
     const constants = {
       K: weight.cols,
@@ -78,11 +99,12 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     const normConstants = { NORM: norm !== undefined, EPS: norm?.eps ?? 1e-6 };
     const bindings = [rows.uniforms.binding(rows.count), x, chunk.buffer, bias ?? chunk.buffer, y, norm?.weight ?? chunk.buffer];
     if (cpu) {
-      const pipeline = getPipeline(device, 'matmulBlocks', blocksCode, { ...constants, ...normConstants });
+      epilogues ??= blockEpilogues(device, label, weight.chunks.length);
+      const pipeline = getPipeline(device, 'matmulBlocks', blocksCode, { K: weight.cols, ROW_VEC4: weight.rowVec4, ...normConstants });
       const grid = flatGrid(ceilDiv(chunk.rows, blockCols * blocksWorkgroup), maxPerDimension);
       decode.push({
         pipeline,
-        group: bindGroup(device, `${partLabel}.blocks`, pipeline, bindings),
+        group: bindGroup(device, `${partLabel}.blocks`, pipeline, [...bindings, epilogues.slot(index, constants)]),
         grid: (m) => [grid[0], grid[1], ceilDiv(m, decodeMaxRows)],
       });
       return;
@@ -106,6 +128,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return {
     label,
+    destroy: () => epilogues?.buffer.destroy(),
     encode(pass, counts) {
       const m = counts[rows.count];
       if (m === 0) return;
