@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 
 from safetensors_reader import read_checkpoint  # noqa: E402
 from safetensors_writer import write_safetensors  # noqa: E402
+from fixture_specs import generation_config_json  # noqa: E402
 from tokenizer_files import write_json  # noqa: E402
 
 from tokenizer_build import write_files as write_tokenizer_files  # noqa: E402
@@ -53,22 +54,6 @@ def config_json(c, ids):
     }
 
 
-def generation_config_json(ids):
-    # Qwen2.5-Instruct's fields; a lower temperature and no repetition penalty (the model copies
-    # names and numbers from the prompt, which a repetition penalty works against).
-    return {
-        "bos_token_id": ids["endoftext"],
-        "pad_token_id": ids["endoftext"],
-        "do_sample": True,
-        "eos_token_id": [ids["im_end"], ids["endoftext"]],
-        "repetition_penalty": 1.0,
-        "temperature": 0.3,
-        "top_p": 0.8,
-        "top_k": 20,
-        "transformers_version": "4.37.0",
-    }
-
-
 def write_model(folder, model, tok, card):
     os.makedirs(folder, exist_ok=True)
     c = model.c
@@ -76,7 +61,9 @@ def write_model(folder, model, tok, card):
     tensors = [(name, t, DTYPE) for name, t in model.state_dict().items()]
     write_safetensors(os.path.join(folder, "model.safetensors"), tensors, metadata={"format": "pt"})
     write_json(os.path.join(folder, "config.json"), config_json(c, ids), sort_keys=True)
-    write_json(os.path.join(folder, "generation_config.json"), generation_config_json(ids))
+    # A lower temperature and no repetition penalty: the model copies names and numbers from the
+    # prompt, which a repetition penalty works against.
+    write_json(os.path.join(folder, "generation_config.json"), generation_config_json(ids, temperature=0.3, repetition_penalty=1.0))
     write_tokenizer_files(folder, tok)
     write_json(os.path.join(folder, "tools.json"), TOOLS)
     with open(os.path.join(folder, "README.md"), "w", encoding="utf-8") as f:

@@ -15,7 +15,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 
-from bpe_tokenizer import ADDED_TOKENS, BYTE_ORDER, CHAR_TO_BYTE, Tokenizer, _items_summed, pretokenize, split_added  # noqa: E402
+from bpe_tokenizer import CHAR_TO_BYTE, Tokenizer, train  # noqa: E402
 from tokenizer_files import write_tokenizer  # noqa: E402
 
 TEMPLATE = "qwen2.5.jinja"
@@ -33,38 +33,8 @@ def merge_allowed(a, b):
 
 
 def train_bpe(text, num_merges):
-    """bpe_tokenizer.train with merge_allowed: most frequent allowed pair, ties to the smallest."""
-    added = [a for a, _ in ADDED_TOKENS]
-    words = {}
-    for seg, is_added in split_added(text, added):
-        if is_added:
-            continue
-        for piece in pretokenize(seg):
-            key = tuple(piece)
-            words[key] = words.get(key, 0) + 1
-    vocab = set(c for _, c in BYTE_ORDER)
-    allowed = {}
-    merges = []
-    while len(merges) < num_merges:
-        counts = {}
-        for w, n in words.items():
-            for pair in zip(w, w[1:]):
-                counts[pair] = counts.get(pair, 0) + n
-        best = None
-        for pair in sorted(counts, key=lambda p: (-counts[p], p)):
-            if pair[0] + pair[1] in vocab:
-                continue
-            if pair not in allowed:
-                allowed[pair] = merge_allowed(*pair)
-            if allowed[pair]:
-                best = pair
-                break
-        if best is None:
-            raise RuntimeError("corpus too small for %d merges" % num_merges)
-        merges.append(best)
-        vocab.add(best[0] + best[1])
-        words = dict(_items_summed(words, best))
-    return merges
+    """The fixture tokenizer's BPE training, with merge_allowed."""
+    return train(text, num_merges, merge_allowed)
 
 
 class CachedTokenizer(Tokenizer):
