@@ -2,9 +2,8 @@
 // (+ bias[N_OFFSET + n]). One invocation computes a block of 8 x rows × 8 weight rows with no
 // workgroup memory and no barriers (on a CPU every barrier switches between all of a workgroup's
 // invocations). On a CPU the loads, not the multiply-adds, are what costs: a block reuses each x
-// value for 8 weight rows and each weight word for 8 x rows, where one weight row per invocation
-// (matmul_decode.wgsl with LANES = 1) loads every x value once per output column: 3.5x faster on
-// SwiftShader at 512 rows.
+// value for 8 weight rows and each weight word for 8 x rows (one weight row per invocation, which
+// loads every x value once per output column, was 3.5x slower on SwiftShader at 512 rows).
 // With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · W[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 //

@@ -1,7 +1,7 @@
 /**
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix. On GPUs: the
  * decode kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled
- * kernel otherwise. On CPU adapters (lanes = 1): the barrier-free block kernel (8 rows × 4 weight
+ * kernel otherwise. On CPU adapters (lanes = 1): the barrier-free block kernel (8 rows × 8 weight
  * rows per invocation) for every row count, which also makes a row's result independent of the
  * batch it is in. One dispatch per weight chunk, each writing its own output columns.
  * With `norm`, x is RMS-normalised first: folded into the decode and block kernels (one dispatch
