@@ -3,7 +3,7 @@
  * errors naming the field, and the defaults the model's generation_config.json supplies.
  */
 import { LlmError } from '../errors.ts';
-import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
+import { maxTopLogprobs, tokenMaskWords } from '../gpu/kernels/sampler-row.ts';
 import type { GenerationConfig } from '../model/generation-config.ts';
 
 export interface SamplingParams {
@@ -28,6 +28,12 @@ export interface SamplingParams {
   readonly ignoreEos?: boolean;
   /** Return the sampled token's logprob and this many top alternatives (0–20). */
   readonly logprobs?: number;
+  /** No EOS or stop token id may be sampled before this many output tokens (vLLM min_tokens). */
+  readonly minTokens?: number;
+  /** Only these ids may be sampled (vLLM allowed_token_ids). */
+  readonly allowedTokenIds?: readonly number[];
+  /** Id sequences the output must not complete: a sequence's last id is banned while the output ends with the rest (vLLM bad_words). */
+  readonly badWordIds?: readonly (readonly number[])[];
 }
 
 /** Every field set: what a sequence samples with. */
@@ -45,13 +51,17 @@ export interface ResolvedSampling {
   readonly stopTokenIds: readonly number[];
   readonly ignoreEos: boolean;
   readonly logprobs: number | undefined;
+  readonly minTokens: number;
+  /** allowedTokenIds as a sampler bitmask (tokenMaskWords(vocab) words); undefined: all allowed. */
+  readonly allowedTokenMask: Uint32Array | undefined;
+  readonly badWordIds: readonly (readonly number[])[];
 }
 
 export const maxLogitBias = 300;
 
 const knownFields = new Set([
   'maxTokens', 'temperature', 'topP', 'topK', 'minP', 'repetitionPenalty', 'presencePenalty', 'frequencyPenalty',
-  'logitBias', 'seed', 'stopTokenIds', 'ignoreEos', 'logprobs',
+  'logitBias', 'seed', 'stopTokenIds', 'ignoreEos', 'logprobs', 'minTokens', 'allowedTokenIds', 'badWordIds',
 ]);
 
 function invalid(field: string, message: string): LlmError {
@@ -104,6 +114,10 @@ export function resolveSampling(params: SamplingParams, defaults: GenerationConf
     throw invalid('logprobs', `must be an integer in [0, ${maxTopLogprobs}], got ${JSON.stringify(logprobs)}`);
   }
   if (params.ignoreEos !== undefined && typeof params.ignoreEos !== 'boolean') throw invalid('ignoreEos', 'must be a boolean');
+  const minTokens = params.minTokens ?? 0;
+  if (!Number.isSafeInteger(minTokens) || minTokens < 0) throw invalid('minTokens', `must be a non-negative integer, got ${JSON.stringify(minTokens)}`);
+  // vLLM's check too: a minimum above the maximum cannot be met.
+  if (minTokens > maxTokens) throw invalid('minTokens', `must be at most the number of tokens to generate (${maxTokens}), got ${minTokens}`);
   return {
     maxTokens,
     temperature: numberIn(record, 'temperature', 0, 100, defaults.temperature ?? 1),
@@ -118,5 +132,28 @@ export function resolveSampling(params: SamplingParams, defaults: GenerationConf
     stopTokenIds: stopTokenIds.map((id) => tokenId(id, 'stopTokenIds', vocabSize)),
     ignoreEos: params.ignoreEos ?? false,
     logprobs,
+    minTokens,
+    allowedTokenMask: allowedTokenMask(params.allowedTokenIds, vocabSize),
+    badWordIds: badWordIds(params.badWordIds, vocabSize),
   };
+}
+
+function allowedTokenMask(ids: unknown, vocabSize: number): Uint32Array | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids) || ids.length === 0) throw invalid('allowedTokenIds', 'must be a non-empty array of token ids');
+  const mask = new Uint32Array(tokenMaskWords(vocabSize));
+  for (const value of ids) {
+    const id = tokenId(value, 'allowedTokenIds', vocabSize);
+    mask[id >> 5]! |= 1 << (id & 31);
+  }
+  return mask;
+}
+
+function badWordIds(words: unknown, vocabSize: number): number[][] {
+  if (words === undefined) return [];
+  if (!Array.isArray(words)) throw invalid('badWordIds', 'must be an array of token id sequences');
+  return words.map((word: unknown) => {
+    if (!Array.isArray(word) || word.length === 0) throw invalid('badWordIds', `entries must be non-empty arrays of token ids, got ${JSON.stringify(word)}`);
+    return word.map((id) => tokenId(id, 'badWordIds', vocabSize));
+  });
 }

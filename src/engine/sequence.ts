@@ -23,7 +23,8 @@ export class Sequence implements BlockOwner {
   finishReason: FinishReason | undefined;
   /** Output token → times generated, for frequency and presence penalties. */
   readonly outputCounts = new Map<number, number>();
-  private readonly stopIds: ReadonlySet<number>;
+  /** Ids that end the output: EOS (unless ignoreEos) and stopTokenIds. */
+  readonly stopIds: ReadonlySet<number>;
 
   constructor(
     readonly id: string,

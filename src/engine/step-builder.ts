@@ -1,13 +1,14 @@
 /**
  * Turns the scheduler's choice into what the GPU step reads: one row per scheduled token (with
  * its position, KV slot and sequence index), each sequence's block table, the rows that sample,
- * and each sampling row's parameters, penalty entries and, for a constrained sequence, the token
- * mask its grammar gives now. Arrays are reused between steps.
+ * and each sampling row's parameters, penalty entries and, when anything restricts it, the token
+ * mask its grammar and token bans give now (token-mask.ts). Arrays are reused between steps.
  */
 import { tokenMaskWords, type PenaltyEntry, type SamplerRow } from '../gpu/kernels/sampler-row.ts';
 import type { StepBatch, StepLimits } from '../model/step-batch.ts';
 import type { ScheduledSequence } from './scheduler.ts';
 import type { Sequence } from './sequence.ts';
+import { fillTokenMask } from './token-mask.ts';
 
 export interface BuiltStep {
   readonly batch: StepBatch;
@@ -25,7 +26,7 @@ export class StepBuilder {
   /** One (maskWords) view per sampling row of a (maxSeqs, maskWords) array. */
   private readonly masks: Uint32Array[];
 
-  constructor(private readonly limits: StepLimits, private readonly blockSize: number, vocabSize: number) {
+  constructor(private readonly limits: StepLimits, private readonly blockSize: number, private readonly vocabSize: number) {
     const words = tokenMaskWords(vocabSize);
     const masks = new Uint32Array(limits.maxSeqs * words);
     this.masks = Array.from({ length: limits.maxSeqs }, (_, slot) => masks.subarray(slot * words, (slot + 1) * words));
@@ -71,12 +72,10 @@ export class StepBuilder {
     };
   }
 
-  /** Sampling row `slot`'s mask from the sequence's grammar, or undefined when unconstrained. */
+  /** Sampling row `slot`'s token mask (grammar, allowed ids, bans), or undefined when every token may come. */
   private maskFor(seq: Sequence, slot: number): Uint32Array | undefined {
-    if (seq.constraint === undefined) return undefined;
     const mask = this.masks[slot]!;
-    seq.constraint.fillNextTokenBitmask(mask);
-    return mask;
+    return fillTokenMask(seq, mask, this.vocabSize) ? mask : undefined;
   }
 }
 

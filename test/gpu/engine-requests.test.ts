@@ -1,7 +1,7 @@
 /**
  * The engine's per-request behaviour on a fixture model: aborts mid-run free their blocks and
- * change nobody else's tokens; seeded sampling is reproducible alone and in a batch; bad requests
- * get typed errors while the engine keeps serving the others.
+ * change nobody else's tokens; seeded sampling is reproducible alone and in a batch; minTokens holds
+ * off EOS and stop ids; bad requests get typed errors while the engine keeps serving the others.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
@@ -95,6 +95,29 @@ describe('engine requests on qwen3-f32', () => {
       expect(entry.logprob).toBeLessThanOrEqual(0);
       for (let j = 1; j < 5; j++) expect(entry.top[j]!.logprob).toBeLessThanOrEqual(entry.top[j - 1]!.logprob);
     });
+  });
+
+  it('minTokens: no EOS or stop token id before that many tokens, even when biased to be the argmax', async () => {
+    const m = await model();
+    const stops = [7, ...m.generationConfig.eosTokenIds];
+    const logitBias = Object.fromEntries(stops.map((id) => [id, 100]));
+    const prompt = randomPrompt(new Random(29), 12, vocab);
+    const engine = new Engine(m);
+    // Without minTokens the biased stop ids end the output at once.
+    const unbounded = await engine.submit(request('free', prompt, { maxTokens: 20, temperature: 0, logitBias, stopTokenIds: [7] }));
+    expect(unbounded.completionIds).toHaveLength(1);
+    expect(stops).toContain(unbounded.completionIds[0]);
+    const runs = [{ temperature: 0 }, { temperature: 1, seed: 1 }, { temperature: 1, seed: 2 }];
+    const results = await Promise.all(runs.map((sampling, i) =>
+      engine.submit(request(`min${i}`, prompt, { maxTokens: 20, minTokens: 5, logitBias, stopTokenIds: [7], ...sampling }))));
+    for (const result of results) {
+      // Five tokens that are not stop ids, then the bias wins at once.
+      expect(result.completionIds).toHaveLength(6);
+      expect(result.completionIds.slice(0, 5).some((id) => stops.includes(id))).toBe(false);
+      expect(stops).toContain(result.completionIds[5]);
+      expect(result.finishReason).toBe('stop');
+    }
+    expect(engine.stats().blocksFree).toBe(engine.stats().blocksTotal);
   });
 
   it('refuses bad requests with typed errors and keeps serving the others', async () => {

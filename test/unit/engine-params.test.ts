@@ -49,6 +49,12 @@ describe('resolveSampling', () => {
     [{ maxTokens: 4, seed: 1.5 }, 'seed'],
     [{ maxTokens: 4, logprobs: 21 }, 'logprobs'],
     [{ maxTokens: 4, bestOf: 2 }, 'bestOf'],
+    [{ maxTokens: 4, minTokens: -1 }, 'minTokens'],
+    [{ maxTokens: 4, minTokens: 5 }, 'minTokens'],
+    [{ maxTokens: 4, allowedTokenIds: [] }, 'allowedTokenIds'],
+    [{ maxTokens: 4, allowedTokenIds: [vocab] }, 'allowedTokenIds'],
+    [{ maxTokens: 4, badWordIds: [[]] }, 'badWordIds'],
+    [{ maxTokens: 4, badWordIds: [[1, -1]] }, 'badWordIds'],
   ])('refuses %j naming %s', (params, field) => {
     expect(refusal(() => resolveSampling(params as never, { eosTokenIds: [] }, vocab, seed))).toEqual({ code: 'invalid_argument', subject: field });
   });

@@ -11,7 +11,7 @@ import { Random } from '../support/random.ts';
 
 const sampling = (maxTokens: number): ResolvedSampling => ({
   maxTokens, temperature: 0, topP: 1, topK: 0, minP: 0, repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0,
-  logitBias: new Map(), seed: 0, stopTokenIds: [], ignoreEos: true, logprobs: undefined,
+  logitBias: new Map(), seed: 0, stopTokenIds: [], ignoreEos: true, logprobs: undefined, minTokens: 0, allowedTokenMask: undefined, badWordIds: [],
 });
 
 const nextToken = (tokens: readonly number[]) => tokens.reduce((h, t) => (Math.imul(h, 31) + t) >>> 0, 7) % 1000;
