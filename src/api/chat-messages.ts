@@ -1,29 +1,23 @@
 /**
  * Checks a request's `messages` and `tools` before they reach the chat template. Each problem is an
- * `invalid_argument` error whose subject is the field path (`messages[2].tool_calls[0].id`), so
- * a caller learns exactly what to fix instead of getting a template error or a silent drop.
+ * `invalid_argument` error whose subject, and the start of its message, is the field path
+ * (`messages[2].tool_calls[0].id: …`), so a caller learns exactly what to fix instead of getting
+ * a template error or a silent drop. Whatever this engine or OpenAI returned is accepted back as
+ * history, including a tool call whose arguments the model botched (request-fields.ts has the
+ * field lists).
  */
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionFunctionTool } from './chat-template.ts';
 import type { ChatCompletionMessageParam } from './chat-types.ts';
+import {
+  ignoredFunctionFields, ignoredMessageFields, ignoredPartFields, mediaPartTypes, messageFields, refusedMessageFields, type Role,
+} from './request-fields.ts';
 
-type Role = 'system' | 'user' | 'assistant' | 'tool';
 type Json = Record<string, unknown>;
-
-/** OpenAI's fields per role, plus vLLM's `reasoning_content` on assistant messages. */
-const messageFields: Readonly<Record<Role, ReadonlySet<string>>> = {
-  system: new Set(['role', 'content', 'name']),
-  user: new Set(['role', 'content', 'name']),
-  assistant: new Set(['role', 'content', 'name', 'tool_calls', 'refusal', 'reasoning_content']),
-  tool: new Set(['role', 'content', 'tool_call_id']),
-};
-
-/** Content part types OpenAI defines that this text-only engine refuses by name. */
-const mediaParts = new Set(['image_url', 'input_audio', 'file', 'audio_url', 'video_url']);
 
 const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
 
-const invalid = (subject: string, message: string): LlmError => new LlmError('invalid_argument', message, subject);
+const invalid = (subject: string, message: string): LlmError => new LlmError('invalid_argument', `${subject}: ${message}`, subject);
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isRole = (value: unknown): value is Role => typeof value === 'string' && Object.hasOwn(messageFields, value);
 const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
@@ -37,16 +31,17 @@ export function validateMessages(messages: unknown): ChatCompletionMessageParam[
     const path = `messages[${index}]`;
     if (!isObject(message)) throw invalid(path, `must be an object, got ${show(message)}`);
     const role = message['role'];
-    if (!isRole(role)) throw invalid(`${path}.role`, `must be one of "system", "user", "assistant", "tool", got ${show(role)}`);
-    const unknown = Object.keys(message).find((key) => !messageFields[role].has(key));
-    if (unknown !== undefined) throw invalid(`${path}.${unknown}`, `is not a field of a ${role} message`);
+    if (role === 'function') {
+      throw invalid(`${path}.role`, '"function" messages (the deprecated functions API) are not supported; answer a tool call with role "tool" and its tool_call_id');
+    }
+    if (!isRole(role)) throw invalid(`${path}.role`, `must be one of ${Object.keys(messageFields).map(show).join(', ')}, got ${show(role)}`);
+    checkFields(message, role, path);
     optionalString(message, 'name', path);
     if (role === 'user') openCalls.clear();
     if (role === 'assistant') {
       const callIds = validateToolCalls(message['tool_calls'], `${path}.tool_calls`);
       for (const id of callIds) openCalls.add(id);
-      optionalString(message, 'refusal', path, true);
-      optionalString(message, 'reasoning_content', path, true);
+      for (const field of ['refusal', 'reasoning_content', 'reasoning']) optionalString(message, field, path, true);
       // OpenAI: content may be left out only when the message carries tool calls.
       if (callIds.length === 0 || (message['content'] !== undefined && message['content'] !== null)) {
         validateContent(message['content'], `${path}.content`, role);
@@ -65,6 +60,16 @@ export function validateMessages(messages: unknown): ChatCompletionMessageParam[
   return messages as ChatCompletionMessageParam[];
 }
 
+/** Fields the role has, ignored ones, and refused ones at their "off" value pass; others are refused by name. */
+function checkFields(message: Json, role: Role, path: string): void {
+  for (const [field, value] of Object.entries(message)) {
+    if (messageFields[role].has(field) || ignoredMessageFields.has(field)) continue;
+    const refused = refusedMessageFields[field];
+    if (refused === undefined) throw invalid(`${path}.${field}`, `is not a field of a ${role} message`);
+    if (!refused.off(value, message)) throw invalid(`${path}.${field}`, refused.reason);
+  }
+}
+
 function optionalString(message: Json, field: string, path: string, nullable = false): void {
   const value = message[field];
   if (value === undefined || (nullable && value === null) || typeof value === 'string') return;
@@ -77,14 +82,15 @@ function validateContent(content: unknown, path: string, role: Role): void {
   if (!Array.isArray(content)) throw invalid(path, `must be ${expected}, got ${show(content)}`);
   content.forEach((part: unknown, index) => {
     const partPath = `${path}[${index}]`;
+    if (typeof part === 'string') return; // vLLM takes a bare string as a text part
     if (!isObject(part)) throw invalid(partPath, `must be a content part object, got ${show(part)}`);
     const type = part['type'];
-    if (typeof type === 'string' && mediaParts.has(type)) throw invalid(partPath, `only text content is supported, got a ${type} part`);
+    if (typeof type === 'string' && mediaPartTypes.has(type)) throw invalid(partPath, `only text content is supported, got a ${type} part`);
     // Refusal parts are OpenAI's other assistant part; vLLM renders them as text.
     const field = type === 'text' ? 'text' : type === 'refusal' && role === 'assistant' ? 'refusal' : undefined;
     if (field === undefined) throw invalid(`${partPath}.type`, `must be "text"${role === 'assistant' ? ' or "refusal"' : ''}, got ${show(type)}`);
     if (typeof part[field] !== 'string') throw invalid(`${partPath}.${field}`, `must be a string, got ${show(part[field])}`);
-    const extra = Object.keys(part).find((key) => key !== 'type' && key !== field);
+    const extra = Object.keys(part).find((key) => key !== 'type' && key !== field && !ignoredPartFields.has(key));
     if (extra !== undefined) throw invalid(`${partPath}.${extra}`, `is not a field of a ${type} part`);
   });
 }
@@ -102,34 +108,27 @@ function validateToolCalls(calls: unknown, path: string): string[] {
     if (call['type'] !== 'function') throw invalid(`${callPath}.type`, `must be "function", got ${show(call['type'])}`);
     const fn = call['function'];
     if (!isObject(fn)) throw invalid(`${callPath}.function`, `must be an object with name and arguments, got ${show(fn)}`);
-    const fnExtra = Object.keys(fn).find((key) => key !== 'name' && key !== 'arguments');
+    const fnExtra = Object.keys(fn).find((key) => key !== 'name' && key !== 'arguments' && !ignoredFunctionFields.has(key));
     if (fnExtra !== undefined) throw invalid(`${callPath}.function.${fnExtra}`, 'is not a field of a function call');
     if (typeof fn['name'] !== 'string' || fn['name'] === '') throw invalid(`${callPath}.function.name`, `must be a non-empty string, got ${show(fn['name'])}`);
-    validateArguments(fn['arguments'], `${callPath}.function.arguments`);
+    // Any text, even text that is not JSON: the model wrote it, and the conversation must go on
+    // (runTools answers such a call with an error result). vLLM also takes an object.
+    const args = fn['arguments'];
+    if (typeof args !== 'string' && !isObject(args)) throw invalid(`${callPath}.function.arguments`, `must be a string (the arguments' JSON text), got ${show(args)}`);
     return call['id'];
   });
-}
-
-function validateArguments(text: unknown, path: string): void {
-  if (typeof text !== 'string') throw invalid(path, `must be a string of JSON, got ${show(text)}`);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw invalid(path, `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  if (!isObject(parsed)) throw invalid(path, `must encode a JSON object, got ${text}`);
 }
 
 /** `tools`: undefined when omitted (or null); a list of function tools with unique names otherwise. */
 export function validateTools(tools: unknown): ChatCompletionFunctionTool[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalid('tools', `must be an array of function tools, got ${show(tools)}`);
-  if (tools.length === 0) throw invalid('tools', 'tools must not be empty; omit it instead');
+  if (tools.length === 0) throw invalid('tools', 'must not be empty; omit it instead');
   const names = new Set<string>();
   tools.forEach((tool: unknown, index) => {
     const path = `tools[${index}]`;
     if (!isObject(tool)) throw invalid(path, `must be a tool object, got ${show(tool)}`);
+    if (tool['type'] === 'custom') throw invalid(`${path}.type`, 'custom (free-text) tools are not supported; declare a function tool');
     if (tool['type'] !== 'function') throw invalid(`${path}.type`, `must be "function", got ${show(tool['type'])}`);
     const extra = Object.keys(tool).find((key) => key !== 'type' && key !== 'function');
     if (extra !== undefined) throw invalid(`${path}.${extra}`, 'is not a field of a function tool');

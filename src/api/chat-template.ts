@@ -18,6 +18,8 @@ export interface ChatTemplateInput {
   readonly chatTemplateKwargs?: Readonly<Record<string, unknown>> | undefined;
   readonly bosToken?: string | undefined;
   readonly eosToken?: string | undefined;
+  /** vLLM's `documents` (retrieval-augmented generation), for templates that render them. */
+  readonly documents?: readonly Readonly<Record<string, string>>[] | undefined;
 }
 
 type RuntimeValue = ReturnType<Environment['set']>;
@@ -55,7 +57,7 @@ export class ChatTemplate {
       ...kwargs,
       messages: input.messages.map(templateMessage),
       tools: input.tools === undefined ? null : input.tools.map(templateTool),
-      documents: null,
+      documents: input.documents ?? kwargs['documents'] ?? null,
     };
     const environment = new Environment();
     defineGlobals(environment);
@@ -76,7 +78,8 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 function templateMessage(message: ChatCompletionMessageParam): Record<string, unknown> {
   const source = message as unknown as Record<string, unknown>;
   // Text parts are joined with "\n"; null content becomes "" (vLLM joins an empty part list).
-  const out: Record<string, unknown> = { role: message.role, content: joinText(source['content']) };
+  // Templates know system, not OpenAI's newer developer role, which means the same.
+  const out: Record<string, unknown> = { role: message.role === 'developer' ? 'system' : message.role, content: joinText(source['content']) };
   const calls = source['tool_calls'];
   // vLLM drops an empty tool_calls so the template takes the plain assistant path.
   if (message.role === 'assistant' && Array.isArray(calls) && calls.length > 0) {
@@ -85,7 +88,7 @@ function templateMessage(message: ChatCompletionMessageParam): Record<string, un
       function: { ...call.function, arguments: parseArguments(call.function.arguments) },
     }));
   }
-  const reasoning = source['reasoning_content'];
+  const reasoning = source['reasoning_content'] ?? source['reasoning'];
   if (message.role === 'assistant' && typeof reasoning === 'string') {
     out['reasoning'] = reasoning;
     out['reasoning_content'] = reasoning;
@@ -99,18 +102,23 @@ function joinText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content
-    .map((part: { text?: unknown; refusal?: unknown }) => part.text ?? part.refusal)
+    .map((part: string | { text?: unknown; refusal?: unknown }) => (typeof part === 'string' ? part : part.text ?? part.refusal))
     .filter((text): text is string => typeof text === 'string')
     .join('\n');
 }
 
-/** json.loads of the arguments text, as vLLM does; text that is not JSON becomes {} as there. */
+/**
+ * json.loads of the arguments text, as vLLM does. Text that is not JSON (a call the model botched)
+ * stays the string it wrote, where vLLM would refuse the request: the Qwen3 template prints a
+ * string verbatim, Qwen2.5's tojson quotes it, and either way the model sees what it wrote.
+ */
 function parseArguments(argumentsText: unknown): unknown {
   if (typeof argumentsText !== 'string') return typeof argumentsText === 'object' && argumentsText !== null ? argumentsText : new Map();
+  if (argumentsText.trim() === '') return new Map(); // vLLM: empty arguments are {}
   try {
     return parsePythonJson(argumentsText);
   } catch {
-    return new Map();
+    return argumentsText;
   }
 }
 

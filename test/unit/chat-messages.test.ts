@@ -1,4 +1,7 @@
-/** Request `messages` and `tools` checks: every refusal is invalid_argument naming the exact field. */
+/**
+ * Request `messages` and `tools` checks: every refusal is invalid_argument naming the exact field,
+ * in its subject and at the start of its message; whatever a reply held is accepted back.
+ */
 import { describe, expect, it } from 'vitest';
 import { validateMessages, validateTools } from '../../src/api/chat-messages.ts';
 import { isLlmError } from '../../src/errors.ts';
@@ -9,7 +12,10 @@ function refusal(run: () => unknown): { message: string; subject: string | undef
     run();
   } catch (error) {
     expect(isLlmError(error, 'invalid_argument')).toBe(true);
-    return error as { message: string; subject: string | undefined };
+    const { message, subject } = error as { message: string; subject: string | undefined };
+    // Most clients show only the message: it must say which field.
+    expect(message.startsWith(`${subject}: `), message).toBe(true);
+    return { message, subject };
   }
   throw new Error('expected an invalid_argument error');
 }
@@ -31,6 +37,31 @@ describe('validateMessages accepts', () => {
     expect(validateMessages(messages)).toBe(messages);
   });
 
+  it('developer messages, name on every role, and an OpenAI reply pushed back with all its fields', () => {
+    const reply = {
+      role: 'assistant', content: null, refusal: null, annotations: [], audio: null, function_call: null,
+      reasoning_content: 'Look it up.', tool_calls: [call('a')],
+    };
+    const messages = [
+      { role: 'developer', content: 'Answer in French.', name: 'policy' },
+      { role: 'user', content: [{ type: 'text', text: 'Weather?', prompt_cache_breakpoint: { type: 'ephemeral' } }], name: 'ann' },
+      reply,
+      { role: 'tool', tool_call_id: 'a', name: 'get_weather', content: 'sunny' },
+      // vLLM's newer name for reasoning, the openai SDK's parse() fields, and vLLM's bare-string parts.
+      { role: 'assistant', content: ['Il fait ', 'beau.'], reasoning: 'Done.', parsed: null, name: 'bot' },
+    ];
+    expect(validateMessages(messages)).toBe(messages);
+    const parsedCall = { ...call('b'), function: { ...call('b').function, parsed_arguments: { city: 'Paris' } } };
+    expect(validateMessages([user, { role: 'assistant', content: null, tool_calls: [parsedCall] }])).toHaveLength(2);
+  });
+
+  it('tool calls whose arguments the model botched, so that a tool loop can go on', () => {
+    for (const args of ['{"city": "Paris', '', '[1, 2]', '"text"', 'null', 'not json at all', { city: 'Paris' }]) {
+      const messages = [user, { role: 'assistant', content: null, tool_calls: [call('a', args as string)] }, { role: 'tool', tool_call_id: 'a', content: '{"error": "bad JSON"}' }];
+      expect(validateMessages(messages)).toBe(messages);
+    }
+  });
+
   it('tool calls answered after several assistant turns, as long as no user message came between', () => {
     const messages = [user, { role: 'assistant', content: '', tool_calls: [call('a')] }, { role: 'assistant', content: 'More.', tool_calls: [call('b')] }, { role: 'tool', tool_call_id: 'a', content: 'x' }];
     expect(validateMessages(messages)).toHaveLength(4);
@@ -49,17 +80,30 @@ describe('validateMessages refuses', () => {
     expect(subjectOf([null])).toBe('messages[0]');
   });
 
-  it('a missing or unknown role', () => {
+  it('a missing or unknown role, and the deprecated function role with what to use instead', () => {
     expect(subjectOf([{ content: 'Hi' }])).toBe('messages[0].role');
-    const error = refusal(() => validateMessages([{ role: 'developer', content: 'Hi' }]));
+    const error = refusal(() => validateMessages([{ role: 'moderator', content: 'Hi' }]));
     expect(error.subject).toBe('messages[0].role');
-    expect(error.message).toMatch(/"system", "user", "assistant", "tool".*"developer"/);
+    expect(error.message).toMatch(/"system", "developer", "user", "assistant", "tool".*"moderator"/);
+    const legacy = refusal(() => validateMessages([user, { role: 'function', name: 'get_weather', content: 'sunny' }]));
+    expect(legacy.subject).toBe('messages[1].role');
+    expect(legacy.message).toMatch(/not supported.*role "tool"/);
+  });
+
+  it('audio, a legacy function_call and per-message tools when set, saying they are not supported', () => {
+    const audio = refusal(() => validateMessages([user, { role: 'assistant', content: 'x', audio: { id: 'audio_1' } }]));
+    expect(audio.subject).toBe('messages[1].audio');
+    expect(audio.message).toMatch(/not supported/);
+    const legacy = refusal(() => validateMessages([user, { role: 'assistant', content: null, function_call: { name: 'f', arguments: '{}' } }]));
+    expect(legacy.subject).toBe('messages[1].function_call');
+    expect(legacy.message).toMatch(/not supported.*tool_calls/);
+    expect(subjectOf([{ role: 'developer', content: 'x', tools: [{ type: 'function', function: { name: 'f' } }] }])).toBe('messages[0].tools');
   });
 
   it('fields a role does not have', () => {
     expect(subjectOf([{ role: 'user', content: 'Hi', tool_calls: [] }])).toBe('messages[0].tool_calls');
     expect(subjectOf([user, { role: 'assistant', content: 'x', tool_call_id: 'a' }])).toBe('messages[1].tool_call_id');
-    expect(subjectOf([user, { role: 'assistant', content: 'x', tool_calls: [call('a')] }, { role: 'tool', tool_call_id: 'a', content: 'y', name: 'get_weather' }])).toBe('messages[2].name');
+    expect(subjectOf([user, { role: 'assistant', content: 'x', tool_calls: [call('a')] }, { role: 'tool', tool_call_id: 'a', content: 'y', reasoning: 'z' }])).toBe('messages[2].reasoning');
     expect(subjectOf([{ role: 'user', content: 'Hi', temperature: 1 }])).toBe('messages[0].temperature');
   });
 
@@ -67,7 +111,7 @@ describe('validateMessages refuses', () => {
     expect(subjectOf([{ role: 'user' }])).toBe('messages[0].content');
     expect(subjectOf([{ role: 'user', content: null }])).toBe('messages[0].content');
     expect(subjectOf([{ role: 'system', content: 42 }])).toBe('messages[0].content');
-    expect(subjectOf([{ role: 'user', content: ['plain string part'] }])).toBe('messages[0].content[0]');
+    expect(subjectOf([{ role: 'user', content: [42] }])).toBe('messages[0].content[0]');
     expect(subjectOf([{ role: 'user', content: [{ type: 'text', text: 7 }] }])).toBe('messages[0].content[0].text');
     expect(subjectOf([{ role: 'user', content: [{ type: 'text', text: 'a', cache: true }] }])).toBe('messages[0].content[0].cache');
     expect(subjectOf([{ role: 'user', content: [{ type: 'refusal', refusal: 'no' }] }])).toBe('messages[0].content[0].type');
@@ -92,6 +136,8 @@ describe('validateMessages refuses', () => {
     expect(subjectOf([{ role: 'user', content: 'Hi', name: 3 }])).toBe('messages[0].name');
     expect(subjectOf([user, { role: 'assistant', content: 'x', refusal: 1 }])).toBe('messages[1].refusal');
     expect(subjectOf([user, { role: 'assistant', content: 'x', reasoning_content: ['r'] }])).toBe('messages[1].reasoning_content');
+    expect(subjectOf([user, { role: 'assistant', content: 'x', reasoning: 1 }])).toBe('messages[1].reasoning');
+    expect(subjectOf([{ role: 'tool', tool_call_id: 'a', content: 'x', name: null }])).toBe('messages[0].name');
   });
 
   it('malformed tool calls', () => {
@@ -107,12 +153,12 @@ describe('validateMessages refuses', () => {
     expect(withCalls([{ id: 'a', type: 'function', function: { name: 'f', arguments: '{}', extra: 1 } }])).toBe('messages[1].tool_calls[0].function.extra');
   });
 
-  it('tool call arguments that are not a JSON object in a string', () => {
+  it('tool call arguments that are neither text nor an object', () => {
     const args = (value: unknown) => refusal(() => validateMessages([user, { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function', function: { name: 'f', arguments: value } }] }]));
-    for (const value of [{ city: 'Paris' }, '{"city": ', '', '[1, 2]', '"text"', 'null']) {
+    for (const value of [undefined, null, 42, ['a']]) {
       expect(args(value).subject).toBe('messages[1].tool_calls[0].function.arguments');
     }
-    expect(args('{"city": ').message).toMatch(/not valid JSON/);
+    expect(args(42).message).toMatch(/^messages\[1\]\.tool_calls\[0\]\.function\.arguments: must be a string/);
   });
 
   it('a tool message without an id or answering no call since the last user message', () => {
@@ -140,13 +186,16 @@ describe('validateTools', () => {
   it('refuses an empty list, telling the caller to omit it', () => {
     const error = refusal(() => validateTools([]));
     expect(error.subject).toBe('tools');
-    expect(error.message).toBe('tools must not be empty; omit it instead');
+    expect(error.message).toBe('tools: must not be empty; omit it instead');
   });
 
   it('refuses malformed lists and entries', () => {
     expect(subjectOfTools({ type: 'function' })).toBe('tools');
     expect(subjectOfTools([3])).toBe('tools[0]');
-    expect(subjectOfTools([{ type: 'custom', custom: { name: 'x' } }])).toBe('tools[0].type');
+    const custom = refusal(() => validateTools([{ type: 'custom', custom: { name: 'x' } }]));
+    expect(custom.subject).toBe('tools[0].type');
+    expect(custom.message).toMatch(/custom .*not supported/);
+    expect(subjectOfTools([{ type: 'retrieval' }])).toBe('tools[0].type');
     expect(subjectOfTools([{ ...tool({ name: 'a' }), run: 'x' }])).toBe('tools[0].run');
     expect(subjectOfTools([{ type: 'function' }])).toBe('tools[0].function');
     expect(subjectOfTools([tool({ name: 'a', examples: [] })])).toBe('tools[0].function.examples');

@@ -211,6 +211,44 @@ describe('Qwen3 template', () => {
   });
 });
 
+describe('history as a tool loop sends it back', () => {
+  const botched = '{"city": "Paris';
+  const history = (args: string): ChatCompletionMessageParam[] => [
+    { role: 'developer', content: 'Be brief.' },
+    { role: 'user', content: 'Weather in Paris?' },
+    { role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'get_weather', arguments: args } }] },
+    { role: 'tool', tool_call_id: 'c', name: 'get_weather', content: '{"error": "not valid JSON"}' } as ChatCompletionMessageParam,
+  ];
+
+  it('a developer message is the system turn', () => {
+    const asSystem = history('{}').map((message) => (message.role === 'developer' ? { ...message, role: 'system' as const } : message));
+    expect(render(qwen25, history('{}'))).toBe(render(qwen25, asSystem));
+    expect(render(qwen25, history('{}'))).toMatch(/^<\|im_start\|>system\nBe brief\.<\|im_end\|>/);
+    expect(render(qwen3, history('{}'))).toBe(render(qwen3, asSystem));
+  });
+
+  it('arguments the model botched render as the text it wrote: verbatim in Qwen3, a JSON string in Qwen2.5', () => {
+    expect(render(qwen3, history(botched))).toContain('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris}\n</tool_call>');
+    expect(render(qwen25, history(botched))).toContain('<tool_call>\n{"name": "get_weather", "arguments": "{\\"city\\": \\"Paris"}\n</tool_call>');
+    // Empty arguments are {}, as vLLM makes them.
+    expect(render(qwen3, history(''))).toContain('{"name": "get_weather", "arguments": {}}');
+  });
+
+  it("vLLM's reasoning field reaches the template like reasoning_content", () => {
+    const turn = (field: string): ChatCompletionMessageParam[] => [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.', [field]: 'Greet back.' } as ChatCompletionMessageParam,
+    ];
+    expect(render(qwen3, turn('reasoning'), { addGenerationPrompt: false })).toBe(render(qwen3, turn('reasoning_content'), { addGenerationPrompt: false }));
+    expect(render(qwen3, turn('reasoning'), { addGenerationPrompt: false })).toContain('<think>\nGreet back.\n</think>');
+  });
+
+  it('documents reach the template', () => {
+    const template = new ChatTemplate('{% for d in documents %}[{{ d.title }}: {{ d.text }}]{% endfor %}');
+    expect(template.render({ messages: [], addGenerationPrompt: false, documents: [{ title: 'A', text: 'alpha' }] })).toBe('[A: alpha]');
+  });
+});
+
 describe('tojson is Python json.dumps', () => {
   const json = new ChatTemplate('{{ value | tojson }}|{{ value | tojson(indent=2) }}|{{ text | tojson(ensure_ascii=true) }}');
   const dump = (value: unknown, text = '') => json.render({ messages: [], addGenerationPrompt: false, chatTemplateKwargs: { value, text } });
