@@ -24,6 +24,10 @@ export type {
   ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletions, ModelCard,
   ModelList, RequestOptions, VllmExtraParams,
 } from './api/chat-types.ts';
+export type {
+  Completion, CompletionChoice, CompletionChunk, CompletionCreateParams, CompletionCreateParamsNonStreaming,
+  CompletionCreateParamsStreaming, Completions, CompletionsApi, VllmCompletionExtraParams,
+} from './api/completion-types.ts';
 export { runTools, type RunToolsParams, type RunnableTool, type ToolRun, type ToolRunEvent, type ToolRunResult } from './api/tool-runner.ts';
 export { createOpenAIFetch, describeError, type OpenAIErrorBody } from './api/openai-fetch.ts';
 export { ChatTemplate } from './api/chat-template.ts';

@@ -1,16 +1,18 @@
 /**
  * The chat service where the engine runs: an EngineHost (device, model, step loop) plus the chat
- * layer on top, with requests keyed so the page can abort them. In a Web Worker it is served over
- * comlink (`hostChatEngine`); in Node the same object is used in-process.
+ * and completions layers on top, with requests keyed so the page can abort them. In a Web Worker
+ * it is served over comlink (`hostChatEngine`); in Node the same object is used in-process.
  */
 import * as Comlink from 'comlink';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { Completion } from 'openai/resources/completions';
 import { EngineHost, type LoadedInfo, type WorkerLoadOptions } from '../engine/engine-worker.ts';
 import { installErrorTransfer } from '../engine/worker-errors.ts';
 import { isHubId } from '../hub/model-location.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
 import { ChatService } from './chat-service.ts';
 import type { ModelList } from './chat-types.ts';
+import { CompletionService } from './completion-service.ts';
 
 export interface ChatLoadOptions extends WorkerLoadOptions {
   /** The model name responses report; default: a Hub id as given, else the folder's last path segment. */
@@ -18,35 +20,52 @@ export interface ChatLoadOptions extends WorkerLoadOptions {
 }
 
 export class ChatHost extends EngineHost {
-  private service: ChatService | undefined;
+  private services: { readonly chat: ChatService; readonly completions: CompletionService } | undefined;
   private readonly pending = new Map<string, AbortController>();
 
   override async load(location: string, options: ChatLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
     const { modelId, ...loadOptions } = options;
-    this.service = undefined;
+    this.services = undefined;
     const info = await super.load(location, loadOptions, onProgress);
-    this.service = new ChatService(this.require(), modelId ?? defaultModelId(location));
+    const name = modelId ?? defaultModelId(location);
+    this.services = { chat: new ChatService(this.require(), name), completions: new CompletionService(this.require(), name) };
     return info;
   }
 
   /** One chat request, `key` chosen by the caller for `abortChat`; chunks go to `onChunks` when streaming. */
   async chat(key: string, params: unknown, onChunks?: (chunks: ChatCompletionChunk[]) => void): Promise<ChatCompletion | undefined> {
-    const service = this.requireService();
-    if (this.pending.has(key)) throw new Error(`chat request key "${key}" is already in use`);
+    const service = this.requireServices().chat;
+    return this.keyed(key, onChunks, (options) => service.create(params, options));
+  }
+
+  /** One completions request (/v1/completions), keyed like `chat` and aborted by `abortChat`. */
+  async completions(key: string, params: unknown, onChunks?: (chunks: Completion[]) => void): Promise<Completion | undefined> {
+    const service = this.requireServices().completions;
+    return this.keyed(key, onChunks, (options) => service.create(params, options));
+  }
+
+  /** Runs a request under `key` with an abort controller, delivering its chunks in order. */
+  private async keyed<Result, Chunk>(
+    key: string,
+    onChunks: ((chunks: Chunk[]) => void) | undefined,
+    run: (options: { signal: AbortSignal; onChunks: ((chunks: Chunk[]) => void) | undefined }) => Promise<Result>,
+  ): Promise<Result> {
+    if (this.pending.has(key)) throw new Error(`request key "${key}" is already in use`);
     const controller = new AbortController();
     this.pending.set(key, controller);
     // Chunks are posted without waiting for the page, but a callback proxy has its own channel,
     // so the reply must wait for the last one: otherwise it could overtake the final chunks.
     let delivered: Promise<unknown> = Promise.resolve();
-    const post = onChunks === undefined ? undefined : (chunks: ChatCompletionChunk[]) => void (delivered = Promise.resolve(onChunks(chunks)));
+    const post = onChunks === undefined ? undefined : (chunks: Chunk[]) => void (delivered = Promise.resolve(onChunks(chunks)));
     try {
-      return await service.create(params, { signal: controller.signal, onChunks: post });
+      return await run({ signal: controller.signal, onChunks: post });
     } finally {
       this.pending.delete(key);
       await delivered.catch(() => undefined);
     }
   }
 
+  /** Aborts a chat or completions request by its key. */
   abortChat(key: string): boolean {
     const controller = this.pending.get(key);
     controller?.abort();
@@ -54,18 +73,18 @@ export class ChatHost extends EngineHost {
   }
 
   models(): ModelList {
-    return this.requireService().models();
+    return this.requireServices().chat.models();
   }
 
   override dispose(): void {
     for (const controller of this.pending.values()) controller.abort();
-    this.service = undefined;
+    this.services = undefined;
     super.dispose();
   }
 
-  private requireService(): ChatService {
-    if (this.service === undefined) throw new Error('no model is loaded: call load() first');
-    return this.service;
+  private requireServices(): { readonly chat: ChatService; readonly completions: CompletionService } {
+    if (this.services === undefined) throw new Error('no model is loaded: call load() first');
+    return this.services;
   }
 }
 

@@ -47,12 +47,12 @@ export function invalidParam(param: string, message: string): LlmError {
   return new LlmError('invalid_argument', `${param} ${message}`, param);
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 type Params = Record<string, unknown>;
 
-function optional<T>(params: Params, field: string, check: (value: unknown) => value is T, expected: string): T | undefined {
+export function optional<T>(params: Params, field: string, check: (value: unknown) => value is T, expected: string): T | undefined {
   const value = params[field];
   if (value === undefined || value === null) return undefined;
   if (!check(value)) throw invalidParam(field, `must be ${expected}, got ${JSON.stringify(value)}`);
@@ -60,9 +60,9 @@ function optional<T>(params: Params, field: string, check: (value: unknown) => v
 }
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-const isInteger = (value: unknown): value is number => Number.isSafeInteger(value);
-const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
-const isString = (value: unknown): value is string => typeof value === 'string';
+export const isInteger = (value: unknown): value is number => Number.isSafeInteger(value);
+export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+export const isString = (value: unknown): value is string => typeof value === 'string';
 
 function numberIn(params: Params, field: string, low: number, high: number): number | undefined {
   const value = optional(params, field, isNumber, 'a number');
@@ -70,13 +70,13 @@ function numberIn(params: Params, field: string, low: number, high: number): num
   return value;
 }
 
-function positiveInteger(params: Params, field: string): number | undefined {
+export function positiveInteger(params: Params, field: string): number | undefined {
   const value = optional(params, field, isInteger, 'an integer');
   if (value !== undefined && value < 1) throw invalidParam(field, `must be at least 1, got ${value}`);
   return value;
 }
 
-function stopStrings(params: Params): string[] {
+export function stopStrings(params: Params): string[] {
   const stop = params['stop'];
   if (stop === undefined || stop === null) return [];
   const list = typeof stop === 'string' ? [stop] : stop;
@@ -126,26 +126,23 @@ function responseFormat(params: Params): ResponseFormat {
   return { type: 'json_schema', name: spec['name'], schema };
 }
 
-/** Everything but messages and tools, which chat-messages.ts checks. */
-export function parseChatParams(params: Params): ChatParams {
-  const unknown = Object.keys(params).find((key) => !knownFields.has(key));
-  if (unknown !== undefined) throw invalidParam(unknown, 'is not a supported request field');
+/** `stream` and `stream_options` (shared with the completions API). */
+export function streamFields(params: Params): { stream: boolean; includeUsage: boolean } {
   const stream = optional(params, 'stream', isBoolean, 'a boolean') ?? false;
   const streamOptions = optional(params, 'stream_options', isRecord, 'an object');
   if (streamOptions !== undefined && !stream) throw invalidParam('stream_options', 'is only allowed when stream is true');
   const extra = Object.keys(streamOptions ?? {}).find((key) => key !== 'include_usage');
   if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, 'is not supported');
   const includeUsage = optional(streamOptions ?? {}, 'include_usage', isBoolean, 'a boolean') ?? false;
-  const n = positiveInteger(params, 'n') ?? 1;
-  if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
-  const logprobs = optional(params, 'logprobs', isBoolean, 'a boolean') ?? false;
-  const top = optional(params, 'top_logprobs', isInteger, 'an integer');
-  if (top !== undefined && (top < 0 || top > maxTopLogprobs)) throw invalidParam('top_logprobs', `must be in [0, ${maxTopLogprobs}], got ${top}`);
-  if (top !== undefined && !logprobs) throw invalidParam('top_logprobs', 'needs logprobs: true');
+  return { stream, includeUsage };
+}
+
+/** The sampling fields chat and completions requests share, in engine names (logprobs differ). */
+export function samplingFields(params: Params): Omit<SamplingParams, 'maxTokens' | 'logprobs'> {
   const topK = optional(params, 'top_k', isInteger, 'an integer');
   const stopTokenIds = optional(params, 'stop_token_ids', Array.isArray, 'an array of token ids');
   const bias = logitBias(params);
-  const sampling: Omit<SamplingParams, 'maxTokens'> = {
+  return {
     ...defined('temperature', numberIn(params, 'temperature', 0, 2)),
     ...defined('topP', numberIn(params, 'top_p', 0, 1)),
     ...defined('topK', topK),
@@ -157,6 +154,22 @@ export function parseChatParams(params: Params): ChatParams {
     ...defined('seed', optional(params, 'seed', isInteger, 'an integer')),
     ...defined('stopTokenIds', stopTokenIds as number[] | undefined),
     ...defined('ignoreEos', optional(params, 'ignore_eos', isBoolean, 'a boolean')),
+  };
+}
+
+/** Everything but messages and tools, which chat-messages.ts checks. */
+export function parseChatParams(params: Params): ChatParams {
+  const unknown = Object.keys(params).find((key) => !knownFields.has(key));
+  if (unknown !== undefined) throw invalidParam(unknown, 'is not a supported request field');
+  const { stream, includeUsage } = streamFields(params);
+  const n = positiveInteger(params, 'n') ?? 1;
+  if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
+  const logprobs = optional(params, 'logprobs', isBoolean, 'a boolean') ?? false;
+  const top = optional(params, 'top_logprobs', isInteger, 'an integer');
+  if (top !== undefined && (top < 0 || top > maxTopLogprobs)) throw invalidParam('top_logprobs', `must be in [0, ${maxTopLogprobs}], got ${top}`);
+  if (top !== undefined && !logprobs) throw invalidParam('top_logprobs', 'needs logprobs: true');
+  const sampling: Omit<SamplingParams, 'maxTokens'> = {
+    ...samplingFields(params),
     ...defined('logprobs', logprobs ? top ?? 0 : undefined),
   };
   const tools = params['tools'];
@@ -177,7 +190,7 @@ export function parseChatParams(params: Params): ChatParams {
 }
 
 /** `{ [key]: value }` when value is set, so optional fields stay absent (exactOptionalPropertyTypes). */
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 

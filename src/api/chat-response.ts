@@ -9,10 +9,10 @@ import type { StreamDelta } from './types.ts';
 
 export type ChatFinishReason = 'stop' | 'length' | 'tool_calls';
 
-/** `chatcmpl-` + 32 random hex digits. */
-export function makeCompletionId(): string {
+/** `chatcmpl-` (text completions: `cmpl-`) + 32 random hex digits. */
+export function makeCompletionId(prefix = 'chatcmpl-'): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return 'chatcmpl-' + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export interface ResponseHeader {

@@ -6,13 +6,14 @@
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Engine } from '../engine/engine.ts';
-import type { RequestOutput, RequestResult } from '../engine/engine-types.ts';
+import type { RequestOutput } from '../engine/engine-types.ts';
 import { isLlmError, LlmError } from '../errors.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { validateMessages, validateTools } from './chat-messages.ts';
 import { engineFieldToParam, invalidParam, parseChatParams, type ChatParams } from './chat-params.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
 import { ChatTemplate } from './chat-template.ts';
+import { ChoiceBatch } from './choice-batch.ts';
 import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
@@ -102,14 +103,9 @@ export class ChatService {
     const ids = Array.from({ length: params.n }, (_, i) => `${header.id}-${i}`);
     const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode));
     const finished: (FinishedChoice | undefined)[] = [];
-    const results: Promise<RequestResult>[] = [];
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      for (const id of ids) this.engine.abort(id);
-    };
+    const batch = new ChoiceBatch(this.engine);
     const emit = (list: ChatCompletionChunk[]) => {
-      if (list.length > 0 && !aborted) options.onChunks?.(list);
+      if (list.length > 0 && !batch.aborted) options.onChunks?.(list);
     };
     try {
       ids.forEach((id, index) => {
@@ -120,38 +116,33 @@ export class ChatService {
           if (chunks !== undefined) emit(chunks.deltas(index, deltas, logprobs));
           // A stop string ends the request at this step; its tokens are already decoded.
           if (choice.stopped && output.finishReason === undefined) this.engine.abort(id);
-          if (output.finishReason === undefined || aborted) return;
+          if (output.finishReason === undefined || batch.aborted) return;
           const tail = choice.finish();
           const message = choice.message();
           const reason = finishReason(output.finishReason, choice, mode, message.toolCalls.length > 0);
           finished[index] = { message, finishReason: reason, logprobs: params.topLogprobs === undefined ? undefined : choice.logprobs };
           if (chunks !== undefined) emit([...chunks.deltas(index, tail, undefined), chunks.finish(index, reason)]);
         };
-        if (chunks !== undefined) emit([chunks.role(index)]);
         // Like vLLM's parallel sampling: choice i of a seeded request draws with seed + i.
         const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + index };
         const request = { id, promptIds, sampling: { ...params.sampling, ...seed, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
-        results.push(this.engine.submit(request, listener));
+        batch.add(request, listener);
       });
     } catch (error) {
-      onAbort(); // choices already queued leave with the bad one
+      batch.abort(); // choices already queued leave with the bad one
       throw renameEngineError(error, params);
     }
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const settled = await Promise.all(results);
-      if (aborted) throw new LlmError('aborted', 'the request was aborted', undefined);
-      const totals = usage(
-        promptIds.length,
-        settled.reduce((sum, result) => sum + result.completionIds.length, 0),
-        settled[0]?.numCachedTokens ?? 0,
-      );
-      if (chunks === undefined) return completion(header, finished as FinishedChoice[], totals);
-      if (params.includeUsage) options.onChunks?.([chunks.usage(totals)]);
-      return undefined;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    // Only once every choice is accepted, so a refused request has sent nothing; no step has run yet.
+    if (chunks !== undefined) emit(ids.map((_, index) => chunks.role(index)));
+    const settled = await batch.settle(options.signal);
+    const totals = usage(
+      promptIds.length,
+      settled.reduce((sum, result) => sum + result.completionIds.length, 0),
+      settled[0]?.numCachedTokens ?? 0,
+    );
+    if (chunks === undefined) return completion(header, finished as FinishedChoice[], totals);
+    if (params.includeUsage) options.onChunks?.([chunks.usage(totals)]);
+    return undefined;
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * The async iterable a streaming `create` returns: chunks are pushed as the engine's steps land
- * and pulled by `for await`. Leaving the loop early (break, return, throw) cancels the request,
- * as closing an OpenAI SDK stream does.
+ * The async iterable a streaming `create` returns (chat or completions chunks): chunks are pushed
+ * as the engine's steps land and pulled by `for await`. Leaving the loop early (break, return,
+ * throw) cancels the request, as closing an OpenAI SDK stream does.
  */
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 
-export class ChunkStream implements AsyncIterable<ChatCompletionChunk> {
-  private readonly queue: ChatCompletionChunk[] = [];
+export class ChunkStream<Chunk = ChatCompletionChunk> implements AsyncIterable<Chunk> {
+  private readonly queue: Chunk[] = [];
   private ended = false;
   private failure: { error: unknown } | undefined;
   private wake: (() => void) | undefined;
@@ -14,7 +14,7 @@ export class ChunkStream implements AsyncIterable<ChatCompletionChunk> {
 
   constructor(private readonly cancel: () => void) {}
 
-  push(chunks: readonly ChatCompletionChunk[]): void {
+  push(chunks: readonly Chunk[]): void {
     if (this.ended) return;
     this.queue.push(...chunks);
     this.signal();
@@ -37,8 +37,8 @@ export class ChunkStream implements AsyncIterable<ChatCompletionChunk> {
     wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ChatCompletionChunk> {
-    if (this.iterating) throw new Error('a chat completion stream can be iterated only once');
+  async *[Symbol.asyncIterator](): AsyncIterator<Chunk> {
+    if (this.iterating) throw new Error('a completion stream can be iterated only once');
     this.iterating = true;
     let finished = false;
     try {

@@ -1,13 +1,15 @@
 /**
  * What `createEngine` returns: the OpenAI-shaped surface (`chat.completions.create`,
- * `models.list`), the in-page tool runner, a fetch for the OpenAI SDK, and statistics, over a
- * chat backend that runs in a Web Worker or in-process.
+ * `completions.create`, `models.list`), the in-page tool runner, a fetch for the OpenAI SDK, and
+ * statistics, over a chat backend that runs in a Web Worker or in-process.
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { Completion } from 'openai/resources/completions';
 import type { LoadedInfo } from '../engine/engine-worker.ts';
 import type { EngineStats } from '../engine/engine-types.ts';
 import type { ChatApi, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, ChatCompletions, ModelList, RequestOptions } from './chat-types.ts';
 import { ChunkStream } from './chunk-stream.ts';
+import type { CompletionCreateParams, CompletionCreateParamsNonStreaming, CompletionCreateParamsStreaming, Completions, CompletionsApi } from './completion-types.ts';
 import { createOpenAIFetch } from './openai-fetch.ts';
 import { runTools, type RunToolsParams, type ToolRun } from './tool-runner.ts';
 
@@ -16,6 +18,8 @@ type Awaitable<T> = T | Promise<T>;
 /** A ChatHost, local or behind comlink. */
 export interface ChatBackend {
   chat(key: string, params: unknown, onChunks?: (chunks: ChatCompletionChunk[]) => void): Promise<ChatCompletion | undefined>;
+  completions(key: string, params: unknown, onChunks?: (chunks: Completion[]) => void): Promise<Completion | undefined>;
+  /** Aborts a chat or completions request by its key. */
   abortChat(key: string): Awaitable<boolean>;
   models(): Awaitable<ModelList>;
   stats(): Awaitable<EngineStats>;
@@ -30,10 +34,12 @@ export interface BackendLink {
   readonly close?: () => void;
 }
 
-export class LlmEngine implements ChatApi {
+export class LlmEngine implements ChatApi, CompletionsApi {
   readonly chat: { readonly completions: ChatCompletions };
+  /** Text completions (vLLM's /v1/completions); a list of prompts runs as one batch. */
+  readonly completions: Completions;
   readonly models = { list: async (): Promise<ModelList> => this.link.backend.models() };
-  /** A fetch serving /v1/chat/completions and /v1/models, for `new OpenAI({ fetch: engine.fetch })`. */
+  /** A fetch serving /v1/chat/completions, /v1/completions and /v1/models, for `new OpenAI({ fetch: engine.fetch })`. */
   readonly fetch: typeof fetch;
   private keys = 0;
   private disposed = false;
@@ -41,6 +47,9 @@ export class LlmEngine implements ChatApi {
   constructor(private readonly link: BackendLink, readonly info: LoadedInfo) {
     const create = (params: ChatCompletionCreateParams, options?: RequestOptions) => this.create(params, options);
     this.chat = { completions: { create } as ChatCompletions };
+    const complete = (params: CompletionCreateParams, options?: RequestOptions) =>
+      this.request(params.stream === true, options, (key, onChunks?: (chunks: Completion[]) => void) => this.link.backend.completions(key, params, onChunks));
+    this.completions = { create: complete } as Completions;
     this.fetch = createOpenAIFetch(this);
   }
 
@@ -65,6 +74,15 @@ export class LlmEngine implements ChatApi {
   private create(params: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<AsyncIterable<ChatCompletionChunk>>;
   private create(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
   private async create(params: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> {
+    return this.request(params.stream === true, options, (key, onChunks?: (chunks: ChatCompletionChunk[]) => void) => this.link.backend.chat(key, params, onChunks));
+  }
+
+  /** One backend call under a fresh key: whole, or streamed through a ChunkStream; `signal` aborts it. */
+  private async request<Result, Chunk>(
+    stream: boolean,
+    options: RequestOptions = {},
+    call: (key: string, onChunks?: (chunks: Chunk[]) => void) => Promise<Result | undefined>,
+  ): Promise<Result | AsyncIterable<Chunk>> {
     if (this.disposed) throw new Error('the engine was disposed');
     const { signal } = options;
     signal?.throwIfAborted();
@@ -72,27 +90,27 @@ export class LlmEngine implements ChatApi {
     const abort = () => void this.link.backend.abortChat(key);
     signal?.addEventListener('abort', abort, { once: true });
     const forget = () => signal?.removeEventListener('abort', abort);
-    if (params.stream !== true) {
+    if (!stream) {
       try {
-        return (await this.link.backend.chat(key, params)) as ChatCompletion;
+        return (await call(key)) as Result;
       } finally {
         forget();
       }
     }
-    const stream = new ChunkStream(abort);
+    const chunks = new ChunkStream<Chunk>(abort);
     // Resolve with the stream once the request is accepted (its first chunk); a bad request rejects.
     let accepted!: () => void;
     const started = new Promise<void>((resolve) => (accepted = resolve));
-    const onChunks = this.link.callback((chunks: ChatCompletionChunk[]) => {
-      stream.push(chunks);
+    const onChunks = this.link.callback((list: Chunk[]) => {
+      chunks.push(list);
       accepted();
     });
-    const done = this.link.backend.chat(key, params, onChunks).then(() => stream.end(), (error: unknown) => {
-      stream.fail(error);
+    const done = call(key, onChunks).then(() => chunks.end(), (error: unknown) => {
+      chunks.fail(error);
       throw error;
     }).finally(forget);
     await Promise.race([started, done]);
     done.catch(() => {}); // the stream's iterator reports it from now on
-    return stream;
+    return chunks;
   }
 }

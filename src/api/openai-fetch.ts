@@ -1,12 +1,14 @@
 /**
  * A `fetch` that answers OpenAI HTTP requests from a `ChatApi` in the page, so an HTTP client (the
  * `openai` package, or anything that takes a fetch) can talk to the engine without a server:
- * `POST …/chat/completions` (JSON, or SSE with `stream: true`) and `GET …/models`. Errors come back
- * as OpenAI's `{error: {message, type, param, code}}` with the status vLLM would use; an aborted
- * request rejects like fetch does, and its signal reaches `create` so the engine frees the request.
+ * `POST …/chat/completions` and `POST …/completions` (JSON, or SSE with `stream: true`) and
+ * `GET …/models`. Errors come back as OpenAI's `{error: {message, type, param, code}}` with the
+ * status vLLM would use; an aborted request rejects like fetch does, and its signal reaches
+ * `create` so the engine frees the request.
  */
 import { isLlmError, LlmError } from '../errors.ts';
-import type { ChatApi, ChatCompletionCreateParams } from './chat-types.ts';
+import type { ChatApi, ChatCompletionCreateParams, RequestOptions } from './chat-types.ts';
+import type { CompletionCreateParams, CompletionsApi } from './completion-types.ts';
 import { sseStream } from './sse.ts';
 
 export interface OpenAIErrorBody {
@@ -67,11 +69,21 @@ async function readRequest(input: RequestInfo | URL, init: RequestInit | undefin
   return { path: url.pathname.replace(/\/+$/, ''), method, signal, readBody };
 }
 
-export function createOpenAIFetch(api: ChatApi): typeof fetch {
+type Create = (params: unknown, options: RequestOptions) => Promise<unknown>;
+
+/** `api` without `completions` (a chat-only ChatApi) answers POST …/completions with 404. */
+export function createOpenAIFetch(api: ChatApi & Partial<CompletionsApi>): typeof fetch {
+  const chat: Create = (params, options) => api.chat.completions.create(params as ChatCompletionCreateParams, options);
+  const { completions } = api;
+  const complete: Create | undefined = completions === undefined ? undefined : (params, options) => completions.create(params as CompletionCreateParams, options);
   const openAIFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const { path, method, signal, readBody } = await readRequest(input, init);
     signal?.throwIfAborted();
-    if (path.endsWith('/chat/completions') && method === 'POST') return chatCompletions(api, await readBody(), signal);
+    if (path.endsWith('/chat/completions')) {
+      if (method === 'POST') return serveCreate(chat, await readBody(), signal);
+    } else if (path.endsWith('/completions') && method === 'POST' && complete !== undefined) {
+      return serveCreate(complete, await readBody(), signal);
+    }
     if (path.endsWith('/models') && method === 'GET') {
       try {
         return json(200, await api.models.list());
@@ -85,7 +97,8 @@ export function createOpenAIFetch(api: ChatApi): typeof fetch {
   return openAIFetch as typeof fetch;
 }
 
-async function chatCompletions(api: ChatApi, text: string, signal: AbortSignal | undefined): Promise<Response> {
+/** A chat or text completion: JSON in, JSON or SSE out, errors as OpenAI bodies before any byte. */
+async function serveCreate(create: Create, text: string, signal: AbortSignal | undefined): Promise<Response> {
   let params: unknown;
   try {
     params = JSON.parse(text);
@@ -101,7 +114,7 @@ async function chatCompletions(api: ChatApi, text: string, signal: AbortSignal |
   signal?.addEventListener('abort', onAbort, { once: true });
   const release = () => signal?.removeEventListener('abort', onAbort);
   try {
-    const result = await api.chat.completions.create(params as ChatCompletionCreateParams, { signal: controller.signal });
+    const result = await create(params, { signal: controller.signal });
     if (!isAsyncIterable(result)) {
       release();
       return json(200, result);

@@ -1,0 +1,46 @@
+/**
+ * The engine requests behind one API request (its choices, and for the completions API its
+ * prompts): queued in the same turn, so the step loop batches them from their first step; ended
+ * together when the caller aborts or one of them is refused; awaited together.
+ */
+import type { Engine, OutputListener } from '../engine/engine.ts';
+import type { EngineRequest, RequestResult } from '../engine/engine-types.ts';
+import { LlmError } from '../errors.ts';
+
+export class ChoiceBatch {
+  private readonly ids: string[] = [];
+  private readonly results: Promise<RequestResult>[] = [];
+  private cancelled = false;
+
+  constructor(private readonly engine: Engine) {}
+
+  /** True once the batch was aborted: listeners must not emit anything after that. */
+  get aborted(): boolean {
+    return this.cancelled;
+  }
+
+  /** Queues one request; the engine throws (synchronously) a typed error for a bad one. */
+  add(request: EngineRequest, listener: OutputListener): void {
+    this.results.push(this.engine.submit(request, listener));
+    this.ids.push(request.id);
+  }
+
+  /** Ends every request of the batch at the next step and frees their blocks. */
+  readonly abort = (): void => {
+    this.cancelled = true;
+    for (const id of this.ids) this.engine.abort(id);
+  };
+
+  /** Every request's result, in the order added; rejects with `aborted` if `signal` fired. */
+  async settle(signal: AbortSignal | undefined): Promise<RequestResult[]> {
+    if (signal?.aborted === true) this.abort();
+    signal?.addEventListener('abort', this.abort, { once: true });
+    try {
+      const settled = await Promise.all(this.results);
+      if (this.cancelled) throw new LlmError('aborted', 'the request was aborted', undefined);
+      return settled;
+    } finally {
+      signal?.removeEventListener('abort', this.abort);
+    }
+  }
+}
