@@ -1,7 +1,11 @@
 /**
  * Which token constraint a chat request decodes under: a named tool_choice makes the output that
  * tool's arguments (its `parameters` schema, as vLLM does), `required` makes it one or more hermes
- * tool-call blocks, and response_format json_schema / json_object constrain plain content.
+ * tool-call blocks, and response_format json_schema / json_object constrain plain content. Under
+ * tool_choice "auto", a tool with `strict: true` (OpenAI's strict function calling) makes every
+ * call the model opens match: the text stays free, but after `<tool_call>` the name must be a
+ * declared tool and the arguments valid against a strict tool's schema (any JSON object for a
+ * tool that is not strict). response_format, when set, takes precedence over strict tools.
  */
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { invalidParam, type ChatParams } from './chat-params.ts';
@@ -29,5 +33,16 @@ export function constraintFor(params: ChatParams, tools: readonly ChatCompletion
   }
   if (responseFormat.type === 'json_object') return { kind: 'json_object' };
   if (responseFormat.type === 'json_schema') return { kind: 'json_schema', schema: responseFormat.schema };
+  if (toolChoice.mode === 'auto' && functions.some((tool) => tool.function.strict === true)) {
+    const signatures = functions.map((tool) => tool.function.strict === true
+      ? { name: tool.function.name, parameters: parameters(tool) }
+      : { name: tool.function.name, parameters: anyObject, strict: false });
+    return { kind: 'hermes_auto_tool_calls', tools: signatures, parallel: params.parallelToolCalls };
+  }
   return undefined;
+}
+
+/** Whether the constraint holds from the output's first token (the model gets no free text first). */
+export function constrainsFromStart(constraint: ConstraintSpec): boolean {
+  return constraint.kind !== 'hermes_auto_tool_calls';
 }

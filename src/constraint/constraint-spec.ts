@@ -1,8 +1,9 @@
 /**
  * What a request's output must match, as plain data (it crosses the worker boundary inside an
- * EngineRequest): any JSON object, an object matching a JSON schema, or one or more hermes
- * tool-call blocks — `<tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>`, separated by
- * "\n" — calling the given tools (Qwen2.5 / Qwen3's format).
+ * EngineRequest): any JSON object, an object matching a JSON schema, one or more hermes tool-call
+ * blocks — `<tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>`, separated by "\n" —
+ * calling the given tools (Qwen2.5 / Qwen3's format), or free text in which every tool call the
+ * model opens must be such a block (strict function calling under tool_choice "auto").
  */
 import { LlmError } from '../errors.ts';
 
@@ -10,18 +11,24 @@ export interface ToolSignature {
   readonly name: string;
   /** JSON schema of the call's arguments. */
   readonly parameters: Record<string, unknown>;
+  /** Default true: no properties or items the schema does not name (OpenAI's `strict`). */
+  readonly strict?: boolean;
 }
 
 export type ConstraintSpec =
   | { readonly kind: 'json_object' }
   | { readonly kind: 'json_schema'; readonly schema: Record<string, unknown> }
-  | { readonly kind: 'hermes_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean };
+  | { readonly kind: 'hermes_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean }
+  /** Text until the model writes `<tool_call>`; from there a call to one of `tools`, then text again. */
+  | { readonly kind: 'hermes_auto_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean };
+
+type ToolCallsKind = 'hermes_tool_calls' | 'hermes_auto_tool_calls';
 
 /** The chat request field a spec comes from, named in its errors. */
 export type ConstraintSubject = 'response_format' | 'tools';
 
 export function constraintSubject(spec: ConstraintSpec): ConstraintSubject {
-  return spec.kind === 'hermes_tool_calls' ? 'tools' : 'response_format';
+  return spec.kind === 'hermes_tool_calls' || spec.kind === 'hermes_auto_tool_calls' ? 'tools' : 'response_format';
 }
 
 /** Cache key: the spec's JSON (property order matters: XGrammar emits properties in schema order). */
@@ -53,27 +60,29 @@ export function checkConstraintSpec(spec: unknown): ConstraintSpec {
       if (!isObject(spec['schema'])) invalid('the JSON schema must be an object', 'response_format');
       return { kind: 'json_schema', schema: spec['schema'] };
     case 'hermes_tool_calls':
-      return checkToolCalls(spec);
+    case 'hermes_auto_tool_calls':
+      return checkToolCalls(spec, spec['kind']);
     default:
-      return invalid(`unknown constraint kind ${JSON.stringify(spec['kind'])} (known: json_object, json_schema, hermes_tool_calls)`, 'constraint');
+      return invalid(`unknown constraint kind ${JSON.stringify(spec['kind'])} (known: json_object, json_schema, hermes_tool_calls, hermes_auto_tool_calls)`, 'constraint');
   }
 }
 
-function checkToolCalls(spec: Record<string, unknown>): ConstraintSpec {
-  onlyKeys(spec, ['kind', 'tools', 'parallel'], 'a hermes_tool_calls constraint', 'tools');
+function checkToolCalls(spec: Record<string, unknown>, kind: ToolCallsKind): ConstraintSpec {
+  onlyKeys(spec, ['kind', 'tools', 'parallel'], `a ${kind} constraint`, 'tools');
   const { tools, parallel } = spec;
   if (typeof parallel !== 'boolean') invalid('parallel must be a boolean', 'parallel_tool_calls');
-  if (!Array.isArray(tools) || tools.length === 0) invalid('calling a tool is required, but no tools were given', 'tools');
+  if (!Array.isArray(tools) || tools.length === 0) invalid(kind === 'hermes_tool_calls' ? 'calling a tool is required, but no tools were given' : 'no tools were given', 'tools');
   const names = new Set<string>();
   const checked = tools.map((tool: unknown, i): ToolSignature => {
     if (!isObject(tool)) invalid(`tools[${i}] must be an object`, 'tools');
-    onlyKeys(tool, ['name', 'parameters'], `tools[${i}]`, 'tools');
-    const { name, parameters } = tool;
+    onlyKeys(tool, ['name', 'parameters', 'strict'], `tools[${i}]`, 'tools');
+    const { name, parameters, strict } = tool;
     if (typeof name !== 'string' || name.length === 0) invalid(`tools[${i}].name must be a non-empty string`, 'tools');
     if (names.has(name)) invalid(`two tools are named "${name}"`, 'tools');
     names.add(name);
     if (!isObject(parameters)) invalid(`the parameters of tool "${name}" must be a JSON schema object`, 'tools');
-    return { name, parameters };
+    if (strict !== undefined && typeof strict !== 'boolean') invalid(`tools[${i}].strict must be a boolean`, 'tools');
+    return strict === undefined ? { name, parameters } : { name, parameters, strict };
   });
-  return { kind: 'hermes_tool_calls', tools: checked, parallel };
+  return { kind, tools: checked, parallel };
 }

@@ -7,7 +7,7 @@
 import { LlmError } from '../errors.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
 import { checkConstraintSpec, constraintKey, constraintSubject, type ConstraintSpec } from './constraint-spec.ts';
-import { grammarSource, jsonSeparators, type GrammarSource } from './grammar-source.ts';
+import { grammarSource, hermesCallTrigger, jsonSeparators, type GrammarSource } from './grammar-source.ts';
 import type { ConstraintCompiler, TokenConstraint } from './token-constraint.ts';
 import { tokenBytes, xgrammarVocabulary } from './token-vocabulary.ts';
 import { Utf8Validity } from './utf8-validity.ts';
@@ -34,12 +34,13 @@ export async function createXGrammarCompiler(options: XGrammarCompilerOptions): 
   const runtime = await loadXGrammar();
   const vocabulary = xgrammarVocabulary(tokenizer.vocabulary(), vocabSize);
   const { encodedVocab, vocabType, prependSpace } = vocabulary;
-  const validity = new Utf8Validity(tokenBytes(vocabulary), vocabSize);
+  const bytes = tokenBytes(vocabulary);
+  const validity = new Utf8Validity(bytes, vocabSize);
   const info = await runtime.api.TokenizerInfo.createTokenizerInfo(encodedVocab, vocabType, prependSpace, vocabSize, stops.length > 0 ? stops : undefined);
   // XGrammar's own cache is off: an entry whose compile aborted stays pending, and the next
   // identical request would wait on it forever. Compiled grammars are cached here instead.
   const compiler = await runtime.api.GrammarCompiler.createGrammarCompiler(info, false);
-  return new XGrammarCompiler(runtime, info, compiler, vocabSize, validity, options.cacheSize ?? 32);
+  return new XGrammarCompiler(runtime, info, compiler, vocabSize, validity, bytes, options.cacheSize ?? 32);
 }
 
 export class XGrammarCompiler implements ConstraintCompiler {
@@ -52,6 +53,7 @@ export class XGrammarCompiler implements ConstraintCompiler {
     private readonly compiler: XGrammar.GrammarCompiler,
     readonly vocabSize: number,
     private readonly validity: Utf8Validity,
+    private readonly tokenBytes: readonly (Uint8Array | undefined)[],
     private readonly cacheSize: number,
   ) {}
 
@@ -60,7 +62,8 @@ export class XGrammarCompiler implements ConstraintCompiler {
     const checked = checkConstraintSpec(spec);
     const compiled = this.grammar(checked);
     const matcher = this.runtime.call(() => new this.runtime.Matcher(compiled, undefined, false, -1));
-    return new XGrammarConstraint(this.runtime, matcher, this.vocabSize, this.validity);
+    const freeText = checked.kind === 'hermes_auto_tool_calls' ? { trigger: hermesCallTrigger, tokenBytes: this.tokenBytes } : undefined;
+    return new XGrammarConstraint(this.runtime, matcher, this.vocabSize, this.validity, freeText);
   }
 
   /** Grammars compiled so far and still cached. */
@@ -89,7 +92,7 @@ export class XGrammarCompiler implements ConstraintCompiler {
     }
     let handle: CompiledGrammarHandle;
     try {
-      handle = this.runtime.call(() => this.compileSource(grammarSource(spec, (schema) => this.schemaToEbnf(schema))));
+      handle = this.runtime.call(() => this.compileSource(grammarSource(spec, (schema, strict) => this.schemaToEbnf(schema, strict))));
     } catch (error) {
       if (!(error instanceof XGrammarError)) throw error;
       const subject = constraintSubject(spec);
@@ -110,8 +113,8 @@ export class XGrammarCompiler implements ConstraintCompiler {
     return compiler.CompileJSONSchema(source.schema, false, undefined, jsonSeparators, source.strict, undefined);
   }
 
-  private schemaToEbnf(schema: string): string {
-    const grammar = this.runtime.grammar.FromJSONSchema(schema, false, undefined, jsonSeparators, true, undefined, false);
+  private schemaToEbnf(schema: string, strict: boolean): string {
+    const grammar = this.runtime.grammar.FromJSONSchema(schema, false, undefined, jsonSeparators, strict, undefined, false);
     try {
       return grammar.ToString();
     } finally {

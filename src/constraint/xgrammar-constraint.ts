@@ -2,7 +2,9 @@
  * A TokenConstraint over one XGrammar GrammarMatcher: masks and token acceptance go straight to
  * the matcher's embind handle (synchronous), through the runtime's abort guard. The output's UTF-8
  * state is tracked beside it, and tokens that would make invalid text are refused whatever
- * XGrammar says (utf8-validity.ts).
+ * XGrammar says (utf8-validity.ts). A grammar that starts with free text (strict tools under
+ * tool_choice "auto") leaves that text as the model writes it: the UTF-8 rule applies only from
+ * the trigger on, where the text becomes a tool call.
  */
 import { maskWords, type TokenConstraint } from './token-constraint.ts';
 import { Utf8Validity } from './utf8-validity.ts';
@@ -12,14 +14,18 @@ export class XGrammarConstraint implements TokenConstraint {
   private matcher: MatcherHandle | undefined;
   private terminated = false;
   private utf8 = Utf8Validity.start;
+  /** Undefined once the UTF-8 rule applies; else watches the free text for the trigger. */
+  private freeText: TriggerWatch | undefined;
 
   constructor(
     private readonly runtime: XGrammarRuntime,
     matcher: MatcherHandle,
     private readonly vocabSize: number,
     private readonly validity: Utf8Validity,
+    freeTextUntil?: { readonly trigger: string; readonly tokenBytes: readonly (Uint8Array | undefined)[] },
   ) {
     this.matcher = matcher;
+    if (freeTextUntil !== undefined) this.freeText = new TriggerWatch(freeTextUntil.trigger, freeTextUntil.tokenBytes);
   }
 
   fillNextTokenBitmask(mask: Uint32Array): void {
@@ -33,6 +39,7 @@ export class XGrammarConstraint implements TokenConstraint {
     }
     const vector = this.runtime.call(() => matcher.GetNextTokenBitmask(this.vocabSize));
     this.runtime.takeMask(vector, mask);
+    if (this.freeText !== undefined) return;
     const valid = this.validity.allowedFrom(this.utf8);
     for (let i = 0; i < words; i++) mask[i]! &= valid[i]!;
   }
@@ -40,9 +47,15 @@ export class XGrammarConstraint implements TokenConstraint {
   acceptToken(id: number): boolean {
     const matcher = this.live();
     if (this.terminated || !Number.isInteger(id) || id < 0 || id >= this.vocabSize) return false;
-    const utf8 = this.validity.next(this.utf8, id);
-    if (utf8 < 0 || !this.runtime.call(() => matcher.AcceptToken(id, false))) return false;
-    this.utf8 = utf8;
+    if (this.freeText !== undefined) {
+      if (!this.runtime.call(() => matcher.AcceptToken(id, false))) return false;
+      // The trigger is ASCII: the text after it starts at a character boundary.
+      if (this.freeText.seesTriggerAfter(id)) this.freeText = undefined;
+    } else {
+      const utf8 = this.validity.next(this.utf8, id);
+      if (utf8 < 0 || !this.runtime.call(() => matcher.AcceptToken(id, false))) return false;
+      this.utf8 = utf8;
+    }
     this.terminated = matcher.IsTerminated();
     return true;
   }
@@ -59,5 +72,23 @@ export class XGrammarConstraint implements TokenConstraint {
   private live(): MatcherHandle {
     if (this.matcher === undefined) throw new Error('the token constraint was disposed');
     return this.matcher;
+  }
+}
+
+/** Whether the output's bytes contain `trigger` yet, across token boundaries. */
+class TriggerWatch {
+  private readonly trigger: string;
+  private tail = ''; // the last trigger.length - 1 bytes, one character per byte
+
+  constructor(trigger: string, private readonly tokenBytes: readonly (Uint8Array | undefined)[]) {
+    this.trigger = String.fromCharCode(...new TextEncoder().encode(trigger));
+  }
+
+  seesTriggerAfter(id: number): boolean {
+    const bytes = this.tokenBytes[id];
+    if (bytes === undefined) return false;
+    const text = this.tail + String.fromCharCode(...bytes);
+    this.tail = text.slice(-(this.trigger.length - 1));
+    return text.includes(this.trigger);
   }
 }

@@ -178,6 +178,71 @@ describe('hermes_tool_calls', () => {
   });
 });
 
+describe('hermes_auto_tool_calls (strict tools under tool_choice "auto")', () => {
+  const spec = (parallel: boolean, tools = [weatherTool, searchTool]): ConstraintSpec => ({ kind: 'hermes_auto_tool_calls', tools, parallel });
+  const call = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
+  const weather = call('get_weather', '{"city": "Oslo", "unit": "c"}');
+  const search = call('search', '{"query": "tea", "limit": 2}');
+
+  it.each([
+    ['no call at all', true, 'Hello! How can I help?'],
+    ['nothing', true, ''],
+    ['text with tabs, raw control characters and braces', true, 'a\tb {"name": 1} c\u0001'],
+    ['one call after text', false, `Let me check.\n${weather}`],
+    ['several calls separated by newlines', true, `${weather}\n${search}`],
+    ['text again after a call', true, `${weather}\nDone.`],
+  ])('accepts %s', (_, parallel, text) => {
+    expect(feed(spec(parallel), text)).toBe('accepted');
+  });
+
+  it.each([
+    ['an unknown tool', call('get_time', '{}')],
+    ['arguments off the schema', call('get_weather', '{"city": "Oslo", "unit": "k"}')],
+    ['arguments with an unnamed property', call('search', '{"query": "tea", "x": 1}')],
+    ['unterminated arguments', '<tool_call>\n{"name": "search", "arguments": {"query": "tea'],
+    ['the name after the arguments', '<tool_call>\n{"arguments": {}, "name": "search"}\n</tool_call>'],
+    ['a second call when not parallel', `${weather}\n${search}`],
+  ])('once <tool_call> is written, rejects %s', (_, text) => {
+    expect(feed(spec(false), text)).not.toBe('accepted');
+  });
+
+  it('a tool with strict: false takes any arguments object, still under a declared name', () => {
+    const loose = spec(true, [weatherTool, { name: 'search', parameters: { type: 'object' }, strict: false }]);
+    expect(feed(loose, call('search', '{"anything": [1, {"x": null}]}'))).toBe('accepted');
+    expect(feed(loose, call('search', '"text"'))).not.toBe('accepted');
+    expect(feed(loose, call('lookup', '{}'))).not.toBe('accepted');
+  });
+
+  it('random walks that favour the trigger: every call parses and validates, text around calls is free', () => {
+    const tools = [weatherTool, searchTool];
+    let withCalls = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const constraint = compiler.compile(spec(seed % 2 === 0, tools));
+      const random = new Random(seed);
+      const bits = mask();
+      const ids: number[] = [];
+      while (ids.length < 300 && !constraint.isTerminated()) {
+        constraint.fillNextTokenBitmask(bits);
+        const allowed = allowedIds(bits);
+        // Free text allows nearly every token; reach for the trigger and for stopping now and then.
+        const id = maskAllows(bits, qwenSpecialIds.toolCall) && random.next() < 0.2 ? qwenSpecialIds.toolCall
+          : random.next() < 0.02 && allowed.includes(qwenStopIds[0]) ? qwenStopIds[0] : random.pick(allowed);
+        expect(constraint.acceptToken(id)).toBe(true);
+        ids.push(id);
+      }
+      constraint.dispose();
+      const text = tokenizer.decode(ids.filter((id) => !qwenStopIds.includes(id as 656 | 658)));
+      const blocks = [...text.matchAll(/<tool_call>(.*?)<\/tool_call>/gs)].map((match) => `<tool_call>${match[1]}</tool_call>`);
+      const open = text.split('<tool_call>').length - 1;
+      if (open > 0) withCalls++;
+      // A walk cut at 300 tokens may end inside its last call; every closed one must be valid.
+      expect(blocks.length === open || blocks.length === open - 1, `seed ${seed}: ${text}`).toBe(true);
+      for (const block of blocks) expect(toolCallErrors(parseHermesCalls(block), tools), `seed ${seed}: ${block}`).toBeUndefined();
+    }
+    expect(withCalls).toBeGreaterThan(10);
+  });
+});
+
 describe('rejected specs and schemas', () => {
   it.each([
     [{ kind: 'json_schema', schema: { type: 'nonsense' } }, 'response_format', /nonsense/],
