@@ -2,20 +2,15 @@
  * Checks a completions request (vLLM's /v1/completions, OpenAI's legacy text completions) field by
  * field: the prompt in its four shapes, echo, integer logprobs, max_tokens (default 16, as both
  * servers have it), and the sampling, stop and stream fields it shares with chat (chat-params.ts).
- * Every bad or unknown field is an `invalid_argument` error naming the field.
+ * Which fields are honoured, ignored or refused is data in completion-fields.ts; every bad, refused
+ * or unknown field is an `invalid_argument` error naming the field.
  */
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
 import {
   defined, invalidParam, isBoolean, isInteger, isString, maxChoices, optional, positiveInteger, samplingFields, stopStrings, streamFields,
 } from './chat-params.ts';
-
-/** OpenAI's Completions fields and the vLLM extras this engine honours; anything else is refused. */
-const knownFields = new Set([
-  'model', 'prompt', 'best_of', 'echo', 'frequency_penalty', 'logit_bias', 'logprobs', 'max_tokens', 'n',
-  'presence_penalty', 'seed', 'stop', 'stream', 'stream_options', 'suffix', 'temperature', 'top_p', 'user',
-  'top_k', 'min_p', 'repetition_penalty', 'stop_token_ids', 'ignore_eos', 'add_special_tokens',
-]);
+import { checkCompletionFields } from './completion-fields.ts';
 
 /** OpenAI's and vLLM's default when max_tokens is absent or null. */
 export const defaultMaxTokens = 16;
@@ -73,8 +68,7 @@ function prompts(params: Params): { prompts: PromptInput[]; labels: string[] } {
 }
 
 export function parseCompletionParams(params: Params): CompletionParams {
-  const unknown = Object.keys(params).find((key) => !knownFields.has(key));
-  if (unknown !== undefined) throw invalidParam(unknown, 'is not a supported request field');
+  checkCompletionFields(params);
   // vLLM refuses it too: these models continue a prompt, they do not fill in the middle.
   if (params['suffix'] !== undefined && params['suffix'] !== null) throw invalidParam('suffix', 'is not supported: the prompt is continued, never infilled');
   const { prompts: inputs, labels } = prompts(params);
@@ -97,7 +91,6 @@ export function parseCompletionParams(params: Params): CompletionParams {
     // prompt position, and null entries would silently break scoring code (lm-eval's loglikelihood).
     throw invalidParam('echo', 'cannot be combined with logprobs: the logprobs of prompt tokens are not computed by this engine');
   }
-  optional(params, 'user', isString, 'a string'); // accepted and ignored: a server-side concern
   return {
     prompts: inputs,
     promptLabels: labels,

@@ -2,7 +2,7 @@
  * createEngine in Chromium (SwiftShader): the engine in its built-in Web Worker serves
  * chat.completions.create whole and streamed (the same text), an abort frees the KV blocks and
  * rejects with a typed error, a bad request's typed error crosses the worker boundary, and the
- * real `openai` client works through engine.fetch.
+ * real `openai` client works through engine.fetch; completions.create crosses the worker too.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
@@ -35,4 +35,10 @@ it('serves the chat API from a worker, streamed and whole, and through the opena
   expect(report.badRequest).toEqual({ name: 'LlmError', code: 'invalid_argument', subject: 'temperature', isError: true });
   expect(report.sdk.content).toBe(report.whole.content);
   expect(report.sdk.streamed).toBe(report.whole.content);
+  expect(report.completions.completionTokens).toBe(16);
+  expect(report.completions.texts).toHaveLength(2);
+  expect(report.completions.texts.join('').length).toBeGreaterThan(0);
+  expect(report.completions.streamed).toEqual(report.completions.texts);
+  expect(report.completions.sdk).toEqual(report.completions.texts);
+  expect(report.completions.badRequest).toEqual({ code: 'invalid_argument', subject: 'prompt[0]' });
 });

@@ -49,6 +49,13 @@ describe('parseCompletionParams', () => {
     expect(parseCompletionParams({ prompt: 'x', echo: true, max_tokens: 0 })).toMatchObject({ echo: true, maxTokens: 0 });
   });
 
+  it('accepts server-side fields and vLLM extras left at the value that changes nothing', () => {
+    expect(() => parseCompletionParams({
+      prompt: 'x', user: 'u', cache_salt: 'salt', kv_transfer_params: null, min_tokens: 0, include_stop_str_in_output: false,
+      skip_special_tokens: true, use_beam_search: false, response_format: { type: 'text' }, bad_words: [], priority: 0,
+    })).not.toThrow();
+  });
+
   it('refuses, naming the field', () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{}, 'prompt', /required/],
@@ -72,8 +79,12 @@ describe('parseCompletionParams', () => {
       [{ prompt: 'x', temperature: 2.5 }, 'temperature', /\[0, 2\]/],
       [{ prompt: 'x', stop: [''] }, 'stop', /empty/],
       [{ prompt: 'x', user: 5 }, 'user', /string/],
-      [{ prompt: 'x', messages: [] }, 'messages', /not a supported request field/],
-      [{ prompt: 'x', prompt_logprobs: 1 }, 'prompt_logprobs', /not a supported request field/],
+      [{ prompt: 'x', messages: [] }, 'messages', /not a field of OpenAI's or vLLM's completions request/],
+      [{ prompt: 'x', prompt_logprobs: 1 }, 'prompt_logprobs', /not supported/],
+      [{ prompt: 'x', use_beam_search: true }, 'use_beam_search', /not supported/],
+      [{ prompt: 'x', min_tokens: 3 }, 'min_tokens', /not supported/],
+      [{ prompt: 'x', response_format: { type: 'json_object' } }, 'response_format', /chat.completions/],
+      [{ prompt: 'x', cache_salt: 5 }, 'cache_salt', /string/],
     ];
     for (const [params, param, message] of cases) {
       const found = refusal(params);

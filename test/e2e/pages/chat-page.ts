@@ -1,7 +1,8 @@
 /**
  * e2e test page: `createEngine` as an app uses it — the engine in its built-in Web Worker, the
  * chat API on the page. `window.chatScenario.run(fixture)` makes a whole and a streamed reply, an
- * aborted stream, a bad request, and a chat through the real `openai` client over `engine.fetch`.
+ * aborted stream, a bad request, and a chat through the real `openai` client over `engine.fetch`;
+ * then a two-prompt text completion, whole, streamed, refused and through the client.
  */
 import OpenAI from 'openai';
 import { createEngine } from '../../../src/api/create-engine.ts';
@@ -13,6 +14,7 @@ export interface ChatScenarioReport {
   aborted: { name: string; code: string; blocksFree: number; blocksTotal: number };
   badRequest: { name: string; code: string; subject: string | null; isError: boolean };
   sdk: { content: string | null; streamed: string };
+  completions: { texts: string[]; streamed: string[]; sdk: string[]; completionTokens: number; badRequest: { code: string; subject: string | null } };
 }
 
 async function run(fixture: string): Promise<ChatScenarioReport> {
@@ -50,6 +52,14 @@ async function run(fixture: string): Promise<ChatScenarioReport> {
     const sdkWhole = await client.chat.completions.create(base);
     let sdkStreamed = '';
     for await (const chunk of await client.chat.completions.create({ ...base, stream: true })) sdkStreamed += chunk.choices[0]?.delta.content ?? '';
+    const text = { model: fixture, prompt: ['Hello from the page', 'A second prompt'], temperature: 0, max_tokens: 8, ignore_eos: true };
+    const textWhole = await engine.completions.create(text);
+    const textStreamed: string[] = [];
+    for await (const chunk of await engine.completions.create({ ...text, stream: true })) {
+      for (const choice of chunk.choices) textStreamed[choice.index] = (textStreamed[choice.index] ?? '') + choice.text;
+    }
+    const textBad = await engine.completions.create({ ...text, prompt: [[1, 1_000_000]] }).then(() => ({ code: '', subject: null }), (error: { code: string; subject?: string }) => ({ code: error.code, subject: error.subject ?? null }));
+    const textSdk = await client.completions.create(text);
     return {
       adapterName: engine.info.adapterName,
       whole: { content: whole.choices[0]!.message.content, finishReason: whole.choices[0]!.finish_reason, completionTokens: whole.usage!.completion_tokens },
@@ -57,6 +67,13 @@ async function run(fixture: string): Promise<ChatScenarioReport> {
       aborted: { ...abortError, blocksFree: stats.blocksFree, blocksTotal: stats.blocksTotal },
       badRequest,
       sdk: { content: sdkWhole.choices[0]!.message.content, streamed: sdkStreamed },
+      completions: {
+        texts: textWhole.choices.map((choice) => choice.text),
+        streamed: textStreamed,
+        sdk: textSdk.choices.map((choice) => choice.text),
+        completionTokens: textWhole.usage!.completion_tokens,
+        badRequest: textBad,
+      },
     };
   } finally {
     await engine.dispose();
