@@ -34,7 +34,8 @@ export { ChatTemplate } from './api/chat-template.ts';
 
 // Output parsers, usable with any backend.
 export { parseToolCalls, HermesStreamParser, makeToolCallId } from './api/hermes-tool-parser.ts';
-export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningSplit } from './api/reasoning-parser.ts';
+export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningParserName, type ReasoningSplit } from './api/reasoning-parser.ts';
+export { reasoningParserFor } from './api/reasoning-parser-choice.ts';
 export { StopStringMatcher, type StopMatch } from './api/stop-strings.ts';
 export type { ParsedToolCall, StreamDelta, ToolCallDelta } from './api/types.ts';
 

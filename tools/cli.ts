@@ -13,7 +13,7 @@ const usage = `usage: npm run --silent cli -- <command> …
   generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]
   batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]
   chat --model <dir-or-url> --request <file.json> [--stream]
-  parse [--reasoning] < model-output.txt`;
+  parse [--reasoning-parser qwen3|deepseek_r1] [--reasoning (= qwen3)] [--no-thinking] < model-output.txt`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -18,6 +18,7 @@ import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { constraintFor } from './request-constraint.ts';
+import { reasoningParserFor } from './reasoning-parser-choice.ts';
 
 export interface ChatCallOptions {
   readonly signal?: AbortSignal | undefined;
@@ -28,15 +29,15 @@ export interface ChatCallOptions {
 export class ChatService {
   private readonly tokenizer: TextTokenizer;
   private readonly template: ChatTemplate | undefined;
-  private readonly thinks: boolean;
+  private readonly thinks: ChoiceMode['reasoning'];
   private readonly created = Math.floor(Date.now() / 1000);
 
   constructor(private readonly engine: Engine, readonly modelId: string) {
     this.tokenizer = requireTokenizer(engine.model.tokenizer, engine.model.location);
     const source = this.tokenizer.chatTemplate;
     this.template = source === undefined ? undefined : new ChatTemplate(source);
-    // Templates that close a think block (Qwen3) produce reasoning to split off.
-    this.thinks = source?.includes('</think>') ?? false;
+    // Templates that think (Qwen3, DeepSeek-R1, QwQ) produce reasoning to split off; the template says which parser.
+    this.thinks = reasoningParserFor(source) ?? false;
   }
 
   models(): ModelList {
@@ -71,10 +72,11 @@ export class ChatService {
     return this.run(header, promptIds, { ...params, chatTemplateKwargs: templateKwargs }, constraint, options);
   }
 
-  private mode(params: ChatParams): ChoiceMode {
+  private mode(params: ChatParams, constraint: ConstraintSpec | undefined): ChoiceMode {
     const { toolChoice } = params;
     return {
-      reasoning: this.thinks,
+      // Constrained from its first token, the output is all content (see create()).
+      reasoning: constraint !== undefined ? false : this.thinks,
       thinkingEnabled: params.chatTemplateKwargs['enable_thinking'] !== false,
       tools: toolChoice.mode === 'none' ? 'none' : toolChoice.mode === 'named' ? 'named' : 'parse',
       ...(toolChoice.mode === 'named' ? { namedTool: toolChoice.name } : {}),
@@ -98,7 +100,7 @@ export class ChatService {
     constraint: ConstraintSpec | undefined, options: ChatCallOptions,
   ): Promise<ChatCompletion | undefined> {
     const maxTokens = this.maxTokens(params, promptIds.length);
-    const mode = this.mode(params);
+    const mode = this.mode(params, constraint);
     const chunks = params.stream ? new ChunkFactory(header) : undefined;
     const ids = Array.from({ length: params.n }, (_, i) => `${header.id}-${i}`);
     const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode));

@@ -8,13 +8,14 @@ import type { TokenLogprob } from '../engine/engine-types.ts';
 import { IncrementalDecoder } from '../text/incremental-decoder.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
 import { HermesStreamParser, makeToolCallId, parseToolCalls } from './hermes-tool-parser.ts';
-import { parseReasoning, ReasoningStreamParser } from './reasoning-parser.ts';
+import { parseReasoning, ReasoningStreamParser, type ReasoningParserName } from './reasoning-parser.ts';
 import { StopStringMatcher } from './stop-strings.ts';
 import type { ParsedToolCall, StreamDelta } from './types.ts';
 
 export interface ChoiceMode {
-  /** Split `<think>…</think>` into reasoning_content (templates that think, i.e. Qwen3). */
-  readonly reasoning: boolean;
+  /** The parser that splits reasoning_content off (templates that think); false: all is content. */
+  readonly reasoning: ReasoningParserName | false;
+  /** `chat_template_kwargs.enable_thinking` (qwen3 reads it). */
   readonly thinkingEnabled: boolean;
   /** 'parse': hermes tool calls from the content; 'named': the whole output is the arguments of `namedTool`. */
   readonly tools: 'none' | 'parse' | 'named';
@@ -44,7 +45,7 @@ export class ChoiceOutput {
   constructor(private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode) {
     this.decoder = new IncrementalDecoder(tokenizer, { skipSpecialTokens: true });
     this.stops = new StopStringMatcher(stop);
-    this.reasoning = mode.reasoning ? new ReasoningStreamParser({ thinkingEnabled: mode.thinkingEnabled }) : undefined;
+    this.reasoning = mode.reasoning === false ? undefined : new ReasoningStreamParser({ parser: mode.reasoning, thinkingEnabled: mode.thinkingEnabled });
     this.hermes = mode.tools === 'parse' ? new HermesStreamParser() : undefined;
   }
 
@@ -71,8 +72,8 @@ export class ChoiceOutput {
 
   /** The whole message, parsed from the accumulated text (call after finish()). */
   message(): ChoiceMessage {
-    const { content, reasoningContent } = this.mode.reasoning
-      ? parseReasoning(this.text, { thinkingEnabled: this.mode.thinkingEnabled })
+    const { content, reasoningContent } = this.mode.reasoning !== false
+      ? parseReasoning(this.text, { parser: this.mode.reasoning, thinkingEnabled: this.mode.thinkingEnabled })
       : { content: this.text === '' ? null : this.text, reasoningContent: null };
     if (this.mode.tools === 'named') {
       const call: ParsedToolCall = { id: makeToolCallId(), type: 'function', function: { name: this.mode.namedTool ?? '', arguments: content ?? '' } };

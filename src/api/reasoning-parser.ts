@@ -1,85 +1,85 @@
 /**
- * Qwen3 thinking: the text before `</think>` is `reasoning_content`, the rest is `content`.
- * The chat template usually opens `<think>` in the prompt, so the output may or may not start
- * with it; a leading one (after optional whitespace) is removed. Without `</think>` everything is
- * reasoning (the model was cut off while thinking). With `enable_thinking: false` the template
- * already closed the think block, so the output is all content and is not searched for tags:
- * that keeps streaming from having to hold text back until the end.
+ * Reasoning parsers (`qwen3`, `deepseek_r1`): split a model's output into `reasoning_content` and
+ * `content`, whole (`parseReasoning`) or as it streams (`ReasoningStreamParser`). Both read the
+ * boundaries from `layoutReasoning` (reasoning-layout.ts, which also states the rules), so for any
+ * split of the output into deltas, the concatenated deltas equal the whole-output parse.
  */
-import { partialTagSuffix, type StreamDelta } from './types.ts';
+import { layoutReasoning, type ReasoningLayout, type ReasoningParserName } from './reasoning-layout.ts';
+import type { StreamDelta } from './types.ts';
 
-const START = '<think>';
-const END = '</think>';
-const LEADING_START = /^[ \t\r\n]*<think>/;
-const LEADING_SPACE = /^[ \t\r\n]*/;
+export { reasoningParserNames, type ReasoningParserName } from './reasoning-layout.ts';
 
 export interface ReasoningOptions {
-  /** `chat_template_kwargs.enable_thinking`; default true. */
+  /** Which parser's rules; default `qwen3`. */
+  readonly parser?: ReasoningParserName;
+  /** `chat_template_kwargs.enable_thinking`; default true. Only `qwen3` reads it. */
   readonly thinkingEnabled?: boolean;
 }
 
 export interface ReasoningSplit {
+  /** `""` when `</think>` closed an empty think block; null when there was no reasoning. */
   readonly reasoningContent: string | null;
   readonly content: string | null;
 }
 
 const orNull = (text: string) => (text === '' ? null : text);
 
-/** Whole-output split. Tool calls are then parsed from `content` only. */
+function layout(text: string, options: ReasoningOptions, final: boolean, knownStart?: number): ReasoningLayout {
+  return layoutReasoning(text, options.parser ?? 'qwen3', options.thinkingEnabled !== false, final, knownStart);
+}
+
+/** Whole-output split; never throws. Tool calls are then parsed from `content` only. */
 export function parseReasoning(text: string, options: ReasoningOptions = {}): ReasoningSplit {
-  if (options.thinkingEnabled === false) return { reasoningContent: null, content: orNull(text) };
-  const body = text.slice(LEADING_START.exec(text)?.[0].length ?? 0);
-  const end = body.indexOf(END);
-  if (end < 0) return { reasoningContent: orNull(body), content: null };
-  return { reasoningContent: orNull(body.slice(0, end)), content: orNull(body.slice(end + END.length)) };
+  const { reasoning, contentStart, closed } = layout(text, options, true);
+  const thought = reasoning === undefined ? null : text.slice(reasoning.start, reasoning.end);
+  return {
+    reasoningContent: thought === null || closed ? thought : orNull(thought),
+    content: contentStart === undefined ? null : orNull(text.slice(contentStart)),
+  };
 }
 
 /**
- * Streaming split: the same boundaries as `parseReasoning` for any split of the text into deltas.
- * Holds back a possible leading `<think>` and a possible partial `</think>` until they resolve.
+ * Streaming split. Holds back only what a later delta could still change: a possible leading
+ * `<think>`, a partial tag at the end, and (qwen3) the text from a `<tool_call>` on until
+ * `</think>` or the end of the output decides whether the call ended the reasoning. It keeps only
+ * that held-back text, so a long output streams in linear time.
  */
 export class ReasoningStreamParser {
-  private text = '';
-  private phase: 'start' | 'reasoning' | 'content';
-  private sent = 0; // offset into text of what has been emitted or dropped
+  private pending = ''; // text not sent yet
+  private startKnown = false; // the leading-`<think>` question is settled; pending starts in the reasoning
+  private inContent = false; // the reasoning is over: every delta is content
+  private reasoningOpened = false; // a reasoning delta (perhaps "") went out
 
-  constructor(options: ReasoningOptions = {}) {
-    this.phase = options.thinkingEnabled === false ? 'content' : 'start';
-  }
+  constructor(private readonly options: ReasoningOptions = {}) {}
 
   push(delta: string): StreamDelta[] {
-    this.text += delta;
-    return this.advance(false);
+    return this.advance(delta, false);
   }
 
   /** Call once after the last delta: flushes held-back text. */
   finish(): StreamDelta[] {
-    return this.advance(true);
+    return this.advance('', true);
   }
 
-  private advance(final: boolean): StreamDelta[] {
+  private advance(delta: string, final: boolean): StreamDelta[] {
+    if (this.inContent) return delta === '' ? [] : [{ content: delta }];
+    const text = (this.pending += delta);
+    const { reasoning, contentStart, closed } = layout(text, this.options, final, this.startKnown ? 0 : undefined);
     const deltas: StreamDelta[] = [];
-    if (this.phase === 'start') {
-      const leading = LEADING_START.exec(this.text);
-      if (leading !== null) this.sent = leading[0].length;
-      else {
-        const rest = this.text.slice(LEADING_SPACE.exec(this.text)?.[0].length ?? 0);
-        if (START.startsWith(rest) && !final) return deltas; // may still become `<think>`
+    if (reasoning !== undefined) {
+      // An empty closed think block still sends "", as the whole-output parse reports "".
+      if (reasoning.end > reasoning.start || (closed && !this.reasoningOpened)) {
+        deltas.push({ reasoning_content: text.slice(reasoning.start, reasoning.end) });
+        this.reasoningOpened = true;
       }
-      this.phase = 'reasoning';
+      this.pending = text.slice(reasoning.end);
+      this.startKnown = true;
     }
-    if (this.phase === 'reasoning') {
-      const end = this.text.indexOf(END, this.sent);
-      const reasoningEnd = end >= 0 ? end
-        : final ? this.text.length : this.text.length - partialTagSuffix(this.text, END);
-      if (reasoningEnd > this.sent) deltas.push({ reasoning_content: this.text.slice(this.sent, reasoningEnd) });
-      this.sent = reasoningEnd;
-      if (end < 0) return deltas;
-      this.sent = end + END.length;
-      this.phase = 'content';
+    if (contentStart !== undefined) {
+      if (text.length > contentStart) deltas.push({ content: text.slice(contentStart) });
+      this.pending = '';
+      this.inContent = true;
     }
-    if (this.text.length > this.sent) deltas.push({ content: this.text.slice(this.sent) });
-    this.sent = this.text.length;
     return deltas;
   }
 }

@@ -9,6 +9,7 @@ import type { StreamDelta } from '../../src/api/types.ts';
 import { openModelSource } from '../../src/model/model-source.ts';
 import { loadTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { Random } from '../support/random.ts';
+import { HERMES_CALL, reasoningCases } from '../support/reasoning-cases.ts';
 
 const fixture = new URL('../fixtures/qwen3-f32/', import.meta.url).pathname;
 const tokenizer = async (): Promise<TextTokenizer> => (await loadTokenizer(openModelSource(fixture)))!;
@@ -68,7 +69,7 @@ describe('ChoiceOutput', () => {
 
   it('splits reasoning first and parses calls from the content only', async () => {
     const text = `<think>\nMaybe ${call('Fake')} here?\n</think>\n\nOK.${call('Lima')}`;
-    const { streamed, message } = await run(text, mode({ reasoning: true }));
+    const { streamed, message } = await run(text, mode({ reasoning: 'qwen3' }));
     expect(message.reasoningContent).toBe(`\nMaybe ${call('Fake')} here?\n`);
     expect(message.content).toBe('\n\nOK.');
     expect(message.toolCalls.map((c) => c.function.arguments)).toEqual(['{"city": "Lima"}']);
@@ -89,5 +90,40 @@ describe('ChoiceOutput', () => {
     expect(message.content).toBe('Hello <tool_call> world. ');
     expect(message.toolCalls).toEqual([]);
     expect(streamed.content).toBe(message.content);
+  });
+});
+
+describe('ChoiceOutput reasoning on vLLM\'s cases, token by token (the fixture tokenizer has <think>, </think>, <tool_call> as tokens)', () => {
+  it.each(reasoningCases.map((testCase) => [testCase.parser, testCase.name, testCase] as const))('%s %s: streamed and whole', async (_, __, testCase) => {
+    const choiceMode = mode({ reasoning: testCase.parser, thinkingEnabled: testCase.thinkingEnabled ?? true, tools: 'none' });
+    for (let seed = 1; seed <= 5; seed++) {
+      const { streamed, message } = await run(testCase.output, choiceMode, [], seed);
+      expect({ reasoning: message.reasoningContent, content: message.content }).toEqual({ reasoning: testCase.reasoning, content: testCase.content });
+      expect({ reasoning: streamed.reasoning, content: streamed.content }).toEqual({ reasoning: testCase.reasoning, content: testCase.content });
+    }
+  });
+
+  it('qwen3: a call written before </think> ends the reasoning and is parsed as a call, streamed alike', async () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const { streamed, message, choice } = await run(`<think>I need to read the file.\n\n${HERMES_CALL}`, mode({ reasoning: 'qwen3' }), [], seed);
+      expect(message.reasoningContent).toBe('I need to read the file.\n\n');
+      expect(message.content).toBeNull();
+      expect(message.toolCalls.map((c) => [c.function.name, c.function.arguments])).toEqual([['bash', '{"command": "cat /etc/hosts"}']]);
+      expect(streamed.reasoning).toBe(message.reasoningContent);
+      expect(streamed.content).toBeNull();
+      expect(streamed.calls).toEqual([{ name: 'bash', arguments: '{"command": "cat /etc/hosts"}' }]);
+      expect(choice.calledTools).toBe(true);
+    }
+  });
+
+  it('deepseek_r1 and qwen3 with thinking off: the same call stays where the rules put it', async () => {
+    const text = `I need to read the file.\n\n${HERMES_CALL}`;
+    const deepseek = await run(text, mode({ reasoning: 'deepseek_r1' }));
+    expect(deepseek.message).toMatchObject({ reasoningContent: text, content: null, toolCalls: [] });
+    expect(deepseek.streamed.calls).toEqual([]);
+    const noThinking = await run(text, mode({ reasoning: 'qwen3', thinkingEnabled: false }));
+    expect(noThinking.message).toMatchObject({ reasoningContent: null, content: 'I need to read the file.\n\n' });
+    expect(noThinking.message.toolCalls.map((c) => c.function.name)).toEqual(['bash']);
+    expect(noThinking.streamed.calls).toEqual([{ name: 'bash', arguments: '{"command": "cat /etc/hosts"}' }]);
   });
 });

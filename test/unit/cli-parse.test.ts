@@ -1,7 +1,8 @@
 /**
  * `cli parse` as a user runs it (a child process, text on stdin): the reasoning split, tool calls
- * from the content part only, `tool_calls: []` when there are none, and a usage error for an
- * unknown flag.
+ * from the content part only, `tool_calls: []` when there are none, the parser chosen with
+ * --reasoning-parser (qwen3's implicit end at <tool_call> and its --no-thinking, deepseek_r1's
+ * empty "" reasoning), and usage errors for an unknown flag or parser.
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -56,5 +57,25 @@ describe('cli parse', () => {
     expect(parsed(plain.stdout)).toMatchObject({ content: '<think>hmm</think>', reasoning_content: null, tool_calls: [{ function: { name: 'f', arguments: '{}' } }] });
     expect(badFlag.code).toBe(1);
     expect(badFlag.stderr).toMatch(/usage:/);
+    expect(badFlag.stderr).toMatch(/--reasoning-parser qwen3\|deepseek_r1/);
+  }, 60_000);
+
+  it('--reasoning-parser picks the rules: qwen3 ends reasoning at a call, deepseek_r1 does not', async () => {
+    const call = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
+    const text = `I should check the weather.\n${call}`;
+    const [qwen3, noThinking, deepseek, emptyThought, badParser] = await Promise.all([
+      cli(['parse', '--reasoning-parser', 'qwen3'], text),
+      cli(['parse', '--reasoning-parser', 'qwen3', '--no-thinking'], text),
+      cli(['parse', '--reasoning-parser', 'deepseek_r1'], text),
+      cli(['parse', '--reasoning-parser', 'deepseek_r1'], '</think>\n\nParis is sunny.'),
+      cli(['parse', '--reasoning-parser', 'qwen2'], text),
+    ]);
+    expect(parsed(qwen3.stdout)).toMatchObject({ content: null, reasoning_content: 'I should check the weather.\n', tool_calls: [{ function: { name: 'get_weather', arguments: '{"city": "Paris"}' } }] });
+    expect(parsed(noThinking.stdout)).toMatchObject({ content: 'I should check the weather.\n', reasoning_content: null, tool_calls: [{ function: { name: 'get_weather' } }] });
+    expect(parsed(deepseek.stdout)).toEqual({ content: null, reasoning_content: text, tool_calls: [] });
+    expect(parsed(emptyThought.stdout)).toEqual({ content: '\n\nParis is sunny.', reasoning_content: '', tool_calls: [] });
+    expect(badParser.code).toBe(1);
+    expect(JSON.parse(badParser.stderr.trim())).toMatchObject({ error: { code: 'invalid_argument', subject: 'reasoning-parser' } });
+    expect(badParser.stderr).toMatch(/qwen3, deepseek_r1/);
   }, 60_000);
 });
