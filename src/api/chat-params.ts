@@ -1,20 +1,17 @@
 /**
  * Checks a chat completion request field by field and turns it into what the chat service needs:
- * sampling parameters (engine names), stop strings, n, streaming options, tool choice and response
- * format. Every bad or unknown field is an `invalid_argument` error naming the OpenAI field, as
- * vLLM's server answers with a 400; nothing is silently ignored.
+ * sampling parameters (engine names), stop strings and how they apply, n, streaming options, tool
+ * choice, response format and prompt options. Which fields are honoured, ignored or refused is
+ * data in request-fields.ts; every bad or refused field is an `invalid_argument` error whose
+ * message starts with the field (`temperature: must be …`), as vLLM's server answers with a 400.
  */
 import { LlmError } from '../errors.ts';
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
-
-/** OpenAI and vLLM fields this engine honours; anything else is refused. */
-const knownFields = new Set([
-  'messages', 'model', 'max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'top_k', 'min_p',
-  'presence_penalty', 'frequency_penalty', 'repetition_penalty', 'logit_bias', 'seed', 'n', 'stop',
-  'stop_token_ids', 'ignore_eos', 'logprobs', 'top_logprobs', 'response_format', 'tools', 'tool_choice',
-  'parallel_tool_calls', 'stream', 'stream_options', 'chat_template_kwargs', 'user',
-]);
+import { parsePromptOptions, type PromptOptions } from './chat-prompt.ts';
+import { chatFieldPolicy, checkRequestFields } from './request-fields.ts';
+import type { StopOptions } from './stop-strings.ts';
+import { withStructuredOutputs } from './structured-outputs.ts';
 
 /** Most choices one request may ask for; each is a sequence in the batch. */
 export const maxChoices = 64;
@@ -41,10 +38,22 @@ export interface ChatParams {
   readonly responseFormat: ResponseFormat;
   readonly chatTemplateKwargs: Record<string, unknown>;
   readonly model: string | undefined;
+  /** The field maxTokens came from, for errors. */
+  readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  readonly stopOptions: StopOptions;
+  /** vLLM's bad_words, tokenized by the chat service. */
+  readonly badWords: readonly string[];
+  /** vLLM's include_reasoning: false drops reasoning_content from the reply. */
+  readonly includeReasoning: boolean;
+  /** vLLM's stream_options.continuous_usage_stats: usage on every chunk. */
+  readonly continuousUsage: boolean;
+  /** vLLM's request_id: the reply's id is `chatcmpl-<request_id>`. */
+  readonly requestId: string | undefined;
+  readonly prompt: PromptOptions;
 }
 
 export function invalidParam(param: string, message: string): LlmError {
-  return new LlmError('invalid_argument', `${param} ${message}`, param);
+  return new LlmError('invalid_argument', `${param}: ${message}`, param);
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -107,8 +116,11 @@ function toolChoice(params: Params, hasTools: boolean): ToolChoice {
   if (isRecord(choice) && choice['type'] === 'function' && isRecord(choice['function']) && isString(choice['function']['name'])) {
     const name = choice['function']['name'];
     const tools = params['tools'] as { function: { name: string } }[] | undefined;
-    if (!tools?.some((tool) => tool.function.name === name)) throw invalidParam('tool_choice', `names the function "${name}", which is not in tools`);
+    if (!tools?.some((tool) => isRecord(tool?.function) && tool.function.name === name)) throw invalidParam('tool_choice', `names the function "${name}", which is not in tools`);
     return { mode: 'named', name };
+  }
+  if (isRecord(choice) && (choice['type'] === 'allowed_tools' || choice['type'] === 'custom')) {
+    throw invalidParam('tool_choice', `${choice['type'] === 'custom' ? 'custom tools are' : 'allowed_tools is'} not supported; pass only the tools the model may call in tools`);
   }
   throw invalidParam('tool_choice', 'must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}');
 }
@@ -126,15 +138,22 @@ function responseFormat(params: Params): ResponseFormat {
   return { type: 'json_schema', name: spec['name'], schema };
 }
 
-/** `stream` and `stream_options` (shared with the completions API). */
-export function streamFields(params: Params): { stream: boolean; includeUsage: boolean } {
+/**
+ * `stream` and `stream_options` (shared with the completions API). OpenAI's include_obfuscation
+ * pads chunks against network side channels; there is no network here, so it is ignored.
+ */
+export function streamFields(params: Params): { stream: boolean; includeUsage: boolean; continuousUsage: boolean } {
   const stream = optional(params, 'stream', isBoolean, 'a boolean') ?? false;
   const streamOptions = optional(params, 'stream_options', isRecord, 'an object');
   if (streamOptions !== undefined && !stream) throw invalidParam('stream_options', 'is only allowed when stream is true');
-  const extra = Object.keys(streamOptions ?? {}).find((key) => key !== 'include_usage');
-  if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, 'is not supported');
-  const includeUsage = optional(streamOptions ?? {}, 'include_usage', isBoolean, 'a boolean') ?? false;
-  return { stream, includeUsage };
+  const extra = Object.keys(streamOptions ?? {}).find((key) => !['include_usage', 'continuous_usage_stats', 'include_obfuscation'].includes(key));
+  if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, 'is not a field of OpenAI\'s or vLLM\'s stream options');
+  const options = streamOptions ?? {};
+  const includeUsage = optional(options, 'include_usage', isBoolean, 'a boolean') ?? false;
+  optional(options, 'include_obfuscation', isBoolean, 'a boolean');
+  // vLLM: usage on every chunk, when usage is asked for at all.
+  const continuousUsage = includeUsage && (optional(options, 'continuous_usage_stats', isBoolean, 'a boolean') ?? false);
+  return { stream, includeUsage, continuousUsage };
 }
 
 /** The sampling fields chat and completions requests share, in engine names (logprobs differ). */
@@ -154,14 +173,17 @@ export function samplingFields(params: Params): Omit<SamplingParams, 'maxTokens'
     ...defined('seed', optional(params, 'seed', isInteger, 'an integer')),
     ...defined('stopTokenIds', stopTokenIds as number[] | undefined),
     ...defined('ignoreEos', optional(params, 'ignore_eos', isBoolean, 'a boolean')),
+    ...defined('minTokens', optional(params, 'min_tokens', isNonNegativeInteger, 'a non-negative integer')),
+    ...defined('allowedTokenIds', optional(params, 'allowed_token_ids', Array.isArray, 'an array of token ids') as number[] | undefined),
   };
 }
 
+const isNonNegativeInteger = (value: unknown): value is number => isInteger(value) && value >= 0;
+
 /** Everything but messages and tools, which chat-messages.ts checks. */
 export function parseChatParams(params: Params): ChatParams {
-  const unknown = Object.keys(params).find((key) => !knownFields.has(key));
-  if (unknown !== undefined) throw invalidParam(unknown, 'is not a supported request field');
-  const { stream, includeUsage } = streamFields(params);
+  checkRequestFields(params, chatFieldPolicy);
+  const { stream, includeUsage, continuousUsage } = streamFields(params);
   const n = positiveInteger(params, 'n') ?? 1;
   if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
   const logprobs = optional(params, 'logprobs', isBoolean, 'a boolean') ?? false;
@@ -173,21 +195,42 @@ export function parseChatParams(params: Params): ChatParams {
     ...defined('logprobs', logprobs ? top ?? 0 : undefined),
   };
   const tools = params['tools'];
+  const maxCompletionTokens = positiveInteger(params, 'max_completion_tokens');
+  const maxTokens = maxCompletionTokens ?? positiveInteger(params, 'max_tokens');
+  if (sampling.minTokens !== undefined && maxTokens !== undefined && sampling.minTokens > maxTokens) {
+    throw invalidParam('min_tokens', `must be at most ${maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens'} (${maxTokens}), got ${sampling.minTokens}`);
+  }
+  const reasoningEffort = optional(params, 'reasoning_effort', isString, 'a string');
+  const badWords = optional(params, 'bad_words', isStringArray, 'an array of strings') ?? [];
   return {
     stream,
     includeUsage,
+    continuousUsage,
     n,
-    maxTokens: positiveInteger(params, 'max_completion_tokens') ?? positiveInteger(params, 'max_tokens'),
+    maxTokens,
+    maxTokensField: maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens',
     sampling,
     stop: stopStrings(params),
     topLogprobs: logprobs ? top ?? 0 : undefined,
     toolChoice: toolChoice(params, Array.isArray(tools) && tools.length > 0),
     parallelToolCalls: optional(params, 'parallel_tool_calls', isBoolean, 'a boolean') ?? true,
-    responseFormat: responseFormat(params),
-    chatTemplateKwargs: optional(params, 'chat_template_kwargs', isRecord, 'an object') ?? {},
+    responseFormat: withStructuredOutputs(responseFormat(params), params),
+    // vLLM hands reasoning_effort to the template; chat_template_kwargs still have the last word.
+    chatTemplateKwargs: { ...defined('reasoning_effort', reasoningEffort), ...optional(params, 'chat_template_kwargs', isRecord, 'an object') },
     model: optional(params, 'model', isString, 'a string'),
+    stopOptions: {
+      includeStopString: optional(params, 'include_stop_str_in_output', isBoolean, 'a boolean') ?? false,
+      minTokens: sampling.minTokens ?? 0,
+    },
+    badWords,
+    includeReasoning: optional(params, 'include_reasoning', isBoolean, 'a boolean') ?? true,
+    requestId: optional(params, 'request_id', isNonEmptyString, 'a non-empty string'),
+    prompt: parsePromptOptions(params),
   };
 }
+
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isNonEmptyString = (value: unknown): value is string => isString(value) && value !== '';
 
 /** `{ [key]: value }` when value is set, so optional fields stay absent (exactOptionalPropertyTypes). */
 export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -199,5 +242,5 @@ export const engineFieldToParam: Readonly<Record<string, string>> = {
   maxTokens: 'max_tokens', temperature: 'temperature', topP: 'top_p', topK: 'top_k', minP: 'min_p',
   repetitionPenalty: 'repetition_penalty', presencePenalty: 'presence_penalty', frequencyPenalty: 'frequency_penalty',
   logitBias: 'logit_bias', seed: 'seed', stopTokenIds: 'stop_token_ids', ignoreEos: 'ignore_eos', logprobs: 'top_logprobs',
-  promptIds: 'messages',
+  minTokens: 'min_tokens', allowedTokenIds: 'allowed_token_ids', badWordIds: 'bad_words', promptIds: 'messages',
 };

@@ -2,7 +2,8 @@
  * Chat completions over a running engine, where the engine lives (the worker, or Node): request
  * checks → chat template → tokens → one engine request per choice (`n` choices share the
  * prompt's KV blocks through the prefix cache, as vLLM does) → per-choice text pipelines →
- * a `ChatCompletion`, or chunks handed to `onChunks` as each step lands.
+ * a `ChatCompletion`, or chunks handed to `onChunks` as each step lands. Every check that can
+ * refuse a request runs before the first chunk, so a refused stream sends nothing.
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Engine } from '../engine/engine.ts';
@@ -10,7 +11,10 @@ import type { RequestOutput } from '../engine/engine-types.ts';
 import { isLlmError, LlmError } from '../errors.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { validateMessages, validateTools } from './chat-messages.ts';
+import { badWordIds } from './bad-words.ts';
 import { engineFieldToParam, invalidParam, parseChatParams, type ChatParams } from './chat-params.ts';
+import { buildPrompt, completionBudget } from './chat-prompt.ts';
+import { replyShaper } from './reply-shaper.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
 import { ChatTemplate } from './chat-template.ts';
 import { ChoiceBatch } from './choice-batch.ts';
@@ -47,6 +51,14 @@ export class ChatService {
 
   /** Resolves with the completion, or (streaming) with undefined after the last chunk. */
   async create(request: unknown, options: ChatCallOptions = {}): Promise<ChatCompletion | undefined> {
+    try {
+      return await this.start(request, options);
+    } catch (error) {
+      throw namingField(error);
+    }
+  }
+
+  private async start(request: unknown, options: ChatCallOptions): Promise<ChatCompletion | undefined> {
     if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new LlmError('invalid_argument', 'the request must be a JSON object', 'body');
     const raw = request as Record<string, unknown>;
     const params = parseChatParams(raw);
@@ -54,22 +66,18 @@ export class ChatService {
     options.signal?.throwIfAborted();
     const messages = validateMessages(raw['messages']);
     const tools = raw['tools'] === undefined || raw['tools'] === null ? undefined : validateTools(raw['tools']);
-    if (this.template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
+    const template = params.prompt.chatTemplate === undefined ? this.template : requestTemplate(params.prompt.chatTemplate);
+    if (template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
     const constraint = constraintFor(params, tools);
     // A constrained output starts at its first token, so a thinking template gets its think block
     // closed in the prompt (enable_thinking: false) and the output is all content.
     const templateKwargs = constraint !== undefined && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
-    const prompt = this.template.render({
-      messages,
-      tools,
-      addGenerationPrompt: true,
-      chatTemplateKwargs: templateKwargs,
-      bosToken: this.tokenizer.bosToken,
-      eosToken: this.tokenizer.eosToken,
+    const { promptIds, echoText } = buildPrompt({
+      template, tokenizer: this.tokenizer, messages, tools, chatTemplateKwargs: templateKwargs, options: params.prompt, maxModelLen: this.engine.model.maxModelLen,
     });
-    const promptIds = this.tokenizer.encode(prompt);
-    const header: ResponseHeader = { id: makeCompletionId(), created: Math.floor(Date.now() / 1000), model: this.modelId };
-    return this.run(header, promptIds, { ...params, chatTemplateKwargs: templateKwargs }, constraint, options);
+    const id = params.requestId === undefined ? makeCompletionId() : `chatcmpl-${params.requestId}`;
+    const header: ResponseHeader = { id, created: Math.floor(Date.now() / 1000), model: this.modelId };
+    return this.run(header, promptIds, echoText, { ...params, chatTemplateKwargs: templateKwargs }, constraint, options);
   }
 
   private mode(params: ChatParams, constraint: ConstraintSpec | undefined): ChoiceMode {
@@ -84,50 +92,46 @@ export class ChatService {
     };
   }
 
-  /** What fits after the prompt: the context, and the KV pool's tokens. */
-  private maxTokens(params: ChatParams, promptLength: number): number {
-    if (params.maxTokens !== undefined) return params.maxTokens;
-    const { maxModelLen, kvCache } = this.engine.model;
-    const room = Math.min(maxModelLen, kvCache.numBlocks * kvCache.blockSize) - promptLength;
-    if (room < 1) {
-      throw new LlmError('context_length_exceeded', `this model's maximum context length is ${maxModelLen} tokens, and the messages take ${promptLength}`, 'messages');
-    }
-    return room;
-  }
-
   private async run(
-    header: ResponseHeader, promptIds: number[], params: ChatParams,
+    header: ResponseHeader, promptIds: number[], echoText: string, params: ChatParams,
     constraint: ConstraintSpec | undefined, options: ChatCallOptions,
   ): Promise<ChatCompletion | undefined> {
-    const maxTokens = this.maxTokens(params, promptIds.length);
+    const { maxModelLen, kvCache } = this.engine.model;
+    const limits = { maxModelLen, poolTokens: kvCache.numBlocks * kvCache.blockSize };
+    const maxTokens = completionBudget(limits, promptIds.length, params.maxTokens, { prompt: 'messages', maxTokens: params.maxTokensField });
     const mode = this.mode(params, constraint);
     const chunks = params.stream ? new ChunkFactory(header) : undefined;
-    const ids = Array.from({ length: params.n }, (_, i) => `${header.id}-${i}`);
-    const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode));
+    // A caller's request_id may be reused by a concurrent request; engine ids must not be.
+    const engineId = params.requestId === undefined ? header.id : makeCompletionId();
+    const ids = Array.from({ length: params.n }, (_, i) => `${engineId}-${i}`);
+    const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode, params.stopOptions));
     const finished: (FinishedChoice | undefined)[] = [];
     const batch = new ChoiceBatch(this.engine);
+    const shape = replyShaper(params, echoText, promptIds.length);
     const emit = (list: ChatCompletionChunk[]) => {
       if (list.length > 0 && !batch.aborted) options.onChunks?.(list);
     };
+    const badWords = params.badWords.length === 0 ? {} : { badWordIds: badWordIds(this.tokenizer, params.badWords) };
     try {
       ids.forEach((id, index) => {
         const choice = choices[index]!;
         const listener = (output: RequestOutput) => {
-          const deltas = choice.push(output.tokenIds, output.logprobs);
+          const deltas = shape.deltas(choice.push(output.tokenIds, output.logprobs));
           const logprobs = params.topLogprobs === undefined ? undefined : choice.logprobs.slice(choice.logprobs.length - output.tokenIds.length);
-          if (chunks !== undefined) emit(chunks.deltas(index, deltas, logprobs));
+          shape.count(index, output);
+          if (chunks !== undefined) emit(shape.chunks(index, chunks.deltas(index, deltas, logprobs)));
           // A stop string ends the request at this step; its tokens are already decoded.
           if (choice.stopped && output.finishReason === undefined) this.engine.abort(id);
           if (output.finishReason === undefined || batch.aborted) return;
-          const tail = choice.finish();
-          const message = choice.message();
+          const tail = shape.deltas(choice.finish());
+          const message = shape.message(choice.message());
           const reason = finishReason(output.finishReason, choice, mode, message.toolCalls.length > 0);
           finished[index] = { message, finishReason: reason, logprobs: params.topLogprobs === undefined ? undefined : choice.logprobs };
-          if (chunks !== undefined) emit([...chunks.deltas(index, tail, undefined), chunks.finish(index, reason)]);
+          if (chunks !== undefined) emit(shape.chunks(index, [...chunks.deltas(index, tail, undefined), chunks.finish(index, reason)]));
         };
         // Like vLLM's parallel sampling: choice i of a seeded request draws with seed + i.
         const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + index };
-        const request = { id, promptIds, sampling: { ...params.sampling, ...seed, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
+        const request = { id, promptIds, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
         batch.add(request, listener);
       });
     } catch (error) {
@@ -135,7 +139,9 @@ export class ChatService {
       throw renameEngineError(error, params);
     }
     // Only once every choice is accepted, so a refused request has sent nothing; no step has run yet.
-    if (chunks !== undefined) emit(ids.map((_, index) => chunks.role(index)));
+    if (chunks !== undefined) {
+      emit(ids.flatMap((_, index) => shape.chunks(index, [chunks.role(index), ...chunks.deltas(index, shape.echo, undefined)])));
+    }
     const settled = await batch.settle(options.signal);
     const totals = usage(
       promptIds.length,
@@ -157,7 +163,24 @@ function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMo
 function renameEngineError(error: unknown, params: ChatParams): unknown {
   if (!isLlmError(error) || error.subject === undefined) return error;
   // A named tool's parameters reach the grammar as a json_schema constraint.
-  const param = error.subject === 'response_format' && params.toolChoice.mode === 'named' ? 'tools' : engineFieldToParam[error.subject];
+  const param = error.subject === 'response_format' && params.toolChoice.mode === 'named' ? 'tools'
+    : error.subject === 'maxTokens' ? params.maxTokensField : engineFieldToParam[error.subject];
   if (param === undefined) return error;
-  return new LlmError(error.code, error.message.replace(error.subject, param), param);
+  const rest = error.message.startsWith(error.subject) ? error.message.slice(error.subject.length).replace(/^:?\s*/, '') : error.message;
+  return new LlmError(error.code, `${param}: ${rest}`, param);
+}
+
+/** Most clients show only an error's message: it starts with the field at fault. */
+function namingField(error: unknown): unknown {
+  if (!isLlmError(error) || error.subject === undefined || error.message.startsWith(`${error.subject}:`)) return error;
+  return new LlmError(error.code, `${error.subject}: ${error.message}`, error.subject);
+}
+
+/** A request's own chat_template; one that does not parse is the caller's error. */
+function requestTemplate(source: string): ChatTemplate {
+  try {
+    return new ChatTemplate(source);
+  } catch (error) {
+    throw new LlmError('invalid_argument', `chat_template: ${error instanceof Error ? error.message : String(error)}`, 'chat_template');
+  }
 }

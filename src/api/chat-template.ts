@@ -98,7 +98,7 @@ function templateMessage(message: ChatCompletionMessageParam): Record<string, un
   return out;
 }
 
-function joinText(content: unknown): string {
+export function joinText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content

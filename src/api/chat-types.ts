@@ -14,14 +14,32 @@ import type {
 
 export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool };
 
-/** vLLM's sampling and template extras, accepted beside OpenAI's fields. */
+/** vLLM's extras this engine honours, accepted beside OpenAI's fields (request-fields.ts has the full policy). */
 export interface VllmExtraParams {
   top_k?: number | null;
   min_p?: number | null;
   repetition_penalty?: number | null;
   stop_token_ids?: number[] | null;
   ignore_eos?: boolean | null;
+  /** No EOS or stop token id, and no stop string, before this many completion tokens. */
+  min_tokens?: number | null;
+  include_stop_str_in_output?: boolean | null;
+  allowed_token_ids?: number[] | null;
+  bad_words?: string[] | null;
+  chat_template?: string | null;
   chat_template_kwargs?: Record<string, unknown> | null;
+  add_generation_prompt?: boolean | null;
+  /** Render the final (assistant) message open, so the reply continues it. */
+  continue_final_message?: boolean | null;
+  /** Start the reply with the last message's text. */
+  echo?: boolean | null;
+  add_special_tokens?: boolean | null;
+  documents?: Record<string, string>[] | null;
+  truncate_prompt_tokens?: number | null;
+  include_reasoning?: boolean | null;
+  request_id?: string | null;
+  structured_outputs?: { json?: Record<string, unknown> | string | null; json_object?: boolean | null } | null;
+  guided_json?: Record<string, unknown> | string | null;
 }
 
 export type ChatCompletionCreateParamsNonStreaming = OpenAINonStreaming & VllmExtraParams;

@@ -9,7 +9,7 @@ import { IncrementalDecoder } from '../text/incremental-decoder.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
 import { HermesStreamParser, makeToolCallId, parseToolCalls } from './hermes-tool-parser.ts';
 import { parseReasoning, ReasoningStreamParser, type ReasoningParserName } from './reasoning-parser.ts';
-import { StopStringMatcher } from './stop-strings.ts';
+import { StopStringMatcher, type StopOptions } from './stop-strings.ts';
 import type { ParsedToolCall, StreamDelta } from './types.ts';
 
 export interface ChoiceMode {
@@ -40,11 +40,14 @@ export class ChoiceOutput {
   private readonly reasoning: ReasoningStreamParser | undefined;
   private readonly hermes: HermesStreamParser | undefined;
   private namedCallId: string | undefined;
+  private readonly minTokens: number;
+  private numTokens = 0;
   private streamedCalls = 0;
 
-  constructor(private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode) {
+  constructor(private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode, stopOptions: StopOptions = {}) {
     this.decoder = new IncrementalDecoder(tokenizer, { skipSpecialTokens: true });
-    this.stops = new StopStringMatcher(stop);
+    this.stops = new StopStringMatcher(stop, stopOptions.includeStopString);
+    this.minTokens = stopOptions.minTokens ?? 0;
     this.reasoning = mode.reasoning === false ? undefined : new ReasoningStreamParser({ parser: mode.reasoning, thinkingEnabled: mode.thinkingEnabled });
     this.hermes = mode.tools === 'parse' ? new HermesStreamParser() : undefined;
   }
@@ -58,14 +61,15 @@ export class ChoiceOutput {
   push(tokenIds: readonly number[], logprobs: readonly TokenLogprob[] | undefined): StreamDelta[] {
     if (this.stopped) return [];
     if (logprobs !== undefined) for (const entry of logprobs) this.logprobs.push(this.formatLogprob(entry));
-    const match = this.stops.push(this.decoder.push(...tokenIds));
+    this.numTokens += tokenIds.length;
+    const match = this.stops.push(this.decoder.push(...tokenIds), this.numTokens > this.minTokens);
     if (match.stop !== undefined) this.stopped = true;
     return this.route(match.text, false);
   }
 
   /** After the last token: flushes everything held back. */
   finish(): StreamDelta[] {
-    const tail = this.stopped ? '' : this.stops.push(this.decoder.flush()).text;
+    const tail = this.stopped ? '' : this.stops.push(this.decoder.flush(), this.numTokens > this.minTokens).text;
     const held = this.stopped ? '' : this.stops.flush().text;
     return this.route(tail + held, true);
   }

@@ -1,14 +1,17 @@
-/** Stop strings across delta boundaries: never emitted, partial matches held back, nothing lost. */
+/**
+ * Stop strings across delta boundaries: never emitted (unless asked), partial matches held back,
+ * nothing lost; text pushed before checking starts (min_tokens) ends no match.
+ */
 import { describe, expect, it } from 'vitest';
 import { StopStringMatcher } from '../../src/api/stop-strings.ts';
 import { Random } from '../support/random.ts';
 
-/** What the whole text gives: everything before the earliest stop occurrence. */
-function reference(text: string, stops: readonly string[]): { text: string; stop: string | undefined } {
+/** What the whole text gives: everything before the earliest stop occurrence ending after `unchecked` characters. */
+function reference(text: string, stops: readonly string[], unchecked = 0): { text: string; stop: string | undefined } {
   let cut = -1;
   let stop: string | undefined;
   for (const candidate of stops) {
-    const at = text.indexOf(candidate);
+    const at = text.indexOf(candidate, Math.max(0, unchecked - candidate.length + 1));
     if (at >= 0 && (cut < 0 || at < cut)) {
       cut = at;
       stop = candidate;
@@ -17,12 +20,13 @@ function reference(text: string, stops: readonly string[]): { text: string; stop
   return stop === undefined ? { text, stop } : { text: text.slice(0, cut), stop };
 }
 
-function stream(deltas: readonly string[], stops: readonly string[]): { text: string; stop: string | undefined; emitted: string[] } {
-  const matcher = new StopStringMatcher(stops);
+/** Streams `deltas`, the first `uncheckedDeltas` of them with checking off. */
+function stream(deltas: readonly string[], stops: readonly string[], { include = false, uncheckedDeltas = 0 } = {}): { text: string; stop: string | undefined; emitted: string[] } {
+  const matcher = new StopStringMatcher(stops, include);
   const emitted: string[] = [];
   let stop: string | undefined;
-  for (const delta of deltas) {
-    const match = matcher.push(delta);
+  for (const [index, delta] of deltas.entries()) {
+    const match = matcher.push(delta, index >= uncheckedDeltas);
     emitted.push(match.text);
     stop ??= match.stop;
   }
@@ -50,6 +54,17 @@ describe('StopStringMatcher', () => {
     expect(stream(['one two three'], ['three', 'two'])).toMatchObject({ text: 'one ', stop: 'two' });
   });
 
+  it('include_stop_str_in_output: the stop string ends the text', () => {
+    expect(stream(['Hello wor', 'ld. ', 'EN', 'D here'], ['END'], { include: true })).toMatchObject({ text: 'Hello world. END', stop: 'END' });
+  });
+
+  it('min_tokens: a stop string that ends in unchecked text does not stop; one that ends after it does', () => {
+    expect(stream(['a END b', ' END c'], ['END'], { uncheckedDeltas: 1 })).toMatchObject({ text: 'a END b ', stop: 'END' });
+    // Started while unchecked, completed after: it stops, as vLLM's look-back does.
+    expect(stream(['a EN', 'D c'], ['END'], { uncheckedDeltas: 1 })).toMatchObject({ text: 'a ', stop: 'END' });
+    expect(stream(['a END'], ['END'], { uncheckedDeltas: 1 })).toMatchObject({ text: 'a END', stop: undefined });
+  });
+
   it('equals the whole-text result for 10,000 random texts and splits', () => {
     const random = new Random(41);
     const alphabet = ['a', 'b', 'c', '\n', 'é', '😀', ' '];
@@ -62,13 +77,16 @@ describe('StopStringMatcher', () => {
         deltas.push(text.slice(i, i + length));
         i += length;
       }
-      const got = stream(deltas, stops);
-      const expected = reference(text, stops);
-      const label = JSON.stringify({ text, stops, deltas });
-      expect(got.text, label).toBe(expected.text);
+      const uncheckedDeltas = random.int(0, 2) === 0 ? random.int(0, deltas.length) : 0;
+      const include = random.int(0, 1) === 1;
+      const got = stream(deltas, stops, { include, uncheckedDeltas });
+      const expected = reference(text, stops, deltas.slice(0, uncheckedDeltas).join('').length);
+      const label = JSON.stringify({ text, stops, deltas, uncheckedDeltas, include });
       // Stops that start at the same place: the stream reports the one completed first.
       expect(got.stop === undefined, label).toBe(expected.stop === undefined);
-      if (got.stop !== undefined) expect(text.startsWith(got.stop, got.text.length), label).toBe(true);
+      const cut = got.text.length - (include && got.stop !== undefined ? got.stop.length : 0);
+      expect(got.text.slice(0, cut), label).toBe(expected.text);
+      if (got.stop !== undefined) expect(text.startsWith(got.stop, cut), label).toBe(true);
     }
   });
 });

@@ -5,10 +5,11 @@
  * order, abort, and the checks on the runner's own input.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
+import { validateMessages } from '../../src/api/chat-messages.ts';
+import type { ChatCompletion, ChatCompletionCreateParams, ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
 import { runTools, type RunnableTool, type ToolRunEvent } from '../../src/api/tool-runner.ts';
 import { isLlmError } from '../../src/errors.ts';
-import { completion, hangUntilAborted, ScriptedChatApi } from '../support/scripted-chat-api.ts';
+import { chunksOf, completion, hangUntilAborted, ScriptedChatApi } from '../support/scripted-chat-api.ts';
 
 const weatherSchema = {
   type: 'object',
@@ -81,6 +82,35 @@ describe('runTools', () => {
     expect(jsonError!.tool_call_id).toBe('b');
     expect(JSON.parse(jsonError!.content).error).toMatch(/not valid JSON/);
     expect(results.map((event) => event.type === 'tool_result' && event.ok)).toEqual([false, false]);
+  });
+
+  it('answers unterminated JSON arguments with an error result and a second round the chat layer accepts, streamed or not', async () => {
+    for (const stream of [false, true]) {
+      const botched = '{"city": "Paris';
+      // Each request goes through the chat layer's own message checks, as the engine's would.
+      const checked = (reply: ChatCompletion) => async (params: ChatCompletionCreateParams) => {
+        validateMessages(params.messages);
+        return params.stream === true ? (async function* () { yield* chunksOf(reply); })() : reply;
+      };
+      const api = new ScriptedChatApi([
+        checked(completion({ toolCalls: [{ id: 'w1', name: 'get_weather', arguments: botched }] })),
+        checked(completion({ content: 'Which city did you mean?' })),
+      ]);
+      const run = vi.fn((_args: unknown) => 'sunny');
+      const results: ToolRunEvent[] = [];
+      const toolRun = runTools(api, { model: 'm', messages: user, tools: [weatherTool(run)], stream });
+      toolRun.on('tool_result', (event) => results.push(event));
+      const result = await toolRun.done();
+      expect(run).not.toHaveBeenCalled();
+      expect(result.rounds).toBe(2);
+      expect(result.finalContent).toBe('Which city did you mean?');
+      expect(results).toEqual([expect.objectContaining({ type: 'tool_result', callId: 'w1', ok: false, error: expect.stringMatching(/not valid JSON/) })]);
+      // The second request carries the call exactly as the model wrote it, then the error for the model to read.
+      expect(api.requests[1]!.params.messages.slice(1)).toEqual([
+        { role: 'assistant', content: null, tool_calls: [{ id: 'w1', type: 'function', function: { name: 'get_weather', arguments: botched } }] },
+        { role: 'tool', tool_call_id: 'w1', content: expect.stringMatching(/^\{"error":"the arguments of tool 'get_weather' are not valid JSON/) },
+      ]);
+    }
   });
 
   it('reports an unknown tool to the model without running anything', async () => {
