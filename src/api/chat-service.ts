@@ -130,7 +130,7 @@ export class ChatService {
           if (chunks !== undefined) emit(shape.chunks(index, [...chunks.deltas(index, tail, undefined), chunks.finish(index, reason)]));
         };
         // Like vLLM's parallel sampling: choice i of a seeded request draws with seed + i.
-        const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + index };
+        const seed = params.sampling.seed === undefined ? {} : { seed: choiceSeed(params.sampling.seed, index) };
         const request = { id, promptIds, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
         batch.add(request, listener);
       });
@@ -157,6 +157,12 @@ export class ChatService {
 function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMode, parsedCalls: boolean): ChatFinishReason {
   if (mode.tools === 'parse' && (parsedCalls || choice.calledTools)) return 'tool_calls';
   return engineReason === 'length' ? 'length' : 'stop';
+}
+
+/** seed + index, wrapped back into the safe integers past 2^53 (any seed is valid, so every choice's must be). */
+function choiceSeed(seed: number, index: number): number {
+  const sum = BigInt(seed) + BigInt(index);
+  return Number(sum > BigInt(Number.MAX_SAFE_INTEGER) ? sum - 2n ** 53n : sum);
 }
 
 /** Engine errors name engine fields (maxTokens); callers wrote request fields (max_tokens). */

@@ -37,8 +37,6 @@ describe('streamed refusals come before the first byte', () => {
     ['a prompt longer than the context', { messages: [{ role: 'user', content: 'word '.repeat(600) }], max_tokens: undefined }, 'messages', 'context_length_exceeded'],
     ['a bad temperature', { temperature: 3 }, 'temperature', 'invalid_argument'],
     ['n: 2 with an out-of-vocabulary stop_token_id', { n: 2, stop_token_ids: [999_999] }, 'stop_token_ids', 'invalid_argument'],
-    // Choice 0 is accepted, choice 1 (seed + 1 is not a safe integer) refused: still nothing streamed.
-    ['n: 2 whose second choice the engine refuses', { n: 2, seed: Number.MAX_SAFE_INTEGER }, 'seed', 'invalid_argument'],
     ['a schema XGrammar rejects', { response_format: { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'no-such-type' } } } }, 'response_format', 'invalid_argument'],
     ['an out-of-vocabulary logit_bias id', { logit_bias: { 999999: 5 } }, 'logit_bias', 'invalid_argument'],
     ['max_tokens past the context', { max_tokens: 600 }, 'max_tokens', 'context_length_exceeded'],
@@ -55,6 +53,11 @@ describe('streamed refusals come before the first byte', () => {
     const stats = await engine.stats();
     expect(stats.blocksFree).toBe(stats.blocksTotal);
     expect(stats.running + stats.waiting).toBe(0);
+  });
+
+  it('n: 3 with the largest seed: every choice gets a valid seed of its own', async () => {
+    const reply = await engine.chat.completions.create(greedy({ n: 3, seed: Number.MAX_SAFE_INTEGER, temperature: 1, max_tokens: 4 }));
+    expect(reply.choices).toHaveLength(3);
   });
 
   it('a prompt too long names messages in its text, as OpenAI does', async () => {
