@@ -1,7 +1,13 @@
 /**
  * The page's four tools, as `runTools` takes them: a chat tool definition plus the function that
- * runs it. Names, descriptions and parameter schemas are exactly the ones the tiny demo model was
- * trained on (tools/train/tool_specs.py), in the same order; results have the shapes it saw.
+ * runs it. Names, descriptions and parameter schemas are the ones the tiny demo model was trained
+ * on (tools/train/tool_specs.py), in the same order; results have the shapes it saw.
+ *
+ * Every tool is `strict` (OpenAI's strict function calling): once the model opens a call, the
+ * engine holds it to a declared tool and a schema-valid argument object, so a call always parses.
+ * The city parameters add one thing to the trained schema: a pattern without sentence punctuation,
+ * quotes or angle brackets. The model learnt to copy invented names; a real one it often ends
+ * with the message's "." or "?" and then wanders on, and under the pattern it closes the string.
  *
  *   get_weather {city}       → {"city","temperature_c","condition"}  (fake, fixed per city)
  *   get_time {city}          → {"city","time"}                       (the real local time)
@@ -36,10 +42,13 @@ export function fakeWeather(city: string): WeatherReport {
   return { city, temperature_c: (hash % 56) - 15, condition: CONDITIONS[(hash >>> 8) % CONDITIONS.length]! };
 }
 
+/** A city name: any letters, spaces, hyphens, apostrophes or digits, never sentence punctuation. */
+export const CITY_PATTERN = '^[^.?!<>"]+$';
+
 function cityParameter(example: string): Record<string, unknown> {
   return {
     type: 'object',
-    properties: { city: { type: 'string', description: `The city name, e.g. ${example}` } },
+    properties: { city: { type: 'string', description: `The city name, e.g. ${example}`, pattern: CITY_PATTERN } },
     required: ['city'],
   };
 }
@@ -49,12 +58,12 @@ export function createTools(setTheme: (theme: Theme) => void): Record<ToolName, 
   return {
     get_weather: {
       type: 'function',
-      function: { name: 'get_weather', description: 'Get the current weather in a city.', parameters: cityParameter('Paris') },
+      function: { name: 'get_weather', description: 'Get the current weather in a city.', parameters: cityParameter('Paris'), strict: true },
       run: ({ city }: { city: string }) => fakeWeather(city.trim()),
     },
     get_time: {
       type: 'function',
-      function: { name: 'get_time', description: 'Get the current local time in a city.', parameters: cityParameter('Tokyo') },
+      function: { name: 'get_time', description: 'Get the current local time in a city.', parameters: cityParameter('Tokyo'), strict: true },
       run: ({ city }: { city: string }) => cityTime(city.trim()),
     },
     calculate: {
@@ -62,6 +71,7 @@ export function createTools(setTheme: (theme: Theme) => void): Record<ToolName, 
       function: {
         name: 'calculate',
         description: 'Evaluate an arithmetic expression.',
+        strict: true,
         parameters: {
           type: 'object',
           properties: { expression: { type: 'string', description: 'The expression, e.g. 12 * 7' } },
@@ -75,6 +85,7 @@ export function createTools(setTheme: (theme: Theme) => void): Record<ToolName, 
       function: {
         name: 'set_theme',
         description: 'Switch the page between light and dark mode.',
+        strict: true,
         parameters: {
           type: 'object',
           properties: { theme: { type: 'string', enum: ['light', 'dark'] } },

@@ -2,7 +2,8 @@
  * The demo chat page end to end, as deployed: the test builds it once (`vite build -c
  * demo/vite.config.ts`, ~2 s, into test-results/demo-build/), serves the build with `vite preview`
  * and drives it in Chromium. On the default model: it loads and shows the adapter, a greeting
- * streams, a weather question makes a tool-call card whose result the answer repeats, a crafted reply's HTML stays text. A screenshot of the chat goes to
+ * streams, a weather question makes a tool-call card whose result the answer repeats, every
+ * suggestion chip ends in a tool card and an answer, a crafted reply's HTML stays text. A screenshot of the chat goes to
  * test-results/demo-chat.png (and to docs/demo-screenshot.png with UPDATE_DEMO_SCREENSHOT=1).
  * Batching, stop, reasoning and Hub loading are in demo-serving.test.ts.
  */
@@ -109,6 +110,47 @@ test('a weather question runs the page\'s tool and the answer repeats its result
   await expect.poll(() => themeTurn.getAttribute('data-state'), { timeout: 120_000 }).not.toBe('streaming');
   expect(await themeTurn.locator('.tool-card[data-tool="set_theme"]').getAttribute('data-state')).toBe('ok');
   expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe(target);
+});
+
+test('every suggestion chip, Paris and Tokyo included, gets a tool card with a result and an answer', async () => {
+  // The tools are strict: whatever the tiny model writes once it opens a call, the call parses.
+  const { page } = session;
+  await driver.settings({ temperature: '0', maxTokens: '200' });
+  const pane = page.locator('[data-pane="1"]');
+  const expected: Record<string, { tool: string; arguments: unknown; answerHas: (result: Record<string, unknown>) => string } | undefined> = {
+    'Hello!': undefined,
+    "What's the weather in Paris?": { tool: 'get_weather', arguments: { city: 'Paris' }, answerHas: (result) => `${String(result['temperature_c'])}°C` },
+    'What time is it in Tokyo?': { tool: 'get_time', arguments: { city: 'Tokyo' }, answerHas: (result) => String(result['time']) },
+    'What is 12 * 7?': { tool: 'calculate', arguments: { expression: '12 * 7' }, answerHas: (result) => String(result['result']) },
+    'Switch to dark mode': { tool: 'set_theme', arguments: { theme: 'dark' }, answerHas: () => 'dark' },
+  };
+  await pane.locator('.pane-clear').click();
+  const chips = await pane.locator('.suggestion').allTextContents();
+  expect(chips.sort()).toEqual(Object.keys(expected).sort());
+  for (const [chip, want] of Object.entries(expected)) {
+    await pane.locator('.pane-clear').click();
+    await pane.locator('.suggestion', { hasText: chip }).click();
+    const turn = pane.locator('.turn.assistant').last();
+    await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
+    expect(await turn.getAttribute('data-state'), chip).toBe('done');
+    const answer = (await turn.locator('.markdown').allTextContents()).join('');
+    const cards = turn.locator('.tool-card');
+    console.log(`[e2e demo] chip ${JSON.stringify(chip)}: ${await cards.count()} tool card(s), answer ${JSON.stringify(answer)}`);
+    expect(answer.trim().length, chip).toBeGreaterThan(0);
+    expect(answer, chip).not.toContain('<tool_call>');
+    if (want === undefined) {
+      expect(await cards.count(), chip).toBe(0);
+      continue;
+    }
+    const card = cards.first();
+    expect(await card.getAttribute('data-tool'), chip).toBe(want.tool);
+    expect(await card.getAttribute('data-state'), chip).toBe('ok');
+    expect(JSON.parse((await card.locator('.tool-arguments').textContent()) ?? ''), chip).toEqual(want.arguments);
+    const result = JSON.parse((await card.locator('.tool-result').textContent()) ?? '') as Record<string, unknown>;
+    if (want.tool === 'get_weather') expect(result).toEqual(fakeWeather('Paris'));
+    expect(answer, chip).toContain(want.answerHas(result));
+  }
+  expect(session.pageErrors).toEqual([]);
 });
 
 test('a screenshot of the chat is saved', async () => {
