@@ -58,7 +58,8 @@ export class ChunkAssembler {
         role: 'assistant' as const,
         // The first chunk's `content: ''` is framing, not text: an empty reply is null, as non-streaming.
         content: state.content === '' ? null : state.content,
-        reasoning_content: state.reasoning === '' ? null : state.reasoning,
+        // A `reasoning_content: ""` delta is an empty think block (""), unlike no reasoning at all (null).
+        reasoning_content: state.reasoning,
         refusal: null,
         ...(state.toolCalls.length > 0 ? { tool_calls: state.toolCalls.filter((call) => call !== undefined) } : {}),
       },
