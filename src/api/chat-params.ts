@@ -16,7 +16,10 @@ import { withStructuredOutputs } from './structured-outputs.ts';
 /** Most choices one request may ask for; each is a sequence in the batch. */
 export const maxChoices = 64;
 
-export type ToolChoice = { readonly mode: 'none' | 'auto' | 'required' } | { readonly mode: 'named'; readonly name: string };
+/** `allowed`: OpenAI's allowed_tools, the only tools the model is shown and may call. */
+export type ToolChoice =
+  | { readonly mode: 'none' | 'auto' | 'required'; readonly allowed?: readonly string[] }
+  | { readonly mode: 'named'; readonly name: string };
 
 export type ResponseFormat =
   | { readonly type: 'text' }
@@ -119,10 +122,25 @@ function toolChoice(params: Params, hasTools: boolean): ToolChoice {
     if (!tools?.some((tool) => isRecord(tool?.function) && tool.function.name === name)) throw invalidParam('tool_choice', `names the function "${name}", which is not in tools`);
     return { mode: 'named', name };
   }
-  if (isRecord(choice) && (choice['type'] === 'allowed_tools' || choice['type'] === 'custom')) {
-    throw invalidParam('tool_choice', `${choice['type'] === 'custom' ? 'custom tools are' : 'allowed_tools is'} not supported; pass only the tools the model may call in tools`);
-  }
+  if (isRecord(choice) && choice['type'] === 'allowed_tools') return allowedTools(choice['allowed_tools'], params['tools']);
+  if (isRecord(choice) && choice['type'] === 'custom') throw invalidParam('tool_choice', 'custom tools are not supported');
   throw invalidParam('tool_choice', 'must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}');
+}
+
+/** OpenAI's `{type: "allowed_tools", allowed_tools: {mode, tools: [{type: "function", function: {name}}]}}`. */
+function allowedTools(spec: unknown, tools: unknown): ToolChoice {
+  const field = 'tool_choice.allowed_tools';
+  if (!isRecord(spec) || (spec['mode'] !== 'auto' && spec['mode'] !== 'required') || !Array.isArray(spec['tools'])) {
+    throw invalidParam(field, 'must be {"mode": "auto" | "required", "tools": [{"type": "function", "function": {"name": ...}}]}');
+  }
+  const declared = new Set(Array.isArray(tools) ? tools.flatMap((tool) => (isRecord(tool) && isRecord(tool['function']) ? [tool['function']['name']] : [])) : []);
+  const allowed = spec['tools'].map((entry: unknown, index) => {
+    const name = isRecord(entry) && isRecord(entry['function']) ? entry['function']['name'] : undefined;
+    if (!isString(name) || !declared.has(name)) throw invalidParam(`${field}.tools[${index}]`, `must name a function in tools, got ${JSON.stringify(entry)}`);
+    return name;
+  });
+  if (allowed.length === 0) throw invalidParam(`${field}.tools`, 'must name at least one tool');
+  return { mode: spec['mode'], allowed };
 }
 
 function responseFormat(params: Params): ResponseFormat {

@@ -65,7 +65,10 @@ export class ChatService {
     if (params.stream && options.onChunks === undefined) throw invalidParam('stream', 'needs a chunk listener');
     options.signal?.throwIfAborted();
     const messages = validateMessages(raw['messages']);
-    const tools = raw['tools'] === undefined || raw['tools'] === null ? undefined : validateTools(raw['tools']);
+    const declared = raw['tools'] === undefined || raw['tools'] === null ? undefined : validateTools(raw['tools']);
+    // allowed_tools: the model is shown, and may call, only those (OpenAI keeps the others in its prompt).
+    const allowed = params.toolChoice.mode === 'named' ? undefined : params.toolChoice.allowed;
+    const tools = allowed === undefined ? declared : declared?.filter((tool) => allowed.includes(tool.function.name));
     const template = params.prompt.chatTemplate === undefined ? this.template : requestTemplate(params.prompt.chatTemplate);
     if (template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
     const constraint = constraintFor(params, tools);

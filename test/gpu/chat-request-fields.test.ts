@@ -112,6 +112,22 @@ describe('history round-trips', () => {
   });
 });
 
+describe("OpenAI's allowed_tools", () => {
+  it('tool_choice allowed_tools (required): the call is to an allowed tool, the only one shown', async () => {
+    const timeTool = { type: 'function' as const, function: { name: 'get_time', parameters: { type: 'object', properties: {}, additionalProperties: false } } };
+    const tool_choice = { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'get_time' } }] } };
+    const request = { ...greedy({ tools: [weatherTool, timeTool], max_tokens: 40, parallel_tool_calls: false }), tool_choice } as unknown as ChatCompletionCreateParamsNonStreaming;
+    const reply = await engine.chat.completions.create(request);
+    expect(reply.choices[0]!.finish_reason).toBe('tool_calls');
+    const names = reply.choices[0]!.message.tool_calls!.map((call) => (call as { function: { name: string } }).function.name);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names).toEqual(['get_time']);
+    // Only the allowed tool is in the prompt.
+    const all = await engine.chat.completions.create({ ...request, tool_choice: 'required' });
+    expect(reply.usage!.prompt_tokens).toBeLessThan(all.usage!.prompt_tokens);
+  });
+});
+
 describe("vLLM's extra fields", () => {
   it('min_tokens holds off EOS even when a bias makes it the argmax', async () => {
     const logit_bias = Object.fromEntries(eosIds.map((id) => [id, 100]));

@@ -101,11 +101,20 @@ describe('the chat request field policy', () => {
     [{ structured_outputs: { regex: 'a+' } }, 'structured_outputs.regex', /not supported/],
     [{ structured_outputs: { json: { type: 'object' }, choice: ['a'] } }, 'structured_outputs.choice', /only one kind/],
     [{ structured_outputs: { json: {} }, response_format: { type: 'json_object' } }, 'structured_outputs', /response_format/],
-    [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } }, tools: [] }, 'tool_choice', /allowed_tools is not supported/],
+    [{ tool_choice: { type: 'custom', custom: { name: 'x' } } }, 'tool_choice', /custom tools are not supported/],
+    [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'any', tools: [] } } }, 'tool_choice.allowed_tools', /"mode": "auto" \| "required"/],
+    [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'nope' } }] } }, tools: [{ type: 'function', function: { name: 'f' } }] },
+      'tool_choice.allowed_tools.tools[0]', /must name a function in tools/],
   ])('refuses %j, naming %s and why', (extra, field, reason) => {
     const error = refusal(extra);
     expect(error.subject).toBe(field);
     expect(error.message).toMatch(reason);
+  });
+
+  it("takes OpenAI's allowed_tools tool_choice as the mode over a subset of the tools", () => {
+    const tools = [{ type: 'function', function: { name: 'f' } }, { type: 'function', function: { name: 'g' } }];
+    const allowed = { type: 'allowed_tools', allowed_tools: { mode: 'required', tools: [{ type: 'function', function: { name: 'g' } }] } };
+    expect(parseChatParams({ messages, tools, tool_choice: allowed }).toolChoice).toEqual({ mode: 'required', allowed: ['g'] });
   });
 
   it('refuses a field neither OpenAI nor vLLM defines, and ignored fields of the wrong type', () => {
