@@ -148,6 +148,7 @@ function responseFormat(params: Params): ResponseFormat {
   if (format === undefined || format === null) return { type: 'text' };
   if (!isRecord(format)) throw invalidParam('response_format', 'must be an object');
   if (format['type'] === 'text' || format['type'] === 'json_object') return { type: format['type'] };
+  if (format['type'] === 'structural_tag') throw invalidParam('response_format', 'vLLM\'s structural_tag format is not supported');
   if (format['type'] !== 'json_schema') throw invalidParam('response_format', `type must be "text", "json_object" or "json_schema", got ${JSON.stringify(format['type'])}`);
   const spec = format['json_schema'];
   if (!isRecord(spec) || !isString(spec['name'])) throw invalidParam('response_format', 'json_schema must be an object with a name');

@@ -102,6 +102,7 @@ describe('the chat request field policy', () => {
     [{ structured_outputs: { json: { type: 'object' }, choice: ['a'] } }, 'structured_outputs.choice', /only one kind/],
     [{ structured_outputs: { json: {} }, response_format: { type: 'json_object' } }, 'structured_outputs', /response_format/],
     [{ tool_choice: { type: 'custom', custom: { name: 'x' } } }, 'tool_choice', /custom tools are not supported/],
+    [{ response_format: { type: 'structural_tag', structures: [], triggers: [] } }, 'response_format', /structural_tag format is not supported/],
     [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'any', tools: [] } } }, 'tool_choice.allowed_tools', /"mode": "auto" \| "required"/],
     [{ tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'nope' } }] } }, tools: [{ type: 'function', function: { name: 'f' } }] },
       'tool_choice.allowed_tools.tools[0]', /must name a function in tools/],
