@@ -21,7 +21,7 @@ import { ChoiceBatch } from './choice-batch.ts';
 import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
-import { constraintFor } from './request-constraint.ts';
+import { constrainsFromStart, constraintFor } from './request-constraint.ts';
 import { reasoningParserFor } from './reasoning-parser-choice.ts';
 
 export interface ChatCallOptions {
@@ -72,9 +72,10 @@ export class ChatService {
     const template = params.prompt.chatTemplate === undefined ? this.template : requestTemplate(params.prompt.chatTemplate);
     if (template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
     const constraint = constraintFor(params, tools);
-    // A constrained output starts at its first token, so a thinking template gets its think block
-    // closed in the prompt (enable_thinking: false) and the output is all content.
-    const templateKwargs = constraint !== undefined && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
+    // An output constrained from its first token has no room to think, so a thinking template gets
+    // its think block closed in the prompt (enable_thinking: false) and the output is all content.
+    // Strict tools under "auto" constrain only the calls: the model thinks as usual.
+    const templateKwargs = constraint !== undefined && constrainsFromStart(constraint) && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
     const { promptIds, echoText } = buildPrompt({
       template, tokenizer: this.tokenizer, messages, tools, chatTemplateKwargs: templateKwargs, options: params.prompt, maxModelLen: this.engine.model.maxModelLen,
     });
@@ -87,7 +88,7 @@ export class ChatService {
     const { toolChoice } = params;
     return {
       // Constrained from its first token, the output is all content (see create()).
-      reasoning: constraint !== undefined ? false : this.thinks,
+      reasoning: constraint !== undefined && constrainsFromStart(constraint) ? false : this.thinks,
       thinkingEnabled: params.chatTemplateKwargs['enable_thinking'] !== false,
       tools: toolChoice.mode === 'none' ? 'none' : toolChoice.mode === 'named' ? 'named' : 'parse',
       ...(toolChoice.mode === 'named' ? { namedTool: toolChoice.name } : {}),
@@ -157,9 +158,14 @@ export class ChatService {
   }
 }
 
+/**
+ * As vLLM: 'tool_calls' when calls parsed. A call cut off by max_tokens does not parse, and the
+ * reply says 'length' (even if its header was streamed), so a client can tell the output was cut.
+ */
 function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMode, parsedCalls: boolean): ChatFinishReason {
-  if (mode.tools === 'parse' && (parsedCalls || choice.calledTools)) return 'tool_calls';
-  return engineReason === 'length' ? 'length' : 'stop';
+  if (mode.tools === 'parse' && parsedCalls) return 'tool_calls';
+  if (engineReason === 'length') return 'length';
+  return mode.tools === 'parse' && choice.calledTools ? 'tool_calls' : 'stop';
 }
 
 /** seed + index, wrapped back into the safe integers past 2^53 (any seed is valid, so every choice's must be). */
