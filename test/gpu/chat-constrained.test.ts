@@ -4,19 +4,17 @@
  * validate (checked with ajv, independent of XGrammar). Also runTools end to end on the engine.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
+import { loadFixtureEngine } from '../support/fixture-engine.ts';
 import type { ChatCompletionCreateParamsNonStreaming } from '../../src/api/chat-types.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { collectStream } from '../support/chat-stream.ts';
 import { recordSchema, schemaErrors, searchTool, weatherTool } from '../support/constraint-cases.ts';
 
-const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;
 let engine: LlmEngine;
 
 beforeAll(async () => {
-  engine = await createEngine({ model: fixture, worker: false, maxModelLen: 2048 });
-  console.log(`[webgpu] adapter: ${engine.info.adapterName}`);
+  engine = await loadFixtureEngine('qwen2-bf16', { maxModelLen: 2048 });
 });
 afterAll(async () => engine?.dispose());
 
@@ -126,7 +124,7 @@ describe('constrained chat on a random-weight model', () => {
 
 describe('constrained output on a thinking template (qwen3-f32)', () => {
   it('closes the think block in the prompt, so the constrained output is content', async () => {
-    const qwen3 = await createEngine({ model: new URL('../fixtures/qwen3-f32/', import.meta.url).pathname, worker: false, maxModelLen: 1024 });
+    const qwen3 = await loadFixtureEngine('qwen3-f32', { maxModelLen: 1024 });
     try {
       const format = { type: 'json_schema' as const, json_schema: { name: 'record', schema: recordSchema as unknown as Record<string, unknown> } };
       const plain = await qwen3.chat.completions.create(base({ temperature: 0, max_tokens: 4 }));

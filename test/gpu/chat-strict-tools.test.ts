@@ -8,18 +8,16 @@
  * (logit_bias): calls then start within a few tokens, and the random weights fill them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
+import { loadFixtureEngine } from '../support/fixture-engine.ts';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from '../../src/api/chat-types.ts';
 import { collectStream } from '../support/chat-stream.ts';
 import { parseHermesCalls, qwenSpecialIds, schemaErrors, searchTool, weatherTool } from '../support/constraint-cases.ts';
 
-const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;
 let engine: LlmEngine;
 
 beforeAll(async () => {
-  engine = await createEngine({ model: fixture, worker: false, maxModelLen: 2048 });
-  console.log(`[webgpu] adapter: ${engine.info.adapterName}`);
+  engine = await loadFixtureEngine('qwen2-bf16', { maxModelLen: 2048 });
 });
 afterAll(async () => engine?.dispose());
 
@@ -130,7 +128,7 @@ describe('strict tools under tool_choice "auto" (random weights)', () => {
 
 describe('strict tools on a thinking template (qwen3 fixture)', () => {
   it('leave thinking on: the prompt is the unconstrained one, unlike a forced tool choice', async () => {
-    const thinking = await createEngine({ model: new URL('../fixtures/qwen3-f32/', import.meta.url).pathname, worker: false, maxModelLen: 2048 });
+    const thinking = await loadFixtureEngine('qwen3-f32', { maxModelLen: 2048 });
     try {
       const promptTokens = async (extra: Partial<ChatCompletionCreateParamsNonStreaming>) =>
         (await thinking.chat.completions.create(request(true, { max_tokens: 1, temperature: 0, ...extra }))).usage!.prompt_tokens;

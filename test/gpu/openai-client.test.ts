@@ -5,18 +5,16 @@
  */
 import OpenAI, { BadRequestError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
+import { loadFixtureEngine } from '../support/fixture-engine.ts';
 import { createOpenAIFetch } from '../../src/api/openai-fetch.ts';
 
-const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;
 let engine: LlmEngine;
 let client: OpenAI;
 
 beforeAll(async () => {
-  engine = await createEngine({ model: fixture, worker: false, maxModelLen: 512 });
+  engine = await loadFixtureEngine('qwen2-bf16', { maxModelLen: 512 });
   client = new OpenAI({ baseURL: 'http://localhost/v1', apiKey: 'x', fetch: createOpenAIFetch(engine), dangerouslyAllowBrowser: true, maxRetries: 0 });
-  console.log(`[webgpu] adapter: ${engine.info.adapterName}`);
 });
 afterAll(async () => {
   await engine?.dispose();
