@@ -199,6 +199,18 @@ export function samplingFields(params: Params): Omit<SamplingParams, 'maxTokens'
 
 const isNonNegativeInteger = (value: unknown): value is number => isInteger(value) && value >= 0;
 
+/** vLLM's check, made before anything runs: a minimum above the maximum cannot be met. */
+export function checkMinTokens(minTokens: number | undefined, maxTokens: number | undefined, maxTokensField: string): void {
+  if (minTokens !== undefined && maxTokens !== undefined && minTokens > maxTokens) {
+    throw invalidParam('min_tokens', `must be at most ${maxTokensField} (${maxTokens}), got ${minTokens}`);
+  }
+}
+
+/** vLLM's bad_words (shared with the completions API), tokenized by the service (bad-words.ts). */
+export function badWords(params: Params): string[] {
+  return optional(params, 'bad_words', isStringArray, 'an array of strings') ?? [];
+}
+
 /** Everything but messages and tools, which chat-messages.ts checks. */
 export function parseChatParams(params: Params): ChatParams {
   checkRequestFields(params, chatFieldPolicy);
@@ -216,18 +228,16 @@ export function parseChatParams(params: Params): ChatParams {
   const tools = params['tools'];
   const maxCompletionTokens = positiveInteger(params, 'max_completion_tokens');
   const maxTokens = maxCompletionTokens ?? positiveInteger(params, 'max_tokens');
-  if (sampling.minTokens !== undefined && maxTokens !== undefined && sampling.minTokens > maxTokens) {
-    throw invalidParam('min_tokens', `must be at most ${maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens'} (${maxTokens}), got ${sampling.minTokens}`);
-  }
+  const maxTokensField = maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens';
+  checkMinTokens(sampling.minTokens, maxTokens, maxTokensField);
   const reasoningEffort = optional(params, 'reasoning_effort', isString, 'a string');
-  const badWords = optional(params, 'bad_words', isStringArray, 'an array of strings') ?? [];
   return {
     stream,
     includeUsage,
     continuousUsage,
     n,
     maxTokens,
-    maxTokensField: maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens',
+    maxTokensField,
     sampling,
     stop: stopStrings(params),
     topLogprobs: logprobs ? top ?? 0 : undefined,
@@ -241,7 +251,7 @@ export function parseChatParams(params: Params): ChatParams {
       includeStopString: optional(params, 'include_stop_str_in_output', isBoolean, 'a boolean') ?? false,
       minTokens: sampling.minTokens ?? 0,
     },
-    badWords,
+    badWords: badWords(params),
     includeReasoning: optional(params, 'include_reasoning', isBoolean, 'a boolean') ?? true,
     requestId: optional(params, 'request_id', isNonEmptyString, 'a non-empty string'),
     prompt: parsePromptOptions(params),

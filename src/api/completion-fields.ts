@@ -14,6 +14,8 @@ const honoured = [
   'presence_penalty', 'seed', 'stop', 'stream', 'stream_options', 'suffix', 'temperature', 'top_p',
   // vLLM's
   'top_k', 'min_p', 'repetition_penalty', 'stop_token_ids', 'ignore_eos', 'add_special_tokens',
+  // vLLM's, applied by the sampling and stop handling chat shares (chat-params.ts, bad-words.ts).
+  'min_tokens', 'allowed_token_ids', 'bad_words',
 ];
 
 /** vLLM's server-side fields, ignored as chat ignores them. */
@@ -29,10 +31,7 @@ const refusedUnless = (off: (value: unknown) => boolean, what: string): RefusedF
 
 /** vLLM's completions extras not implemented here; each accepted at the value that changes nothing. */
 const vllmRefused: Record<string, RefusedField> = {
-  min_tokens: refusedUnless((value) => isOff(value) || value === 0, 'min_tokens'),
   include_stop_str_in_output: refusedUnless((value) => isOff(value) || value === false, 'include_stop_str_in_output'),
-  allowed_token_ids: refusedUnless(isOff, 'allowed_token_ids'),
-  bad_words: refusedUnless((value) => isOff(value) || (Array.isArray(value) && value.length === 0), 'bad_words'),
   truncate_prompt_tokens: refusedUnless(isOff, 'truncating the prompt'),
   logprob_token_ids: refusedUnless(isOff, 'logprob_token_ids'),
   prompt_embeds: refusedUnless(isOff, 'a prompt given as embeddings'),

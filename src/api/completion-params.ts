@@ -8,9 +8,11 @@
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
 import {
-  defined, invalidParam, isBoolean, isInteger, isString, maxChoices, optional, positiveInteger, samplingFields, stopStrings, streamFields,
+  badWords, checkMinTokens, defined, invalidParam, isBoolean, isInteger, isString, maxChoices, optional, positiveInteger, samplingFields,
+  stopStrings, streamFields,
 } from './chat-params.ts';
 import { checkCompletionFields } from './completion-fields.ts';
+import type { StopOptions } from './stop-strings.ts';
 
 /** OpenAI's and vLLM's default when max_tokens is absent or null. */
 export const defaultMaxTokens = 16;
@@ -35,6 +37,10 @@ export interface CompletionParams {
   readonly logprobs: number | undefined;
   readonly sampling: Omit<SamplingParams, 'maxTokens'>;
   readonly stop: readonly string[];
+  /** min_tokens holds off stop strings as it holds off EOS (as chat's). */
+  readonly stopOptions: StopOptions;
+  /** vLLM's bad_words, tokenized by the completion service. */
+  readonly badWords: readonly string[];
   readonly addSpecialTokens: boolean;
   readonly model: string | undefined;
 }
@@ -91,6 +97,8 @@ export function parseCompletionParams(params: Params): CompletionParams {
     // prompt position, and null entries would silently break scoring code (lm-eval's loglikelihood).
     throw invalidParam('echo', 'cannot be combined with logprobs: the logprobs of prompt tokens are not computed by this engine');
   }
+  const sampling = { ...samplingFields(params), ...defined('logprobs', logprobs) };
+  checkMinTokens(sampling.minTokens, maxTokens, 'max_tokens');
   return {
     prompts: inputs,
     promptLabels: labels,
@@ -100,8 +108,10 @@ export function parseCompletionParams(params: Params): CompletionParams {
     maxTokens,
     echo,
     logprobs,
-    sampling: { ...samplingFields(params), ...defined('logprobs', logprobs) },
+    sampling,
     stop: stopStrings(params),
+    stopOptions: { minTokens: sampling.minTokens ?? 0 },
+    badWords: badWords(params),
     addSpecialTokens: optional(params, 'add_special_tokens', isBoolean, 'a boolean') ?? true,
     model: optional(params, 'model', isString, 'a string'),
   };

@@ -11,6 +11,7 @@ import type { RequestOutput, RequestResult } from '../engine/engine-types.ts';
 import { isLlmError, LlmError } from '../errors.ts';
 import { checkContextLength, checkPromptIds } from '../model/prompt-limits.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
+import { badWordIds } from './bad-words.ts';
 import { engineFieldToParam, invalidParam } from './chat-params.ts';
 import { makeCompletionId, usage, type ResponseHeader } from './chat-response.ts';
 import { ChoiceBatch } from './choice-batch.ts';
@@ -88,6 +89,7 @@ export class CompletionService {
     };
     // max_tokens 0 with echo: the prompt is the whole answer, nothing is generated.
     const generate = params.maxTokens > 0;
+    const badWords = params.badWords.length === 0 ? {} : { badWordIds: badWordIds(this.tokenizer, params.badWords) };
     try {
       prompts.forEach((prompt, p) => {
         for (let j = 0; j < params.n; j++) {
@@ -100,7 +102,7 @@ export class CompletionService {
           // As vLLM: each prompt is its own request with the same sampling, so choice j draws with seed + j.
           const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + j };
           const listener = this.listener(id, index, prompt, params, finished, chunks, emit, batch);
-          batch.add({ id, promptIds: prompt.ids, sampling: { ...params.sampling, ...seed, maxTokens: params.maxTokens } }, listener);
+          batch.add({ id, promptIds: prompt.ids, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens: params.maxTokens } }, listener);
         }
       });
     } catch (error) {
@@ -120,7 +122,7 @@ export class CompletionService {
     id: string, index: number, prompt: Prompt, params: CompletionParams, finished: FinishedText[],
     chunks: CompletionChunks | undefined, emit: (chunk: Completion) => void, batch: ChoiceBatch,
   ): (output: RequestOutput) => void {
-    const choice = new ChoiceOutput(this.tokenizer, params.stop, textMode);
+    const choice = new ChoiceOutput(this.tokenizer, params.stop, textMode, params.stopOptions);
     let sent = 0; // characters streamed so far, echo included: the next text_offset
     let echoed = !params.echo;
     const send = (text: string, entries: number, finishReason: FinishedText['finishReason'] | null) => {

@@ -14,7 +14,9 @@ import type { RequestOptions, VllmExtraParams } from './chat-types.ts';
 export type { Completion, CompletionChoice };
 
 /** vLLM's sampling extras, and its `add_special_tokens` (default true: a text prompt gets e.g. Llama's BOS). */
-export type VllmCompletionExtraParams = Pick<VllmExtraParams, 'top_k' | 'min_p' | 'repetition_penalty' | 'stop_token_ids' | 'ignore_eos'> & {
+export type VllmCompletionExtraParams = Pick<
+  VllmExtraParams, 'top_k' | 'min_p' | 'repetition_penalty' | 'stop_token_ids' | 'ignore_eos' | 'min_tokens' | 'allowed_token_ids' | 'bad_words'
+> & {
   add_special_tokens?: boolean | null;
 };
 

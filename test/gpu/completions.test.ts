@@ -4,8 +4,9 @@
  * batch (the engine's step count and last step show it) with each prompt's own result; token-id
  * prompts go in unchanged; echo; legacy logprobs agreeing with chat's for the same tokens;
  * streamed chunks concatenating to the whole result; n with a seed (choice j draws with seed + j);
- * abort; and the official `openai` client's completions.create through engine.fetch, whose
- * refusals (streamed or not) are HTTP 400s with the OpenAI error body.
+ * abort; vLLM's min_tokens (holding off EOS and stop strings), allowed_token_ids and bad_words;
+ * and the official `openai` client's completions.create through engine.fetch, whose refusals
+ * (streamed or not) are HTTP 400s with the OpenAI error body.
  */
 import OpenAI, { BadRequestError } from 'openai';
 import type { Completion } from 'openai/resources/completions';
@@ -40,6 +41,7 @@ afterAll(async () => {
 
 // generation_config.json's repetition_penalty (1.05) applies by default, as in vLLM; generate() has none.
 const greedy = { model: 'fixture', temperature: 0, ignore_eos: true, repetition_penalty: 1 } as const;
+const eosIds = [656, 658]; // the fixture's generation_config eos_token_id
 
 /** What the model itself continues `ids` with at temperature 0, as text. */
 async function direct(ids: readonly number[], maxTokens: number): Promise<string> {
@@ -198,6 +200,62 @@ describe('completions (qwen2-bf16)', () => {
     expect(stopped.choices[0]).toMatchObject({ text: cut, finish_reason: 'stop' });
     const streamed = await fold(await engine.completions.create({ ...greedy, prompt: 'Count with me', max_tokens: 12, stop, stream: true }));
     expect([streamed.texts[0], streamed.finishReasons[0]]).toEqual([cut, 'stop']);
+  });
+
+  it('min_tokens holds off EOS even when a bias makes it the argmax, whole and streamed', async () => {
+    const logit_bias = Object.fromEntries(eosIds.map((id) => [id, 100]));
+    const request = { ...greedy, ignore_eos: false, prompt: 'Hello there', max_tokens: 20, logit_bias };
+    const free = await engine.completions.create(request);
+    expect(free.usage!.completion_tokens).toBe(1);
+    const held = await engine.completions.create({ ...request, min_tokens: 5 });
+    // Five tokens that cannot be EOS, then EOS.
+    expect(held.usage!.completion_tokens).toBe(6);
+    expect(held.choices[0]!.finish_reason).toBe('stop');
+    const streamed = await fold(await engine.completions.create({ ...request, min_tokens: 5, stream: true, stream_options: { include_usage: true } }));
+    expect([streamed.texts[0], streamed.finishReasons[0], streamed.usage!.completion_tokens]).toEqual([held.choices[0]!.text, 'stop', 6]);
+  });
+
+  it('min_tokens holds off stop strings: a match must end after the first min_tokens tokens', async () => {
+    const request = { ...greedy, prompt: 'Count with me', max_tokens: 12 };
+    const base = await engine.completions.create({ ...request, logprobs: 0 });
+    const text = base.choices[0]!.text;
+    const tokens = base.choices[0]!.logprobs!.tokens!;
+    expect(tokens.join('')).toBe(text);
+    // The first token's text as the stop string: without min_tokens, nothing is left.
+    const stop = tokens[0]!;
+    expect((await engine.completions.create({ ...request, stop })).choices[0]).toMatchObject({ text: '', finish_reason: 'stop' });
+    const unchecked = tokens.slice(0, 2).join('').length;
+    const at = text.indexOf(stop, Math.max(0, unchecked - stop.length + 1));
+    const expected = at < 0 ? { text, finish_reason: 'length' } : { text: text.slice(0, at), finish_reason: 'stop' };
+    const held = await engine.completions.create({ ...request, stop, min_tokens: 2 });
+    expect(held.choices[0]).toMatchObject(expected);
+    expect(held.choices[0]!.text.length).toBeGreaterThanOrEqual(unchecked);
+    const streamed = await fold(await engine.completions.create({ ...request, stop, min_tokens: 2, stream: true }));
+    expect({ text: streamed.texts[0], finish_reason: streamed.finishReasons[0] }).toEqual(expected);
+  });
+
+  it('allowed_token_ids restricts every sampled token, in every choice', async () => {
+    const allowed = [...new Set(tokenizer.encode(' bet things arguments ns'))];
+    const allowedText = new Set(allowed.map((id) => tokenizer.decode([id])));
+    const request = { model: 'fixture', prompt: 'Hello there', max_tokens: 12, temperature: 1, seed: 7, n: 3, ignore_eos: true, logprobs: 0 };
+    const outside = (result: Completion) => result.choices.flatMap((choice) => choice.logprobs!.tokens!.filter((token) => !allowedText.has(token)));
+    // Unrestricted, this request samples other tokens: the check below can fail.
+    expect(outside(await engine.completions.create(request)).length).toBeGreaterThan(0);
+    const restricted = await engine.completions.create({ ...request, allowed_token_ids: allowed });
+    expect(restricted.usage!.completion_tokens).toBe(36);
+    expect(restricted.choices.map((choice) => choice.logprobs!.tokens!.length)).toEqual([12, 12, 12]);
+    expect(outside(restricted)).toEqual([]);
+  });
+
+  it('bad_words: a banned word never comes out', async () => {
+    const request = { ...greedy, prompt: 'Hello there', max_tokens: 12, logprobs: 0 };
+    const banned = (result: Completion) => result.choices[0]!.logprobs!.tokens!.filter((token) => token.trim() === 'ns');
+    const free = await engine.completions.create(request);
+    expect(banned(free).length).toBeGreaterThan(0);
+    const clean = await engine.completions.create({ ...request, bad_words: ['ns'] });
+    expect(clean.usage!.completion_tokens).toBe(12);
+    expect(banned(clean)).toEqual([]);
+    expect(clean.choices[0]!.text).not.toBe(free.choices[0]!.text);
   });
 
   it('an abort rejects with a typed error and frees every KV block', async () => {

@@ -49,6 +49,17 @@ describe('parseCompletionParams', () => {
     expect(parseCompletionParams({ prompt: 'x', echo: true, max_tokens: 0 })).toMatchObject({ echo: true, maxTokens: 0 });
   });
 
+  it("honours vLLM's min_tokens, allowed_token_ids and bad_words as chat does", () => {
+    const params = parseCompletionParams({ prompt: 'x', max_tokens: 8, min_tokens: 3, allowed_token_ids: [4, 5], bad_words: ['foo', ' bar'] });
+    expect(params.sampling).toEqual({ minTokens: 3, allowedTokenIds: [4, 5] });
+    // Stop strings are held off for min_tokens, as EOS is.
+    expect(params.stopOptions).toEqual({ minTokens: 3 });
+    expect(params.badWords).toEqual(['foo', ' bar']);
+    expect(parseCompletionParams({ prompt: 'x' })).toMatchObject({ stopOptions: { minTokens: 0 }, badWords: [] });
+    // The default max_tokens (16) bounds min_tokens too.
+    expect(parseCompletionParams({ prompt: 'x', min_tokens: 16 }).sampling.minTokens).toBe(16);
+  });
+
   it('accepts server-side fields and vLLM extras left at the value that changes nothing', () => {
     expect(() => parseCompletionParams({
       prompt: 'x', user: 'u', cache_salt: 'salt', kv_transfer_params: null, min_tokens: 0, include_stop_str_in_output: false,
@@ -82,7 +93,13 @@ describe('parseCompletionParams', () => {
       [{ prompt: 'x', messages: [] }, 'messages', /not a field of OpenAI's or vLLM's completions request/],
       [{ prompt: 'x', prompt_logprobs: 1 }, 'prompt_logprobs', /not supported/],
       [{ prompt: 'x', use_beam_search: true }, 'use_beam_search', /not supported/],
-      [{ prompt: 'x', min_tokens: 3 }, 'min_tokens', /not supported/],
+      [{ prompt: 'x', min_tokens: 17 }, 'min_tokens', /^min_tokens: must be at most max_tokens \(16\), got 17$/],
+      [{ prompt: 'x', max_tokens: 4, min_tokens: 5 }, 'min_tokens', /at most max_tokens \(4\)/],
+      [{ prompt: 'x', echo: true, max_tokens: 0, min_tokens: 1 }, 'min_tokens', /at most max_tokens \(0\)/],
+      [{ prompt: 'x', min_tokens: -1 }, 'min_tokens', /non-negative integer/],
+      [{ prompt: 'x', allowed_token_ids: 5 }, 'allowed_token_ids', /array of token ids/],
+      [{ prompt: 'x', bad_words: 'foo' }, 'bad_words', /array of strings/],
+      [{ prompt: 'x', include_stop_str_in_output: true }, 'include_stop_str_in_output', /not supported/],
       [{ prompt: 'x', response_format: { type: 'json_object' } }, 'response_format', /chat.completions/],
       [{ prompt: 'x', cache_salt: 5 }, 'cache_salt', /string/],
     ];
