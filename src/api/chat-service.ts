@@ -17,7 +17,7 @@ import { buildPrompt, completionBudget } from './chat-prompt.ts';
 import { replyShaper } from './reply-shaper.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
 import { ChatTemplate } from './chat-template.ts';
-import { ChoiceBatch } from './choice-batch.ts';
+import { ChoiceBatch, choiceSeed } from './choice-batch.ts';
 import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
@@ -166,12 +166,6 @@ function finishReason(engineReason: string, choice: ChoiceOutput, mode: ChoiceMo
   if (mode.tools === 'parse' && parsedCalls) return 'tool_calls';
   if (engineReason === 'length') return 'length';
   return mode.tools === 'parse' && choice.calledTools ? 'tool_calls' : 'stop';
-}
-
-/** seed + index, wrapped back into the safe integers past 2^53 (any seed is valid, so every choice's must be). */
-function choiceSeed(seed: number, index: number): number {
-  const sum = BigInt(seed) + BigInt(index);
-  return Number(sum > BigInt(Number.MAX_SAFE_INTEGER) ? sum - 2n ** 53n : sum);
 }
 
 /** Engine errors name engine fields (maxTokens); callers wrote request fields (max_tokens). */

@@ -1,7 +1,8 @@
 /**
  * The engine requests behind one API request (its choices, and for the completions API its
  * prompts): queued in the same turn, so the step loop batches them from their first step; ended
- * together when the caller aborts or one of them is refused; awaited together.
+ * together when the caller aborts or one of them is refused; awaited together. Choice i of a
+ * seeded request draws with its own seed (choiceSeed), as in vLLM's parallel sampling.
  */
 import type { Engine, OutputListener } from '../engine/engine.ts';
 import type { EngineRequest, RequestResult } from '../engine/engine-types.ts';
@@ -43,4 +44,10 @@ export class ChoiceBatch {
       signal?.removeEventListener('abort', this.abort);
     }
   }
+}
+
+/** seed + index, wrapped back into the safe integers past 2^53 (any seed is valid, so every choice's must be). */
+export function choiceSeed(seed: number, index: number): number {
+  const sum = BigInt(seed) + BigInt(index);
+  return Number(sum > BigInt(Number.MAX_SAFE_INTEGER) ? sum - 2n ** 53n : sum);
 }

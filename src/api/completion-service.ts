@@ -14,7 +14,7 @@ import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { badWordIds } from './bad-words.ts';
 import { engineFieldToParam, invalidParam } from './chat-params.ts';
 import { makeCompletionId, usage, type ResponseHeader } from './chat-response.ts';
-import { ChoiceBatch } from './choice-batch.ts';
+import { ChoiceBatch, choiceSeed } from './choice-batch.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import { parseCompletionParams, type CompletionParams, type PromptInput } from './completion-params.ts';
 import { CompletionChunks, legacyLogprobs, textCompletion, type FinishedText } from './completion-response.ts';
@@ -99,8 +99,8 @@ export class CompletionService {
             continue;
           }
           const id = `${header.id}-${index}`;
-          // As vLLM: each prompt is its own request with the same sampling, so choice j draws with seed + j.
-          const seed = params.sampling.seed === undefined ? {} : { seed: params.sampling.seed + j };
+          // As vLLM: each prompt is its own request with the same sampling, so choice j draws with seed + j (wrapped).
+          const seed = params.sampling.seed === undefined ? {} : { seed: choiceSeed(params.sampling.seed, j) };
           const listener = this.listener(id, index, prompt, params, finished, chunks, emit, batch);
           batch.add({ id, promptIds: prompt.ids, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens: params.maxTokens } }, listener);
         }

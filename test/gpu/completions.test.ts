@@ -191,6 +191,17 @@ describe('completions (qwen2-bf16)', () => {
     expect(whole.usage!.prompt_tokens).toBe(single.usage!.prompt_tokens + other.usage!.prompt_tokens);
   });
 
+  it('n: 2 with the largest seed: choice 1 draws with seed + 1 wrapped into the safe integers (0)', async () => {
+    const request = { model: 'fixture', prompt: 'Numbers:', max_tokens: 6, temperature: 1, ignore_eos: true, n: 2, seed: Number.MAX_SAFE_INTEGER };
+    const whole = await engine.completions.create(request);
+    expect(whole.choices.map((choice) => choice.index)).toEqual([0, 1]);
+    const first = await engine.completions.create({ ...request, n: 1 });
+    const wrapped = await engine.completions.create({ ...request, n: 1, seed: 0 });
+    expect(whole.choices.map((choice) => choice.text)).toEqual([first.choices[0]!.text, wrapped.choices[0]!.text]);
+    // The two seeds draw differently here, so the check above tells them apart.
+    expect(wrapped.choices[0]!.text).not.toBe(first.choices[0]!.text);
+  });
+
   it('a stop string ends the text before it, whole and streamed', async () => {
     const base = await engine.completions.create({ ...greedy, prompt: 'Count with me', max_tokens: 12 });
     const text = base.choices[0]!.text;
