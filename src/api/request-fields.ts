@@ -42,13 +42,13 @@ const vllmHonoured = [
 /**
  * Accepted, type-checked and ignored. OpenAI's server-side concerns: storage, metadata, billing
  * tier, abuse tracking and hints for OpenAI's prompt cache (the prefix cache here is automatic and
- * belongs to one page). `prediction` only makes OpenAI faster: the output is the model's either
- * way. `verbosity` is a hint to OpenAI's models with no counterpart in an open model's template.
+ * belongs to one page). `verbosity` is a hint to OpenAI's models with no counterpart in an open
+ * model's template.
  */
 const openAIIgnored: Record<string, JsonType> = {
   store: 'boolean', metadata: 'object', service_tier: 'string', user: 'string', safety_identifier: 'string',
   prompt_cache_key: 'string', prompt_cache_options: 'object', prompt_cache_retention: 'string',
-  prediction: 'object', verbosity: 'string',
+  verbosity: 'string',
 };
 
 /**
@@ -80,6 +80,7 @@ const openAIRefused: Record<string, RefusedField> = {
   function_call: { off: isOff, reason: notSupported('the deprecated function_call') + '; use tool_choice with tools' },
   moderation: { off: isOff, reason: notSupported('moderation') + ': it needs OpenAI\'s moderation models' },
   web_search_options: { off: isOff, reason: notSupported('web search') + ': the engine has no search tool; declare one as a function tool' },
+  prediction: { off: isOff, reason: 'Predicted Outputs are not supported' },
 };
 
 /** vLLM's fields that would change the output and are not implemented; each accepted at its default. */

@@ -35,7 +35,7 @@ const openAIRequest = {
   messages, model: 'gpt-4o', audio: null, frequency_penalty: 0.5, function_call: undefined, functions: undefined,
   logit_bias: { 5: 1 }, logprobs: true, max_completion_tokens: 20, max_tokens: 10, metadata: { team: 'a' },
   modalities: ['text'], moderation: null, n: 2, parallel_tool_calls: true,
-  prediction: { type: 'content', content: 'Hello' }, presence_penalty: 0.1, prompt_cache_key: 'k',
+  prediction: null, presence_penalty: 0.1, prompt_cache_key: 'k',
   prompt_cache_options: { mode: 'implicit' }, prompt_cache_retention: '24h', reasoning_effort: 'low',
   response_format: { type: 'text' }, safety_identifier: 'user-1', seed: 3, service_tier: 'auto', stop: ['x'], store: true,
   stream: true, stream_options: { include_usage: true, include_obfuscation: false }, temperature: 0.7, tool_choice: 'none',
@@ -75,7 +75,7 @@ describe('the chat request field policy', () => {
       length_penalty: 1, spaces_between_special_tokens: true, use_beam_search: false, best_of: 1, prompt_logprobs: null, skip_special_tokens: true,
       return_tokens_as_token_ids: false, return_token_ids: false, logits_processors: [], priority: 0, max_repetition_pattern_size: 0,
       min_repetition_pattern_size: 0, repetition_min_count: 0, guided_regex: null, structural_tag: null,
-      functions: [], function_call: null, moderation: null, web_search_options: null, audio: null, modalities: null,
+      functions: [], function_call: null, moderation: null, web_search_options: null, audio: null, modalities: null, prediction: null,
     })).not.toThrow();
     expect(() => parseChatParams({ messages, n: 3, best_of: 3 })).not.toThrow();
   });
@@ -87,6 +87,7 @@ describe('the chat request field policy', () => {
     [{ function_call: 'auto' }, 'function_call', /not supported.*tool_choice/],
     [{ moderation: { model: 'omni-moderation-latest' } }, 'moderation', /not supported/],
     [{ web_search_options: {} }, 'web_search_options', /web search is not supported/],
+    [{ prediction: { type: 'content', content: 'Hello' } }, 'prediction', /^prediction: Predicted Outputs are not supported$/],
     [{ use_beam_search: true }, 'use_beam_search', /beam search is not supported/],
     [{ best_of: 3 }, 'best_of', /not supported/],
     [{ prompt_logprobs: 1 }, 'prompt_logprobs', /not supported/],
