@@ -5,10 +5,10 @@
  * data in request-fields.ts; every bad or refused field is an `invalid_argument` error whose
  * message starts with the field (`temperature: must be …`), as vLLM's server answers with a 400.
  */
-import { LlmError } from '../errors.ts';
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
 import { parsePromptOptions, type PromptOptions } from './chat-prompt.ts';
+import { defined, invalidParam, isBoolean, isInteger, isNumber, isRecord, isString, optional, positiveInteger } from './param-checks.ts';
 import { chatFieldPolicy, checkRequestFields } from './request-fields.ts';
 import type { StopOptions } from './stop-strings.ts';
 import { withStructuredOutputs } from './structured-outputs.ts';
@@ -55,36 +55,11 @@ export interface ChatParams {
   readonly prompt: PromptOptions;
 }
 
-export function invalidParam(param: string, message: string): LlmError {
-  return new LlmError('invalid_argument', `${param}: ${message}`, param);
-}
-
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 type Params = Record<string, unknown>;
-
-export function optional<T>(params: Params, field: string, check: (value: unknown) => value is T, expected: string): T | undefined {
-  const value = params[field];
-  if (value === undefined || value === null) return undefined;
-  if (!check(value)) throw invalidParam(field, `must be ${expected}, got ${JSON.stringify(value)}`);
-  return value;
-}
-
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-export const isInteger = (value: unknown): value is number => Number.isSafeInteger(value);
-export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
-export const isString = (value: unknown): value is string => typeof value === 'string';
 
 function numberIn(params: Params, field: string, low: number, high: number): number | undefined {
   const value = optional(params, field, isNumber, 'a number');
   if (value !== undefined && (value < low || value > high)) throw invalidParam(field, `must be in [${low}, ${high}], got ${value}`);
-  return value;
-}
-
-export function positiveInteger(params: Params, field: string): number | undefined {
-  const value = optional(params, field, isInteger, 'an integer');
-  if (value !== undefined && value < 1) throw invalidParam(field, `must be at least 1, got ${value}`);
   return value;
 }
 
@@ -260,11 +235,6 @@ export function parseChatParams(params: Params): ChatParams {
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
 const isNonEmptyString = (value: unknown): value is string => isString(value) && value !== '';
-
-/** `{ [key]: value }` when value is set, so optional fields stay absent (exactOptionalPropertyTypes). */
-export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
 
 /** Engine parameter names → the request fields they came from, for errors the engine raises. */
 export const engineFieldToParam: Readonly<Record<string, string>> = {

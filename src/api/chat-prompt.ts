@@ -7,9 +7,9 @@
  */
 import { LlmError } from '../errors.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
-import { isBoolean, isInteger, isRecord, isString, optional } from './chat-params.ts';
 import { joinText, type ChatCompletionFunctionTool, type ChatTemplate } from './chat-template.ts';
 import type { ChatCompletionMessageParam } from './chat-types.ts';
+import { invalidParam, isBoolean, isInteger, isRecord, isString, optional } from './param-checks.ts';
 
 type Params = Record<string, unknown>;
 
@@ -27,7 +27,6 @@ export interface PromptOptions {
   readonly chatTemplate: string | undefined;
 }
 
-const invalid = (field: string, message: string) => new LlmError('invalid_argument', `${field}: ${message}`, field);
 const isDocuments = (value: unknown): value is Record<string, string>[] =>
   Array.isArray(value) && value.every((doc) => isRecord(doc) && Object.values(doc).every(isString));
 
@@ -35,10 +34,10 @@ export function parsePromptOptions(params: Params): PromptOptions {
   const addGenerationPrompt = optional(params, 'add_generation_prompt', isBoolean, 'a boolean');
   const continueFinalMessage = optional(params, 'continue_final_message', isBoolean, 'a boolean') ?? false;
   // vLLM's rule: a continued message is not followed by a new assistant turn.
-  if (continueFinalMessage && addGenerationPrompt === true) throw invalid('continue_final_message', 'cannot be combined with add_generation_prompt: true');
+  if (continueFinalMessage && addGenerationPrompt === true) throw invalidParam('continue_final_message', 'cannot be combined with add_generation_prompt: true');
   const truncatePromptTokens = optional(params, 'truncate_prompt_tokens', isInteger, 'an integer');
   if (truncatePromptTokens !== undefined && truncatePromptTokens < 1 && truncatePromptTokens !== -1) {
-    throw invalid('truncate_prompt_tokens', `must be at least 1, or -1 for the context length, got ${truncatePromptTokens}`);
+    throw invalidParam('truncate_prompt_tokens', `must be at least 1, or -1 for the context length, got ${truncatePromptTokens}`);
   }
   return {
     addGenerationPrompt,
@@ -93,9 +92,9 @@ export function buildPrompt(input: PromptInput): Prompt {
 /** The rendered chat cut just after the final message's text, as transformers' continue_final_message does. */
 function openFinalMessage(rendered: string, finalText: string): string {
   const trimmed = finalText.trim();
-  if (trimmed === '') throw invalid('continue_final_message', 'the final message has no text to continue');
+  if (trimmed === '') throw invalidParam('continue_final_message', 'the final message has no text to continue');
   const at = rendered.lastIndexOf(trimmed);
-  if (at < 0) throw invalid('continue_final_message', 'the chat template does not render the final message as written, so it cannot be continued');
+  if (at < 0) throw invalidParam('continue_final_message', 'the chat template does not render the final message as written, so it cannot be continued');
   const withLeading = finalText.trimStart();
   // The template kept the message's trailing spacing: cut after it; otherwise after the trimmed text.
   return rendered.slice(0, at + (rendered.startsWith(finalText, at) ? withLeading.length : trimmed.length));

@@ -12,7 +12,7 @@ import { isLlmError, LlmError } from '../errors.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { validateMessages, validateTools } from './chat-messages.ts';
 import { badWordIds } from './bad-words.ts';
-import { engineFieldToParam, invalidParam, parseChatParams, type ChatParams } from './chat-params.ts';
+import { engineFieldToParam, parseChatParams, type ChatParams } from './chat-params.ts';
 import { buildPrompt, completionBudget } from './chat-prompt.ts';
 import { replyShaper } from './reply-shaper.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
@@ -22,6 +22,7 @@ import type { ModelList } from './chat-types.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { constrainsFromStart, constraintFor } from './request-constraint.ts';
+import { invalidParam } from './param-checks.ts';
 import { reasoningParserFor } from './reasoning-parser-choice.ts';
 
 export interface ChatCallOptions {

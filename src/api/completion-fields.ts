@@ -5,8 +5,8 @@
  * chat ignores), or refused unless left at the value that changes nothing. A field neither defines
  * is refused as unknown.
  */
+import { invalidParam } from './param-checks.ts';
 import { chatFieldPolicy, checkRequestFields, type FieldPolicy, type RefusedField } from './request-fields.ts';
-import { invalidParam } from './chat-params.ts';
 
 const honoured = [
   // OpenAI's (best_of and suffix are checked by completion-params.ts: best_of = n only, suffix never).

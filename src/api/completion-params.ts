@@ -7,11 +7,9 @@
  */
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
-import {
-  badWords, checkMinTokens, defined, invalidParam, isBoolean, isInteger, isString, maxChoices, optional, positiveInteger, samplingFields,
-  stopStrings, streamFields,
-} from './chat-params.ts';
+import { badWords, checkMinTokens, maxChoices, samplingFields, stopStrings, streamFields } from './chat-params.ts';
 import { checkCompletionFields } from './completion-fields.ts';
+import { defined, invalidParam, isBoolean, isInteger, isString, optional, positiveInteger } from './param-checks.ts';
 import type { StopOptions } from './stop-strings.ts';
 
 /** OpenAI's and vLLM's default when max_tokens is absent or null. */

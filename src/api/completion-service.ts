@@ -12,12 +12,13 @@ import { isLlmError, LlmError } from '../errors.ts';
 import { checkContextLength, checkPromptIds } from '../model/prompt-limits.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { badWordIds } from './bad-words.ts';
-import { engineFieldToParam, invalidParam } from './chat-params.ts';
+import { engineFieldToParam } from './chat-params.ts';
 import { makeCompletionId, usage, type ResponseHeader } from './chat-response.ts';
 import { ChoiceBatch, choiceSeed } from './choice-batch.ts';
 import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import { parseCompletionParams, type CompletionParams, type PromptInput } from './completion-params.ts';
 import { CompletionChunks, legacyLogprobs, textCompletion, type FinishedText } from './completion-response.ts';
+import { invalidParam } from './param-checks.ts';
 import type { StreamDelta } from './types.ts';
 
 export interface CompletionCallOptions {

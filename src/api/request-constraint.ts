@@ -8,8 +8,9 @@
  * tool that is not strict). response_format, when set, takes precedence over strict tools.
  */
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
-import { invalidParam, type ChatParams } from './chat-params.ts';
+import type { ChatParams } from './chat-params.ts';
 import type { ChatCompletionTool } from './chat-types.ts';
+import { invalidParam } from './param-checks.ts';
 
 const anyObject = { type: 'object' };
 
