@@ -11,7 +11,7 @@ import { grammarSource, hermesCallTrigger, jsonSeparators, type GrammarSource } 
 import type { ConstraintCompiler, TokenConstraint } from './token-constraint.ts';
 import { tokenBytes, xgrammarVocabulary } from './token-vocabulary.ts';
 import { Utf8Validity } from './utf8-validity.ts';
-import { XGrammarConstraint } from './xgrammar-constraint.ts';
+import { XGrammarConstraint, type FreeTextUntil } from './xgrammar-constraint.ts';
 import { loadXGrammar, XGrammarError, type CompiledGrammarHandle, type CompilerHandle, type XGrammarRuntime } from './xgrammar-runtime.ts';
 import type * as XGrammar from '@mlc-ai/web-xgrammar';
 
@@ -40,7 +40,8 @@ export async function createXGrammarCompiler(options: XGrammarCompilerOptions): 
   // XGrammar's own cache is off: an entry whose compile aborted stays pending, and the next
   // identical request would wait on it forever. Compiled grammars are cached here instead.
   const compiler = await runtime.api.GrammarCompiler.createGrammarCompiler(info, false);
-  return new XGrammarCompiler(runtime, info, compiler, vocabSize, validity, bytes, options.cacheSize ?? 32);
+  const freeText = { tokenBytes: bytes, stopTokenIds: new Set(stops) };
+  return new XGrammarCompiler(runtime, info, compiler, vocabSize, validity, freeText, options.cacheSize ?? 32);
 }
 
 export class XGrammarCompiler implements ConstraintCompiler {
@@ -53,7 +54,7 @@ export class XGrammarCompiler implements ConstraintCompiler {
     private readonly compiler: XGrammar.GrammarCompiler,
     readonly vocabSize: number,
     private readonly validity: Utf8Validity,
-    private readonly tokenBytes: readonly (Uint8Array | undefined)[],
+    private readonly freeText: Omit<FreeTextUntil, 'trigger'>,
     private readonly cacheSize: number,
   ) {}
 
@@ -62,7 +63,7 @@ export class XGrammarCompiler implements ConstraintCompiler {
     const checked = checkConstraintSpec(spec);
     const compiled = this.grammar(checked);
     const matcher = this.runtime.call(() => new this.runtime.Matcher(compiled, undefined, false, -1));
-    const freeText = checked.kind === 'hermes_auto_tool_calls' ? { trigger: hermesCallTrigger, tokenBytes: this.tokenBytes } : undefined;
+    const freeText = checked.kind === 'hermes_auto_tool_calls' ? { ...this.freeText, trigger: hermesCallTrigger } : undefined;
     return new XGrammarConstraint(this.runtime, matcher, this.vocabSize, this.validity, freeText);
   }
 

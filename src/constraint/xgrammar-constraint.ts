@@ -22,10 +22,10 @@ export class XGrammarConstraint implements TokenConstraint {
     matcher: MatcherHandle,
     private readonly vocabSize: number,
     private readonly validity: Utf8Validity,
-    freeTextUntil?: { readonly trigger: string; readonly tokenBytes: readonly (Uint8Array | undefined)[] },
+    freeTextUntil?: FreeTextUntil,
   ) {
     this.matcher = matcher;
-    if (freeTextUntil !== undefined) this.freeText = new TriggerWatch(freeTextUntil.trigger, freeTextUntil.tokenBytes);
+    if (freeTextUntil !== undefined) this.freeText = new TriggerWatch(freeTextUntil);
   }
 
   fillNextTokenBitmask(mask: Uint32Array): void {
@@ -48,6 +48,9 @@ export class XGrammarConstraint implements TokenConstraint {
     const matcher = this.live();
     if (this.terminated || !Number.isInteger(id) || id < 0 || id >= this.vocabSize) return false;
     if (this.freeText !== undefined) {
+      // A stop token in free text is the sequence's to act on (it may be ignored, with ignoreEos):
+      // the grammar stays where it is rather than ending.
+      if (this.freeText.stopTokenIds.has(id)) return true;
       if (!this.runtime.call(() => matcher.AcceptToken(id, false))) return false;
       // The trigger is ASCII: the text after it starts at a character boundary.
       if (this.freeText.seesTriggerAfter(id)) this.freeText = undefined;
@@ -75,13 +78,24 @@ export class XGrammarConstraint implements TokenConstraint {
   }
 }
 
+/** A grammar that starts with free text: what ends it, the vocabulary's bytes, and its stop tokens. */
+export interface FreeTextUntil {
+  readonly trigger: string;
+  readonly tokenBytes: readonly (Uint8Array | undefined)[];
+  readonly stopTokenIds: ReadonlySet<number>;
+}
+
 /** Whether the output's bytes contain `trigger` yet, across token boundaries. */
 class TriggerWatch {
   private readonly trigger: string;
+  private readonly tokenBytes: readonly (Uint8Array | undefined)[];
+  readonly stopTokenIds: ReadonlySet<number>;
   private tail = ''; // the last trigger.length - 1 bytes, one character per byte
 
-  constructor(trigger: string, private readonly tokenBytes: readonly (Uint8Array | undefined)[]) {
+  constructor({ trigger, tokenBytes, stopTokenIds }: FreeTextUntil) {
     this.trigger = String.fromCharCode(...new TextEncoder().encode(trigger));
+    this.tokenBytes = tokenBytes;
+    this.stopTokenIds = stopTokenIds;
   }
 
   seesTriggerAfter(id: number): boolean {

@@ -126,6 +126,18 @@ describe('strict tools under tool_choice "auto" (random weights)', () => {
   });
 });
 
+describe('strict tools and ignore_eos', () => {
+  it('run past EOS in free text, as without strict', async () => {
+    // EOS is the likeliest token at every step: only ignore_eos keeps the output going.
+    const extra = { temperature: 0, max_tokens: 24, ignore_eos: true, logit_bias: { ...noImStart, [qwenSpecialIds.imEnd]: 100 } };
+    const free = await engine.chat.completions.create(request(true, { ...extra, tool_choice: 'none' }));
+    const strict = await engine.chat.completions.create(request(true, extra));
+    expect(free.usage!.completion_tokens).toBe(24);
+    expect(strict.usage!.completion_tokens).toBe(24);
+    expect(strict.choices[0]!.message.content).toBe(free.choices[0]!.message.content);
+  });
+});
+
 describe('strict tools on a thinking template (qwen3 fixture)', () => {
   it('leave thinking on: the prompt is the unconstrained one, unlike a forced tool choice', async () => {
     const thinking = await loadFixtureEngine('qwen3-f32', { maxModelLen: 2048 });

@@ -30,7 +30,7 @@ const mask = () => new Uint32Array(maskWords(qwenVocabSize));
 const allowedIds = (bits: Uint32Array) => Array.from({ length: qwenVocabSize }, (_, id) => id).filter((id) => maskAllows(bits, id));
 
 /** Feeds `text` (as encoded) then a stop token; the index of the first refused token, or 'accepted'. */
-function feed(spec: ConstraintSpec, text: string, stop: number | undefined = qwenStopIds[0]): number | 'accepted' {
+function feed(spec: ConstraintSpec, text: string, stop: number | undefined = qwenStopIds[0], terminates = stop !== undefined): number | 'accepted' {
   const constraint = compiler.compile(spec);
   try {
     const ids = [...tokenizer.encode(text), ...(stop === undefined ? [] : [stop])];
@@ -42,7 +42,7 @@ function feed(spec: ConstraintSpec, text: string, stop: number | undefined = qwe
       expect(constraint.acceptToken(id), `token ${i} (${id} ${JSON.stringify(tokenizer.decode([id]))})`).toBe(allowed);
       if (!allowed) return i;
     }
-    expect(constraint.isTerminated()).toBe(stop !== undefined);
+    expect(constraint.isTerminated()).toBe(terminates);
     return 'accepted';
   } finally {
     constraint.dispose();
@@ -188,11 +188,25 @@ describe('hermes_auto_tool_calls (strict tools under tool_choice "auto")', () =>
     ['no call at all', true, 'Hello! How can I help?'],
     ['nothing', true, ''],
     ['text with tabs, raw control characters and braces', true, 'a\tb {"name": 1} c\u0001'],
+  ])('accepts %s, and a stop token in free text leaves the grammar open', (_, parallel, text) => {
+    // The sequence ends on its stop token unless it ignores EOS; then more free text may follow.
+    expect(feed(spec(parallel), text, qwenStopIds[0], false)).toBe('accepted');
+  });
+
+  it.each([
     ['one call after text', false, `Let me check.\n${weather}`],
     ['several calls separated by newlines', true, `${weather}\n${search}`],
     ['text again after a call', true, `${weather}\nDone.`],
-  ])('accepts %s', (_, parallel, text) => {
+  ])('accepts %s, and ends at the stop token', (_, parallel, text) => {
     expect(feed(spec(parallel), text)).toBe('accepted');
+  });
+
+  it('takes text after a stop token in free text (ignore_eos), then still forces a call', () => {
+    const constraint = compiler.compile(spec(false));
+    const ids = [...tokenizer.encode('Hi'), qwenStopIds[0], ...tokenizer.encode(' more'), ...tokenizer.encode(weather), qwenStopIds[0]];
+    for (const id of ids) expect(constraint.acceptToken(id), `token ${id}`).toBe(true);
+    expect(constraint.isTerminated()).toBe(true);
+    constraint.dispose();
   });
 
   it.each([
