@@ -26,26 +26,31 @@ export type ResponseFormat =
   | { readonly type: 'json_object' }
   | { readonly type: 'json_schema'; readonly name: string; readonly schema: Record<string, unknown> };
 
-export interface ChatParams {
+/** What chat and completions requests both carry, parsed alike (samplingFields, streamFields, …). */
+export interface SharedRequestParams {
   readonly stream: boolean;
   readonly includeUsage: boolean;
   readonly n: number;
-  /** Undefined: whatever fits in the context after the prompt. */
-  readonly maxTokens: number | undefined;
   readonly sampling: Omit<SamplingParams, 'maxTokens'>;
   readonly stop: readonly string[];
+  /** How stop strings apply (min_tokens holds them off as it holds off EOS). */
+  readonly stopOptions: StopOptions;
+  /** vLLM's bad_words, tokenized by the service. */
+  readonly badWords: readonly string[];
+  readonly model: string | undefined;
+}
+
+export interface ChatParams extends SharedRequestParams {
+  /** Undefined: whatever fits in the context after the prompt. */
+  readonly maxTokens: number | undefined;
   /** Top alternatives per token when `logprobs` is on; undefined when off. */
   readonly topLogprobs: number | undefined;
   readonly toolChoice: ToolChoice;
   readonly parallelToolCalls: boolean;
   readonly responseFormat: ResponseFormat;
   readonly chatTemplateKwargs: Record<string, unknown>;
-  readonly model: string | undefined;
   /** The field maxTokens came from, for errors. */
   readonly maxTokensField: 'max_tokens' | 'max_completion_tokens';
-  readonly stopOptions: StopOptions;
-  /** vLLM's bad_words, tokenized by the chat service. */
-  readonly badWords: readonly string[];
   /** vLLM's include_reasoning: false drops reasoning_content from the reply. */
   readonly includeReasoning: boolean;
   /** vLLM's stream_options.continuous_usage_stats: usage on every chunk. */

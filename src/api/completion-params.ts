@@ -5,12 +5,10 @@
  * Which fields are honoured, ignored or refused is data in completion-fields.ts; every bad, refused
  * or unknown field is an `invalid_argument` error naming the field.
  */
-import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
-import { badWords, checkMinTokens, maxChoices, samplingFields, stopStrings, streamFields } from './chat-params.ts';
+import { badWords, checkMinTokens, maxChoices, samplingFields, stopStrings, streamFields, type SharedRequestParams } from './chat-params.ts';
 import { checkCompletionFields } from './completion-fields.ts';
 import { defined, invalidParam, isBoolean, isInteger, isString, optional, positiveInteger } from './param-checks.ts';
-import type { StopOptions } from './stop-strings.ts';
 
 /** OpenAI's and vLLM's default when max_tokens is absent or null. */
 export const defaultMaxTokens = 16;
@@ -21,26 +19,16 @@ export const maxCompletionSequences = 1024;
 /** A text prompt is tokenized by the service; token ids go to the engine as they are. */
 export type PromptInput = { readonly text: string } | { readonly ids: readonly number[] };
 
-export interface CompletionParams {
+export interface CompletionParams extends SharedRequestParams {
   readonly prompts: readonly PromptInput[];
   /** How each prompt is named in errors: `prompt` for a single one, `prompt[i]` in a list. */
   readonly promptLabels: readonly string[];
-  readonly stream: boolean;
-  readonly includeUsage: boolean;
-  readonly n: number;
   /** 0 only with echo: the prompt comes back and nothing is generated. */
   readonly maxTokens: number;
   readonly echo: boolean;
   /** Top alternatives per token when `logprobs` is set; undefined when off. */
   readonly logprobs: number | undefined;
-  readonly sampling: Omit<SamplingParams, 'maxTokens'>;
-  readonly stop: readonly string[];
-  /** min_tokens holds off stop strings as it holds off EOS (as chat's). */
-  readonly stopOptions: StopOptions;
-  /** vLLM's bad_words, tokenized by the completion service. */
-  readonly badWords: readonly string[];
   readonly addSpecialTokens: boolean;
-  readonly model: string | undefined;
 }
 
 type Params = Record<string, unknown>;
