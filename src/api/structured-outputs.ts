@@ -4,13 +4,11 @@
  * `guided_json`. Their other kinds (regex, choice, grammar, structural tags) and whitespace
  * options would change the output and are not implemented, so they are refused by name.
  */
-import { LlmError } from '../errors.ts';
 import type { ResponseFormat } from './chat-params.ts';
+import { invalidParam as invalid, isRecord } from './param-checks.ts';
 
 type Params = Readonly<Record<string, unknown>>;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const invalid = (field: string, message: string) => new LlmError('invalid_argument', `${field}: ${message}`, field);
 const isUnset = (value: unknown) => value === undefined || value === null || value === false;
 
 /** structured_outputs fields with no effect: vLLM's backend bookkeeping and fallback switch. */
