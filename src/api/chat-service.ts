@@ -76,7 +76,7 @@ export class ChatService {
     // An output constrained from its first token has no room to think, so a thinking template gets
     // its think block closed in the prompt (enable_thinking: false) and the output is all content.
     // Strict tools under "auto" constrain only the calls: the model thinks as usual.
-    const templateKwargs = constraint !== undefined && constrainsFromStart(constraint) && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
+    const templateKwargs = constrainsFromStart(constraint) && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
     const { promptIds, echoText } = buildPrompt({
       template, tokenizer: this.tokenizer, messages, tools, chatTemplateKwargs: templateKwargs, options: params.prompt, maxModelLen: this.engine.model.maxModelLen,
     });
@@ -88,8 +88,8 @@ export class ChatService {
   private mode(params: ChatParams, constraint: ConstraintSpec | undefined): ChoiceMode {
     const { toolChoice } = params;
     return {
-      // Constrained from its first token, the output is all content (see create()).
-      reasoning: constraint !== undefined && constrainsFromStart(constraint) ? false : this.thinks,
+      // Constrained from its first token, the output is all content (see start()).
+      reasoning: constrainsFromStart(constraint) ? false : this.thinks,
       thinkingEnabled: params.chatTemplateKwargs['enable_thinking'] !== false,
       tools: toolChoice.mode === 'none' ? 'none' : toolChoice.mode === 'named' ? 'named' : 'parse',
       ...(toolChoice.mode === 'named' ? { namedTool: toolChoice.name } : {}),

@@ -43,7 +43,7 @@ export function constraintFor(params: ChatParams, tools: readonly ChatCompletion
   return undefined;
 }
 
-/** Whether the constraint holds from the output's first token (the model gets no free text first). */
-export function constrainsFromStart(constraint: ConstraintSpec): boolean {
-  return constraint.kind !== 'hermes_auto_tool_calls';
+/** Whether a constraint holds from the output's first token (the model gets no free text first). */
+export function constrainsFromStart(constraint: ConstraintSpec | undefined): boolean {
+  return constraint !== undefined && constraint.kind !== 'hermes_auto_tool_calls';
 }
