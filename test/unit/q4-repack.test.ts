@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { repackAwq, repackGptq, type Q4Rows } from '../../src/model/q4-repack.ts';
 import { parseQuantizationConfig } from '../../src/model/quantization-config.ts';
 import { isLlmError } from '../../src/errors.ts';
-import { Random } from '../support/random.ts';
+import { halfToFloat, Random } from '../support/random.ts';
 
 /** A random quantized matrix: q [K, N] (input-major, as both formats index it), zeros and f16 scales [groups, N]. */
 function randomQuantized(random: Random, cols: number, rows: number, groups: number) {
@@ -17,14 +17,6 @@ function randomQuantized(random: Random, cols: number, rows: number, groups: num
   // f16 bits of scales in [2^-8, 2^-4): positive normal halves.
   const scales = Uint16Array.from({ length: groups * rows }, () => ((random.int(7, 10) << 10) | random.int(0, 1023)));
   return { q, zeros, scales };
-}
-
-function halfToFloat(bits: number): number {
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  const sign = bits & 0x8000 ? -1 : 1;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
 /** w[n, k] from the layout, as a kernel reads it. */
