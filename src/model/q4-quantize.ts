@@ -1,13 +1,13 @@
 /**
  * Load-time 4-bit quantization of an f32 matrix W [rows, cols] into the runtime's layout
- * (q4-repack.ts's Q4Rows): round-to-nearest per group of `groupSize` inputs, asymmetric, as AWQ
+ * (q4-repack.ts's QuantizedMatrix): round-to-nearest per group of `groupSize` inputs, asymmetric, as AWQ
  * stores it: scale = (max − min) / 15 rounded to f16, zero = round(−min / scale) in 0 … 15,
  * q = clamp(round(w / scale) + zero, 0, 15). q is computed from the f16 scale the GPU will use,
  * so a weight's error is at most half a step of that scale (plus the clamp when rounding the zero
  * pushed an end out of range). Rows are quantized independently, so a shard's rows can be done as
  * they stream in.
  */
-import type { Q4Rows } from './q4-repack.ts';
+import type { QuantizedMatrix } from './q4-repack.ts';
 import { float32BitToFloat16Bit } from './safetensors.ts';
 
 const f32 = new Float32Array(1);
@@ -32,7 +32,7 @@ export function halfValue(bits: number): number {
 /** The smallest scale kept: a constant group still needs a positive step (f16's smallest normal). */
 const minScale = 2 ** -14;
 
-export function quantizeQ4(values: Float32Array, rows: number, cols: number, groupSize: number): Q4Rows {
+export function quantizeQ4(values: Float32Array, rows: number, cols: number, groupSize: number): QuantizedMatrix {
   if (values.length !== rows * cols) throw new RangeError(`quantizeQ4: ${values.length} values is not ${rows} × ${cols}`);
   if (cols % 8 !== 0 || groupSize % 8 !== 0 || cols % groupSize !== 0) {
     throw new RangeError(`quantizeQ4: cols (${cols}) must be a multiple of 8 and of the group size (${groupSize})`);

@@ -14,7 +14,7 @@
  */
 import { LlmError } from '../errors.ts';
 
-export interface Q4Rows {
+export interface QuantizedMatrix {
   readonly rows: number;
   readonly cols: number;
   readonly groupSize: number;
@@ -49,11 +49,11 @@ function checkShape(name: string, tensor: QuantTensor<Uint32Array | Int32Array |
 const nibble = (word: number, index: number) => (word >>> (4 * index)) & 0xf;
 
 /** The layout's arrays for one matrix, zeroed. */
-function layout(rows: number, cols: number, groupSize: number, groups: number): Omit<Q4Rows, 'groupIndex'> {
+function layout(rows: number, cols: number, groupSize: number, groups: number): Omit<QuantizedMatrix, 'groupIndex'> {
   return { rows, cols, groupSize, qweight: new Uint32Array(rows * (cols / 8)), scales: new Uint16Array(rows * groups), zeros: new Uint8Array(rows * groups) };
 }
 
-function setQ(out: Omit<Q4Rows, 'groupIndex'>, n: number, k: number, q: number): void {
+function setQ(out: Omit<QuantizedMatrix, 'groupIndex'>, n: number, k: number, q: number): void {
   const index = n * (out.cols / 8) + (k >>> 3);
   out.qweight[index] = (out.qweight[index]! | (q << (4 * (k & 7)))) >>> 0;
 }
@@ -65,7 +65,7 @@ function setQ(out: Omit<Q4Rows, 'groupIndex'>, n: number, k: number, q: number):
 export function repackAwq(
   prefix: string, rows: number, cols: number, groupSize: number,
   tensors: { qweight: QuantTensor<Uint32Array | Int32Array>; qzeros: QuantTensor<Uint32Array | Int32Array>; scales: QuantTensor<Uint16Array> },
-): Q4Rows {
+): QuantizedMatrix {
   checkDims(prefix, rows, cols, groupSize);
   const groups = cols / groupSize;
   checkShape(`${prefix}.qweight`, tensors.qweight, [cols, rows / 8]);
@@ -93,7 +93,7 @@ export function repackAwq(
 export function repackGptq(
   prefix: string, rows: number, cols: number, groupSize: number | undefined,
   tensors: { qweight: QuantTensor<Uint32Array | Int32Array>; qzeros: QuantTensor<Uint32Array | Int32Array>; scales: QuantTensor<Uint16Array>; gIdx?: QuantTensor<Uint32Array | Int32Array> | undefined },
-): Q4Rows {
+): QuantizedMatrix {
   const size = groupSize ?? cols;
   checkDims(prefix, rows, cols, size);
   const groups = cols / size;

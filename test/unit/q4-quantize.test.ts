@@ -1,10 +1,10 @@
 /** Load-time 4-bit quantization: every weight comes back within half a step of its group's scale. */
 import { describe, expect, it } from 'vitest';
 import { quantizeQ4 } from '../../src/model/q4-quantize.ts';
-import type { Q4Rows } from '../../src/model/q4-repack.ts';
+import type { QuantizedMatrix } from '../../src/model/q4-repack.ts';
 import { halfToFloat, Random } from '../support/random.ts';
 
-function dequantize(out: Q4Rows, n: number, k: number): { value: number; scale: number } {
+function dequantize(out: QuantizedMatrix, n: number, k: number): { value: number; scale: number } {
   const groups = out.cols / out.groupSize;
   const g = Math.floor(k / out.groupSize);
   const q = (out.qweight[n * (out.cols / 8) + (k >> 3)]! >>> (4 * (k & 7))) & 0xf;

@@ -5,7 +5,7 @@
  * order, GPTQ's zero − 1, an ignored g_idx, a transposed qweight. Also quantization_config parsing.
  */
 import { describe, expect, it } from 'vitest';
-import { repackAwq, repackGptq, type Q4Rows } from '../../src/model/q4-repack.ts';
+import { repackAwq, repackGptq, type QuantizedMatrix } from '../../src/model/q4-repack.ts';
 import { parseQuantizationConfig } from '../../src/model/quantization-config.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { halfToFloat, Random } from '../support/random.ts';
@@ -20,7 +20,7 @@ function randomQuantized(random: Random, cols: number, rows: number, groups: num
 }
 
 /** w[n, k] from the layout, as a kernel reads it. */
-function dequantize(out: Q4Rows, n: number, k: number): number {
+function dequantize(out: QuantizedMatrix, n: number, k: number): number {
   const groups = out.cols / out.groupSize;
   const group = out.groupIndex?.[k] ?? Math.floor(k / out.groupSize);
   const q = (out.qweight[n * (out.cols / 8) + (k >> 3)]! >>> (4 * (k & 7))) & 0xf;
@@ -52,7 +52,7 @@ function gptqPackZeros(zeros: readonly number[], groups: number, rows: number): 
   return out;
 }
 
-function expectMatches(out: Q4Rows, expected: (n: number, k: number) => number): void {
+function expectMatches(out: QuantizedMatrix, expected: (n: number, k: number) => number): void {
   for (let n = 0; n < out.rows; n++) for (let k = 0; k < out.cols; k++) {
     const want = expected(n, k);
     if (dequantize(out, n, k) !== want) expect.fail(`w[${n}, ${k}] = ${dequantize(out, n, k)}, expected ${want}`);
