@@ -6,12 +6,16 @@
  * batch it is in. One dispatch per weight chunk, each writing its own output columns.
  * With `norm`, x is RMS-normalised first: folded into the decode and block kernels (one dispatch
  * fewer per norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
+ * A Q4Matrix (4-bit weights) takes the same paths through linear-q4.ts's kernels.
  */
 import blocksCode from '../../../shaders/matmul_blocks.wgsl?raw';
 import decodeCode from '../../../shaders/matmul_decode.wgsl?raw';
 import tiledCode from '../../../shaders/matmul_tiled.wgsl?raw';
 import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, type RowSource } from '../kernel.ts';
 import type { PackedMatrix } from '../packed-weights.ts';
+import { isQ4Matrix, type Q4Matrix } from '../q4-weights.ts';
+import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
+import { bindLinearQ4 } from './linear-q4.ts';
 import { RmsNormKernel } from './rmsnorm.ts';
 
 export const decodeMaxRows = 8;
@@ -30,26 +34,6 @@ export function decodeLanes(isSoftwareAdapter: boolean): number {
   return isSoftwareAdapter ? 1 : 32;
 }
 
-interface BlockEpilogues {
-  readonly buffer: GPUBuffer;
-  /** Writes chunk `index`'s epilogue uniform into its slot and returns the slot's binding. */
-  slot(index: number, shape: { CHUNK_N: number; N_OFFSET: number; OUT_STRIDE: number; HAS_BIAS: boolean; ACCUMULATE: boolean }): GPUBufferBinding;
-}
-
-/** matmul_blocks.wgsl's Epilogue uniforms, one 256-byte slot per weight chunk, in one buffer. */
-function blockEpilogues(device: GPUDevice, label: string, chunks: number): BlockEpilogues {
-  const slotBytes = 256;
-  const buffer = device.createBuffer({ label: `${label}.epilogue`, size: chunks * slotBytes, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  return {
-    buffer,
-    slot(index, shape) {
-      const words = Uint32Array.of(shape.CHUNK_N, shape.N_OFFSET, shape.OUT_STRIDE, Number(shape.HAS_BIAS), Number(shape.ACCUMULATE), 0, 0, 0);
-      device.queue.writeBuffer(buffer, index * slotBytes, words);
-      return { buffer, offset: index * slotBytes, size: words.byteLength };
-    },
-  };
-}
-
 export interface LinearNorm {
   /** f16 RMSNorm weight over x's columns. */
   readonly weight: GPUBuffer;
@@ -60,7 +44,7 @@ export interface LinearNorm {
 
 export interface LinearBuffers {
   readonly x: GPUBuffer;
-  readonly weight: PackedMatrix;
+  readonly weight: PackedMatrix | Q4Matrix;
   readonly bias?: GPUBuffer | undefined;
   readonly y: GPUBuffer;
   /** Add to y instead of overwriting it (a residual connection). */
@@ -76,7 +60,9 @@ interface ChunkDispatch {
 }
 
 export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
-  const { x, weight, bias, y, accumulate = false, norm } = buffers;
+  if (isQ4Matrix(buffers.weight)) return bindLinearQ4(device, rows, { ...buffers, weight: buffers.weight }, label, lanes);
+  const { x, bias, y, accumulate = false, norm } = buffers;
+  const weight: PackedMatrix = buffers.weight;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
   const tiledInput = norm?.scratch ?? x;
   const decode: ChunkDispatch[] = [];

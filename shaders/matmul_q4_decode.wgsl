@@ -1,0 +1,147 @@
+// Decode matmul over 4-bit weights for a few rows: y[m, N_OFFSET + n] = Σ_k x[m, k] · w[n, k]
+// (+ bias[N_OFFSET + n]), m < M ≤ MAX_ROWS, w[n, k] = (q[n, k] − z[n, g(k)]) · s[n, g(k)] in f32
+// (layout: src/gpu/q4-weights.ts). LANES invocations stream one weight row a u32 word (8 weights)
+// at a time; each word is read once and dequantized in registers for all M rows, then the lanes'
+// partial sums are reduced in workgroup memory. CPU adapters use matmul_q4_blocks.wgsl instead.
+// With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
+//   y[m, n] = s_m · Σ_k x[m, k] · g[k] · w[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
+//
+// Bindings:
+//   0 rows     uniform { count }                  M (row group z covers rows 8z .. 8z + 8)
+//   1 x        array<f32> [M, K]
+//   2 qweight  array<u32> [CHUNK_N, K / 8]        8 nibbles per word, low nibble first
+//   3 scales   array<u32> [CHUNK_N, SCALE_WORDS]  f16 pairs, group g in half g & 1 of word g >> 1
+//   4 zeros    array<u32> [CHUNK_N, ZERO_WORDS]   nibble g & 7 of word g >> 3
+//   5 bias     array<u32> [ceil(N / 2)]           f16 pairs (any buffer when !HAS_BIAS)
+//   6 y        array<f32> [M, OUT_STRIDE]         written, or added to with ACCUMULATE
+//   7 norm     array<u32> [ceil(K / 2)]           f16 pairs, RMSNorm weight g (any buffer when !NORM)
+//   8 groups   array<u32> [K]                     act-order group of each k (any buffer when !ACT_ORDER)
+// Overrides: K (a multiple of 8), GROUP_SIZE, SCALE_WORDS, ZERO_WORDS, CHUNK_N, N_OFFSET,
+//            OUT_STRIDE, HAS_BIAS, ACCUMULATE, NORM, EPS, ACT_ORDER, LANES (power of two ≤ 256)
+// Grid: ceil(CHUNK_N / (256 / LANES)) workgroups, laid out (x, y) with x ≤ the per-dimension
+//       limit, times z = ceil(M / MAX_ROWS) row groups
+struct Rows { count: u32 }
+
+@group(0) @binding(0) var<uniform> rows: Rows;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> qweight: array<u32>;
+@group(0) @binding(3) var<storage, read> scales: array<u32>;
+@group(0) @binding(4) var<storage, read> zeros: array<u32>;
+@group(0) @binding(5) var<storage, read> bias: array<u32>;
+@group(0) @binding(6) var<storage, read_write> y: array<f32>;
+@group(0) @binding(7) var<storage, read> norm: array<u32>;
+@group(0) @binding(8) var<storage, read> group_index: array<u32>;
+
+override K: u32;
+override GROUP_SIZE: u32;
+override SCALE_WORDS: u32;
+override ZERO_WORDS: u32;
+override CHUNK_N: u32;
+override N_OFFSET: u32 = 0u;
+override OUT_STRIDE: u32;
+override HAS_BIAS: bool = false;
+override ACCUMULATE: bool = false;
+override NORM: bool = false;
+override EPS: f32 = 1e-6;
+override ACT_ORDER: bool = false;
+override LANES: u32 = 32u;
+
+const MAX_ROWS = 8u;
+const WORKGROUP = 256u;
+
+var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] dot products
+var<workgroup> partial_sq: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] Σ x² (NORM)
+
+fn store(i: u32, value: f32) {
+  if (ACCUMULATE) { y[i] += value; } else { y[i] = value; }
+}
+
+fn bias_at(i: u32) -> f32 {
+  let pair = unpack2x16float(bias[i / 2u]);
+  return select(pair.x, pair.y, (i & 1u) == 1u);
+}
+
+/** (scale, zero) of group g of weight row n. */
+fn group_params(n: u32, g: u32) -> vec2<f32> {
+  let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
+  let s = select(pair.x, pair.y, (g & 1u) == 1u);
+  let z = (zeros[n * ZERO_WORDS + g / 8u] >> (4u * (g & 7u))) & 15u;
+  return vec2<f32>(s, f32(z));
+}
+
+struct Eight { lo: vec4<f32>, hi: vec4<f32> }
+
+/** w[n, 8c .. 8c + 8], dequantized from qweight word c of row n. */
+fn dequant8(n: u32, c: u32) -> Eight {
+  let word = qweight[n * (K / 8u) + c];
+  let q = Eight(vec4<f32>(vec4<u32>(word, word >> 4u, word >> 8u, word >> 12u) & vec4<u32>(15u)),
+                vec4<f32>(vec4<u32>(word >> 16u, word >> 20u, word >> 24u, word >> 28u) & vec4<u32>(15u)));
+  if (!ACT_ORDER) {
+    let p = group_params(n, c * 8u / GROUP_SIZE);
+    return Eight((q.lo - p.y) * p.x, (q.hi - p.y) * p.x);
+  }
+  var v = array<f32, 8>(q.lo.x, q.lo.y, q.lo.z, q.lo.w, q.hi.x, q.hi.y, q.hi.z, q.hi.w);
+  for (var i = 0u; i < 8u; i++) {
+    let p = group_params(n, group_index[c * 8u + i]);
+    v[i] = (v[i] - p.y) * p.x;
+  }
+  return Eight(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(v[4], v[5], v[6], v[7]));
+}
+
+fn load8(base: u32) -> Eight {
+  return Eight(vec4<f32>(x[base], x[base + 1u], x[base + 2u], x[base + 3u]),
+               vec4<f32>(x[base + 4u], x[base + 5u], x[base + 6u], x[base + 7u]));
+}
+
+@compute @workgroup_size(256)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let m0 = wid.z * MAX_ROWS;
+  if (m0 >= rows.count) { return; }
+  let m_count = min(rows.count - m0, MAX_ROWS);
+  let lane = lid % LANES;
+  let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + lid / LANES;
+  var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+  var sq = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+  if (n < CHUNK_N) {
+    for (var c = lane; c < K / 8u; c += LANES) {
+      var weights = dequant8(n, c);
+      if (NORM) {
+        let g = Eight(vec4<f32>(unpack2x16float(norm[c * 4u]), unpack2x16float(norm[c * 4u + 1u])),
+                      vec4<f32>(unpack2x16float(norm[c * 4u + 2u]), unpack2x16float(norm[c * 4u + 3u])));
+        weights = Eight(weights.lo * g.lo, weights.hi * g.hi);
+      }
+      for (var m = 0u; m < MAX_ROWS; m++) {
+        if (m >= m_count) { break; }
+        let xs = load8((m0 + m) * K + c * 8u);
+        acc[m] += dot(weights.lo, xs.lo) + dot(weights.hi, xs.hi);
+        if (NORM) { sq[m] += dot(xs.lo, xs.lo) + dot(xs.hi, xs.hi); }
+      }
+    }
+  }
+  var b = 0.0;
+  if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
+  for (var m = 0u; m < MAX_ROWS; m++) {
+    partial[m * WORKGROUP + lid] = acc[m];
+    partial_sq[m * WORKGROUP + lid] = sq[m];
+  }
+  workgroupBarrier();
+  for (var width = LANES / 2u; width > 0u; width /= 2u) {
+    if (lane < width) {
+      for (var m = 0u; m < MAX_ROWS; m++) {
+        partial[m * WORKGROUP + lid] += partial[m * WORKGROUP + lid + width];
+        if (NORM) { partial_sq[m * WORKGROUP + lid] += partial_sq[m * WORKGROUP + lid + width]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0u && n < CHUNK_N) {
+    for (var m = 0u; m < m_count; m++) {
+      let scale = select(1.0, inverseSqrt(partial_sq[m * WORKGROUP + lid] / f32(K) + EPS), NORM);
+      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] * scale + b);
+    }
+  }
+}

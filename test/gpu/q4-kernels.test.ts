@@ -1,0 +1,117 @@
+/**
+ * The 4-bit kernels against x · dequantize(W)ᵀ from the CPU reference (test/support/q4-reference.ts):
+ * every path of the linear layer — on CPU adapters (lanes = 1) the block kernel for every row count,
+ * on GPUs (lanes 32 and 8, forced here on SwiftShader as linear.test.ts does) the decode kernel for
+ * ≤ 8 rows and the tiled kernel above — over awkward shapes (K 64 … 1024 including 96 and 136 with
+ * an odd number of groups, N 1, 7, 257, M 1 … 130), G 8 / 32 / 64 / 128, with and without an
+ * act-order groupIndex, each epilogue (bias, accumulate, folded RMSNorm) and chunked weights; and the
+ * embedding gather, which must be exact.
+ */
+import { describe, expect, it } from 'vitest';
+import { bindEmbedding } from '../../src/gpu/kernels/embedding.ts';
+import { bindLinear } from '../../src/gpu/kernels/linear.ts';
+import { createPackedVector } from '../../src/gpu/packed-weights.ts';
+import { createQ4Matrix, writeQ4GroupIndex, writeQ4Rows, type Q4Matrix, type Q4Rows } from '../../src/gpu/q4-weights.ts';
+import { embeddingRef, linearRef, rmsNormRef } from '../support/cpu-reference.ts';
+import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
+import { actOrderGroups, dequantizeQ4Rows, packQ4, randomQ4Values } from '../support/q4-reference.ts';
+import { Random, halvesToFloats } from '../support/random.ts';
+
+/** (K, G) pairs: K a multiple of G, G a multiple of 8; 96/32 and 136/8 give odd group counts. */
+const shapes = [[64, 32], [136, 8], [96, 32], [128, 64], [384, 128], [640, 64], [1024, 128], [256, 32]] as const;
+const widths = [1, 7, 257] as const;
+const pathRows = { blocks: [1, 3, 8, 9, 64, 130], decode: [1, 3, 8], tiled: [9, 64, 130] } as const;
+type Path = keyof typeof pathRows;
+
+interface Weights {
+  readonly matrix: Q4Matrix;
+  /** dequantize(W) [n, k] from the CPU reference */
+  readonly w: Float64Array;
+}
+
+/** A random Q4 matrix, written in two calls split at a random row (so writes straddle chunks). */
+function randomWeights(device: GPUDevice, random: Random, n: number, k: number, groupSize: number, actOrder: boolean, chunked: boolean): Weights {
+  const values = randomQ4Values(random, n, k, groupSize);
+  const packed = packQ4(values, n, k, groupSize);
+  const groupIndex = actOrder ? actOrderGroups(random, k, groupSize) : undefined;
+  // Two to four chunks, as a table larger than one binding would have.
+  const chunkRows = Math.max(1, Math.ceil(n / random.int(2, 4)));
+  const matrix = createQ4Matrix(device, n, k, groupSize, 'q4', { actOrder, ...(chunked ? { maxBindingBytes: (k / 8) * 4 * chunkRows } : {}) });
+  const split = random.int(0, n);
+  const rows = (from: number, to: number): Q4Rows => ({
+    qweight: packed.qweight.subarray(from * matrix.qweightWords, to * matrix.qweightWords),
+    scales: packed.scales.subarray(from * matrix.scaleWords, to * matrix.scaleWords),
+    zeros: packed.zeros.subarray(from * matrix.zeroWords, to * matrix.zeroWords),
+  });
+  writeQ4Rows(device, matrix, 0, rows(0, split));
+  writeQ4Rows(device, matrix, split, rows(split, n));
+  if (groupIndex !== undefined) writeQ4GroupIndex(device, matrix, groupIndex);
+  return { matrix, w: dequantizeQ4Rows(packed, n, k, groupSize, groupIndex) };
+}
+
+describe('4-bit kernels match the dequantize-then-multiply reference', () => {
+  it('linear: 24 random shapes through the block, decode and tiled paths', async () => {
+    const { device } = await testGpu();
+    const random = new Random(41);
+    const seen = new Set<string>();
+    for (let c = 0; c < 24; c++) {
+      const path: Path = (['blocks', 'decode', 'tiled'] as const)[c % 3]!;
+      const variant = Math.floor(c / 3); // 0..7: every combination of act-order, norm, accumulate per path
+      const actOrder = (variant & 1) === 1;
+      const withNorm = (variant & 2) === 2;
+      const accumulate = (variant & 4) === 4;
+      const chunked = variant === 3 || variant === 4;
+      const withBias = random.next() < 0.5;
+      const [k, groupSize] = shapes[(c + variant) % shapes.length]!;
+      const n = c % 4 === 3 ? random.int(2, 300) : widths[c % 4]!;
+      const m = pathRows[path][variant % pathRows[path].length]!;
+      const lanes = path === 'blocks' ? 1 : c % 2 === 0 ? 32 : 8;
+      const { matrix, w } = randomWeights(device, random, n, k, groupSize, actOrder, chunked);
+      const x = random.floats(m * k);
+      const biasHalves = random.halves(n, -4, 0);
+      const normHalves = random.halves(k, -2, 1);
+      const residual = random.floats(m * n, 2);
+      const y = accumulate ? storageBuffer(device, residual) : storageBuffer(device, m * n * 4);
+      const counts = { tokens: m, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
+      const norm = withNorm ? { weight: createPackedVector(device, [normHalves], 'norm'), eps: 1e-6, scratch: storageBuffer(device, m * k * 4) } : undefined;
+      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate, norm }, 'q4Linear', lanes)], counts);
+      const input = withNorm ? rmsNormRef(x, m, k, halvesToFloats(normHalves), 1e-6) : x;
+      const product = linearRef(input, m, k, w, n, withBias ? halvesToFloats(biasHalves) : undefined);
+      const expected = accumulate ? product.map((value, i) => value + residual[i]!) : product;
+      // |x| ≤ 1 (normed: |g| < 4 times x/rms(x)), |w| ≤ 15 · 2^-5: f32 accumulation over K ≤ 1024 terms stays under 2e-4.
+      const label = `case ${c}: ${path} m ${m} k ${k} G ${groupSize} n ${n} actOrder ${actOrder} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate} norm ${withNorm}`;
+      expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(2e-4);
+      for (const [feature, on] of [['actOrder', actOrder], ['norm', withNorm], ['accumulate', accumulate], ['bias', withBias]] as const) {
+        if (on) seen.add(`${path}+${feature}`);
+      }
+      seen.add(path);
+      if (matrix.chunks.length > 1) seen.add(`${path}+chunked`);
+    }
+    const expectedPaths = (['blocks', 'decode', 'tiled'] as const).flatMap((path) =>
+      [path, ...['accumulate', 'actOrder', 'bias', 'chunked', 'norm'].map((feature) => `${path}+${feature}`)]);
+    expect([...seen].sort()).toEqual(expectedPaths.sort());
+  });
+
+  it('embedding: gathers dequantized rows exactly, chunked and with act-order', async () => {
+    const { device } = await testGpu();
+    const random = new Random(43);
+    for (let c = 0; c < 6; c++) {
+      const [hidden, groupSize] = shapes[c + 1]!;
+      const vocab = [257, 7, 1000, 1, 300, 513][c]!;
+      const actOrder = c % 2 === 1;
+      const chunked = c >= 2;
+      const { matrix, w } = randomWeights(device, random, vocab, hidden, groupSize, actOrder, chunked);
+      const ids = [0, vocab - 1, ...Array.from({ length: random.int(1, 9) }, () => random.int(0, vocab - 1))];
+      const counts = { tokens: ids.length, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      const out = storageBuffer(device, ids.length * hidden * 4);
+      await runCalls(device, [bindEmbedding(device, rows, matrix, storageBuffer(device, Uint32Array.from(ids)), out)], counts);
+      // (q − z) · s needs at most 4 + 11 significant bits: exact in f32.
+      const label = `case ${c}: vocab ${vocab} hidden ${hidden} G ${groupSize} actOrder ${actOrder} chunks ${matrix.chunks.length}`;
+      expect(maxAbsDiff(await readFloats(device, out, ids.length * hidden), embeddingRef(w, hidden, ids)), label).toBe(0);
+      if (chunked) expect(matrix.chunks.length, label).toBeGreaterThan(vocab > 1 ? 1 : 0);
+    }
+  });
+});
