@@ -3,25 +3,26 @@
 // switches between all of a workgroup's invocations and costs far more than the arithmetic.
 // Same math and bindings as paged_attention.wgsl:
 //   score(s) = (q · k_s) · SCALE;  out = Σ_s softmax(score)_s · v_s;  kv head = head / (Q_HEADS / KV_HEADS)
-// Online softmax; the running sums are rescaled only when the maximum grows.
+// Online softmax; the running sums are rescaled only when the maximum grows. The pools hold f16
+// pairs packed two per u32 (kv_write.wgsl), unpacked with unpack2x16float.
 //
 // Bindings:
 //   0 rows          uniform { count }                                  number of tokens T
 //   1 qkv           array<f32> [T, QKV_WIDTH]       q heads from column 0
-//   2 k_pool        array<f32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM]
-//   3 v_pool        array<f32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM]
+//   2 k_pool        array<u32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM / 2]   packed f16 pairs
+//   3 v_pool        array<u32> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM / 2]   packed f16 pairs
 //   4 positions     array<u32> [>= T]               absolute position of each token
 //   5 token_seq     array<u32> [>= T]               which sequence (block table row) each token is in
 //   6 block_tables  array<u32> [num_seqs, MAX_BLOCKS]
 //   7 out           array<f32> [T, Q_HEADS · HEAD_DIM]
-// Overrides: HEAD_DIM (≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS, SCALE
+// Overrides: HEAD_DIM (even, ≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS, SCALE
 // Grid: ceil(T · Q_HEADS / 64) workgroups of 64, laid out (x, y) with x ≤ the per-dimension limit
 struct Rows { count: u32 }
 
 @group(0) @binding(0) var<uniform> rows: Rows;
 @group(0) @binding(1) var<storage, read> qkv: array<f32>;
-@group(0) @binding(2) var<storage, read> k_pool: array<f32>;
-@group(0) @binding(3) var<storage, read> v_pool: array<f32>;
+@group(0) @binding(2) var<storage, read> k_pool: array<u32>;
+@group(0) @binding(3) var<storage, read> v_pool: array<u32>;
 @group(0) @binding(4) var<storage, read> positions: array<u32>;
 @group(0) @binding(5) var<storage, read> token_seq: array<u32>;
 @group(0) @binding(6) var<storage, read> block_tables: array<u32>;
@@ -39,15 +40,19 @@ const WORKGROUP = 64u;
 
 // The head is handled 4 dimensions at a time: a CPU adapter keeps q and acc (arrays indexed by a
 // loop variable) in memory and gathers them lane by lane, so vec4 elements mean 4x fewer of those.
-// With HEAD_DIM = 4i + 2 the last quad's top two lanes are past the head: q is 0 there, so the
-// score is exact, and acc's garbage there is never written out.
+// A quad is two packed words. With HEAD_DIM = 4i + 2 the last quad's second word is past the head
+// (the next row's, or out of bounds): it reads as 0, q is 0 there too, and acc's lanes there are
+// never written out.
 const MAX_QUADS = MAX_HEAD_DIM / 4u;
 override QUADS: u32 = (HEAD_DIM + 3u) / 4u;
+override HEAD_WORDS: u32 = HEAD_DIM / 2u;
 
+/** Dimensions 4i..4i+3 of the row at word offset `base`. */
 fn pool_quad(pool_is_k: bool, base: u32, i: u32) -> vec4<f32> {
-  let d = base + i * 4u;
-  if (pool_is_k) { return vec4<f32>(k_pool[d], k_pool[d + 1u], k_pool[d + 2u], k_pool[d + 3u]); }
-  return vec4<f32>(v_pool[d], v_pool[d + 1u], v_pool[d + 2u], v_pool[d + 3u]);
+  let w = base + i * 2u;
+  var words: vec2<u32>;
+  if (pool_is_k) { words = vec2<u32>(k_pool[w], k_pool[w + 1u]); } else { words = vec2<u32>(v_pool[w], v_pool[w + 1u]); }
+  return select(vec4<f32>(0.0), vec4<f32>(unpack2x16float(words.x), unpack2x16float(words.y)), inside(i));
 }
 
 /** Which of quad i's 4 dimensions lie inside the head. */
@@ -75,7 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   var running_sum = 0.0;
   for (var s = 0u; s < context; s++) {
     let block = block_tables[seq * MAX_BLOCKS + s / BLOCK_SIZE];
-    let base = ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_DIM;
+    let base = ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_WORDS;
     var score = 0.0;
     for (var i = 0u; i < QUADS; i++) { score += dot(q[i], pool_quad(true, base, i)); }
     if (score > running_max) {

@@ -140,7 +140,7 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
     fields.fail('head_dim', `is absent and hidden_size (${hiddenSize}) is not divisible by num_attention_heads (${numHeads})`);
   }
   const headDim = fields.has('head_dim') ? fields.positiveInt('head_dim') : hiddenSize / numHeads;
-  if (headDim % 2 !== 0) fields.fail('head_dim', `must be even for rope, got ${headDim}`);
+  if (headDim % 2 !== 0) fields.fail('head_dim', `must be even (rope rotates pairs; the f16 KV cache packs pairs), got ${headDim}`);
 
   const hiddenAct = fields.optionalString('hidden_act') ?? 'silu';
   if (hiddenAct !== 'silu') {

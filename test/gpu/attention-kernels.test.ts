@@ -1,7 +1,8 @@
 /**
  * RoPE (with and without Qwen3 q/k norm), the paged KV write and paged attention against CPU
  * references, on random shapes: head_dim 64, 128 and odd sizes; GQA ratios 1, 2 and 7; several
- * sequences with scattered block tables; contexts longer than one attention chunk.
+ * sequences with scattered block tables; contexts longer than one attention chunk. The KV pools
+ * hold f16 pairs packed two per u32, as the model's KV cache does.
  */
 import { describe, expect, it } from 'vitest';
 import type { AttentionShape } from '../../src/gpu/kernels/attention-shape.ts';
@@ -9,8 +10,9 @@ import { KvWriteKernel } from '../../src/gpu/kernels/kv-write.ts';
 import { PagedAttentionKernel } from '../../src/gpu/kernels/paged-attention.ts';
 import { RopeKernel } from '../../src/gpu/kernels/rope.ts';
 import { createPackedVector } from '../../src/gpu/packed-weights.ts';
-import { attentionRef, rmsNormRef, ropeRef } from '../support/cpu-reference.ts';
-import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
+import { float32BitsToFloat16Bits } from '../../src/model/safetensors.ts';
+import { attentionRef, f16Round, f16Ulp, kvStoredRef, rmsNormRef, ropeRef } from '../support/cpu-reference.ts';
+import { maxAbsDiff, readBuffer, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
 import { Random, halvesToFloats } from '../support/random.ts';
 
 const shapes = 24;
@@ -59,9 +61,11 @@ describe('attention-side kernels match their CPU references', () => {
     }
   });
 
-  it('kv write puts each token at its slot and skips padding', async () => {
+  it('kv write puts each token at its slot in f16 and skips padding', async () => {
     const { device } = await testGpu();
     const random = new Random(22);
+    let nearest = 0;
+    let total = 0;
     for (let c = 0; c < shapes; c++) {
       const shape = randomShape(random, c);
       const { headDim, numHeads, numKvHeads, blockSize } = shape;
@@ -72,8 +76,8 @@ describe('attention-side kernels match their CPU references', () => {
       if (tokens > 2) slots[1] = 0xffffffff;
       const qkv = random.floats(tokens * width);
       const poolLength = numBlocks * numKvHeads * blockSize * headDim;
-      const kPool = storageBuffer(device, new Float32Array(poolLength));
-      const vPool = storageBuffer(device, new Float32Array(poolLength));
+      const kPool = storageBuffer(device, new Uint16Array(poolLength));
+      const vPool = storageBuffer(device, new Uint16Array(poolLength));
       const counts = { tokens, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
       await runCalls(device, [new KvWriteKernel(device, shape).bind(rows, storageBuffer(device, qkv), storageBuffer(device, Uint32Array.from(slots)), kPool, vPool)], counts);
@@ -89,9 +93,20 @@ describe('attention-side kernels match their CPU references', () => {
           }
         }
       });
-      expect(maxAbsDiff(await readFloats(device, kPool, poolLength), expectedK), `k case ${c}`).toBe(0);
-      expect(maxAbsDiff(await readFloats(device, vPool, poolLength), expectedV), `v case ${c}`).toBe(0);
+      // WGSL lets pack2x16float round an inexact f32 to either neighbouring f16, so each stored
+      // half must lie within one f16 ulp of its input (round-to-nearest gives ≤ 0.5 ulp);
+      // untouched and padding slots stay exactly 0.
+      for (const [pool, expected, name] of [[kPool, expectedK, 'k'], [vPool, expectedV, 'v']] as const) {
+        const stored = halvesToFloats(new Uint16Array(await readBuffer(device, pool, poolLength * 2)));
+        let worstUlps = 0;
+        stored.forEach((value, i) => (worstUlps = Math.max(worstUlps, Math.abs(value - expected[i]!) / f16Ulp(expected[i]!))));
+        expect(worstUlps, `${name} case ${c}`).toBeLessThan(1);
+        const written = Array.from(expected.keys()).filter((i) => expected[i] !== 0);
+        nearest += written.filter((i) => stored[i] === f16Round(expected[i]!)).length;
+        total += written.length;
+      }
     }
+    console.log(`kv write: ${nearest} of ${total} written halves are the round-to-nearest-even f16`);
   });
 
   it.each([
@@ -144,8 +159,8 @@ describe('attention-side kernels match their CPU references', () => {
       const kernel = new PagedAttentionKernel(device, shape, maxBlocks, serial);
       await runCalls(device, [kernel.bind(rows, {
         qkv: storageBuffer(device, qkv),
-        kPool: storageBuffer(device, kPool),
-        vPool: storageBuffer(device, vPool),
+        kPool: storageBuffer(device, toHalves(kPool)),
+        vPool: storageBuffer(device, toHalves(vPool)),
         positions: storageBuffer(device, Uint32Array.from(positions)),
         tokenSeq: storageBuffer(device, Uint32Array.from(tokenSeq)),
         blockTables: storageBuffer(device, blockTables),
@@ -155,14 +170,21 @@ describe('attention-side kernels match their CPU references', () => {
       tokenSeq.forEach((seq, t) => {
         const q = new Float64Array(numHeads * headDim);
         for (let i = 0; i < numHeads * headDim; i++) q[i] = qkv[t * width + i]!;
-        expected.set(attentionRef(q, keys[seq]!, values[seq]!, [positions[t]!], numHeads, numKvHeads, headDim), t * numHeads * headDim);
+        expected.set(attentionRef(q, kvStoredRef(keys[seq]!), kvStoredRef(values[seq]!), [positions[t]!], numHeads, numKvHeads, headDim), t * numHeads * headDim);
       });
-      // Outputs are convex combinations of values in [-1, 1]; f32 softmax keeps ~1e-6 error.
+      // The reference reads the same f16-rounded keys and values the pools hold, so only the f32
+      // arithmetic differs: outputs are convex combinations of values in [-1, 1]; f32 softmax
+      // keeps ~1e-6 error. (Against the unrounded f32 keys and values the gap is ~1e-4: this fails.)
       const label = `case ${c} ${JSON.stringify(shape)} lengths ${lengths}`;
       expect(maxAbsDiff(await readFloats(device, out, tokens * numHeads * headDim), expected), label).toBeLessThan(1e-5);
     }
   });
 });
+
+/** f32 values → their f16 bit patterns (nearest even): a pool as kv_write.wgsl packs it. */
+function toHalves(values: Float32Array): Uint16Array {
+  return float32BitsToFloat16Bits(new Uint32Array(values.buffer, values.byteOffset, values.length));
+}
 
 function shuffle<T>(random: Random, items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
 const fixture = join(root, 'test/fixtures/qwen3-f32');
-const golden = JSON.parse(readFileSync(join(fixture, 'golden.json'), 'utf8')) as { prompt_ids: number[]; greedy_ids: number[]; first_logits: number[] };
+const golden = JSON.parse(readFileSync(join(fixture, 'golden.json'), 'utf8')) as { prompt_ids: number[]; greedy_ids: number[]; first_logits_f16_kv: number[] };
 
 function cli(...args: string[]) {
   return run('node', ['--import', 'tsx', '--import', './tools/register-wgsl.mjs', 'tools/cli.ts', ...args], { cwd: root, timeout: 120_000 });
@@ -28,9 +28,10 @@ describe('cli generate', () => {
     const line = JSON.parse(stdout.trim()) as { completion_ids: number[]; text: string; first_logits_top: [number, number][]; adapter: string };
     console.log(`[cli] adapter: ${line.adapter}`);
     expect(line.completion_ids).toEqual(golden.greedy_ids);
-    const expectedTop = golden.first_logits.map((logit, id) => [id, logit] as const).sort((a, b) => b[1] - a[1]).slice(0, 20);
+    // The reference's logits with an f16 KV cache, as the runtime has; tolerance as in model-golden.test.ts.
+    const expectedTop = golden.first_logits_f16_kv.map((logit, id) => [id, logit] as const).sort((a, b) => b[1] - a[1]).slice(0, 20);
     expect(line.first_logits_top.map(([id]) => id)).toEqual(expectedTop.map(([id]) => id));
-    line.first_logits_top.forEach(([, logit], i) => expect(Math.abs(logit - expectedTop[i]![1])).toBeLessThan(1e-3));
+    line.first_logits_top.forEach(([, logit], i) => expect(Math.abs(logit - expectedTop[i]![1])).toBeLessThan(5e-3));
     expect(typeof line.text).toBe('string');
     expect(line.adapter.length).toBeGreaterThan(0);
   });

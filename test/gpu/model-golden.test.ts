@@ -1,7 +1,10 @@
 /**
  * Whole-model runs in Node against golden outputs of the independent PyTorch reference
- * (tools/fixtures): 16 greedy tokens identical, first-position logits within 1e-3 absolute,
- * for every fixture and every golden case — including a prompt prefilled in several chunks.
+ * (tools/fixtures): 16 greedy tokens identical and first-position logits close, for every
+ * fixture and every golden case — including a prompt prefilled in several chunks.
+ * Logit tolerance: the KV cache holds keys and values in f16, so the logits are compared with the
+ * reference's run with f16-rounded keys and values (`first_logits_f16_kv`) within 5e-3, and with
+ * its f32-KV logits (`first_logits`, the 1e-3 check before the KV cache was f16) within 5e-2.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,8 @@ interface GoldenCase {
   readonly prompt_ids: number[];
   readonly greedy_ids: number[];
   readonly first_logits: number[];
+  /** The reference's first logits with keys and values rounded to f16, as the KV cache stores them. */
+  readonly first_logits_f16_kv: number[];
   readonly max_tokens: number;
 }
 
@@ -45,10 +50,21 @@ describe.each(fixtures)('%s matches the PyTorch reference', (name) => {
       expect(result.completionIds, `case ${index}`).toEqual(golden.greedy_ids);
       const logits = result.firstLogits!;
       expect(logits.length).toBe(golden.first_logits.length);
-      let worst = 0;
-      golden.first_logits.forEach((value, i) => (worst = Math.max(worst, Math.abs(value - logits[i]!))));
-      console.log(`[${name}] case ${index}: max |logit - golden| = ${worst.toExponential(2)} on ${gpu.adapterName}`);
-      expect(worst, `case ${index}`).toBeLessThan(1e-3);
+      const worst = (expected: readonly number[]) => expected.reduce((max, value, i) => Math.max(max, Math.abs(value - logits[i]!)), 0);
+      const f16Kv = worst(golden.first_logits_f16_kv);
+      const f32Kv = worst(golden.first_logits);
+      console.log(`[${name}] case ${index}: max |logit - golden| = ${f16Kv.toExponential(2)} (f16 KV), ${f32Kv.toExponential(2)} (f32 KV) on ${gpu.adapterName}`);
+      expect(golden.first_logits_f16_kv.length).toBe(logits.length);
+      // Not 1e-3 as with an f32 cache: the GPU's and PyTorch's f32 keys differ by ~1e-6 relative,
+      // and a value that close to an f16 rounding midpoint is stored one f16 ulp (2^-11 relative)
+      // apart; these random models amplify that to ≤ 2.1e-3 here (PyTorch alone: perturbing each
+      // layer's input by 1e-6 relative moves its f16-KV logits by up to 2.9e-3, its f32-KV ones
+      // by 1.3e-4). A cache that did not round would be off by 4e-3 to 2.3e-2 (the f32-KV
+      // column), failing most cases.
+      expect(f16Kv, `case ${index}`).toBeLessThan(5e-3);
+      // Rounding K and V to f16 moves the reference's own logits (magnitude ≤ 20) by up to
+      // 2.3e-2; greedy tokens stay identical (top-2 gaps ≥ 0.05).
+      expect(f32Kv, `case ${index} vs f32 KV`).toBeLessThan(5e-2);
     }
   });
 });

@@ -97,3 +97,32 @@ export function attentionRef(
   });
   return out;
 }
+
+/**
+ * x rounded to the nearest IEEE half (ties to even; ±Infinity past 65504), computed on the f16
+ * grid directly rather than through bit patterns: the precision of the packed f16 KV cache.
+ */
+export function f16Round(x: number): number {
+  const magnitude = Math.abs(x);
+  if (magnitude === 0 || !Number.isFinite(magnitude)) return x;
+  const ulp = f16Ulp(magnitude);
+  const units = magnitude / ulp; // exact: ulp is a power of two
+  const floor = Math.floor(units);
+  const fraction = units - floor;
+  const rounded = (fraction > 0.5 || (fraction === 0.5 && floor % 2 === 1) ? floor + 1 : floor) * ulp;
+  return Math.sign(x) * (rounded > 65504 ? Infinity : rounded);
+}
+
+/** The spacing of f16 values around |x|: 2^(e − 10) for 2^e ≤ |x| < 2^(e+1), 2^-24 below 2^-14. */
+export function f16Ulp(x: number): number {
+  const magnitude = Math.abs(x);
+  let exponent = magnitude > 0 ? Math.floor(Math.log2(magnitude)) : -14;
+  if (2 ** exponent > magnitude) exponent--;
+  if (2 ** (exponent + 1) <= magnitude) exponent++;
+  return 2 ** (Math.max(exponent, -14) - 10);
+}
+
+/** Keys or values as the KV cache holds them: each rounded to f16 (kv_write.wgsl). */
+export function kvStoredRef(values: Vec): Float64Array {
+  return Float64Array.from({ length: values.length }, (_, i) => f16Round(values[i] as number));
+}

@@ -88,6 +88,10 @@ describe('planKvCache', () => {
   const perBlock = KvCache.bytesPerBlock(config, 16);
   const limits = { maxStorageBufferBindingSize: 1 << 30, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
 
+  it('stores K and V in f16: a block costs 2 bytes per value, half of f32, so a budget holds twice the tokens', () => {
+    expect(perBlock).toBe(2 * config.numLayers * config.numKvHeads * 16 * config.headDim * 2);
+  });
+
   it('sizes the pool from a byte budget, the model size by default', () => {
     expect(planKvCache(config, limits, 0, 16, { kvCacheBytes: 10 * perBlock + 5 })).toBe(10);
     expect(defaultKvBudget(1)).toBe(64 * 1024 * 1024);

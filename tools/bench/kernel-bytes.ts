@@ -16,8 +16,9 @@ export function kernelBytes(op: string, config: ModelConfig, tokens: number, con
     case 'finalNorm': return h * 2 * f32 + h * f16;
     case 'qkv': return linear(qkv, h, tokens) + qkv * f16;
     case 'rope': return tokens * (q + kv) * d * 2 * f32;
-    case 'kvWrite': return tokens * 2 * kv * d * 2 * f32;
-    case 'attention': return tokens * (q * d * 2 * f32) + context * 2 * kv * d * f32;
+    // The KV pools hold f16 (kv-cache.ts): k and v are read as f32 and written as f16.
+    case 'kvWrite': return tokens * 2 * kv * d * (f32 + f16);
+    case 'attention': return tokens * (q * d * 2 * f32) + context * 2 * kv * d * f16;
     case 'o': return linear(h, q * d, tokens);
     case 'attentionResidual': case 'mlpResidual': return tokens * h * 3 * f32;
     case 'gateUp': return linear(2 * i, h, tokens);

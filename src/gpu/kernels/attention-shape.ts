@@ -9,3 +9,9 @@ export interface AttentionShape {
 export function qkvWidth(shape: AttentionShape): number {
   return (shape.numHeads + 2 * shape.numKvHeads) * shape.headDim;
 }
+
+/** u32 words per head in the KV pools, which hold f16 pairs packed two per u32 (kv_write.wgsl). */
+export function kvHeadWords(shape: AttentionShape): number {
+  if (shape.headDim % 2 !== 0) throw new RangeError(`head_dim ${shape.headDim} is odd; the f16 KV pools pack dimensions in pairs`);
+  return shape.headDim / 2;
+}

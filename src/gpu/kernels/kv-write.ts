@@ -1,11 +1,13 @@
-/** Wrapper for kv_write.wgsl: k/v heads into the paged pools through the slot mapping. */
+/** Wrapper for kv_write.wgsl: k/v heads into the paged f16 pools (packed pairs) through the slot mapping. */
 import kvWriteCode from '../../../shaders/kv_write.wgsl?raw';
 import { bindGroup, ceilDiv, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
-import { qkvWidth, type AttentionShape } from './attention-shape.ts';
+import { kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export class KvWriteKernel {
   private readonly pipeline: GPUComputePipeline;
-  constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape) {
+  private readonly pairsPerToken: number;
+  constructor(private readonly device: GPUDevice, shape: AttentionShape) {
+    this.pairsPerToken = shape.numKvHeads * kvHeadWords(shape);
     this.pipeline = getPipeline(device, 'kvWrite', kvWriteCode, {
       HEAD_DIM: shape.headDim,
       KV_HEADS: shape.numKvHeads,
@@ -16,7 +18,6 @@ export class KvWriteKernel {
   }
   bind(rows: RowSource, qkv: GPUBuffer, slotMapping: GPUBuffer, kPool: GPUBuffer, vPool: GPUBuffer, label = 'kvWrite'): KernelCall {
     const group = bindGroup(this.device, label, this.pipeline, [rows.uniforms.binding(rows.count), qkv, slotMapping, kPool, vPool]);
-    const width = this.shape.numKvHeads * this.shape.headDim;
-    return kernelCall(label, this.pipeline, group, (counts) => [ceilDiv(width, 64), counts[rows.count], 1]);
+    return kernelCall(label, this.pipeline, group, (counts) => [ceilDiv(this.pairsPerToken, 64), counts[rows.count], 1]);
   }
 }

@@ -1,12 +1,12 @@
 /**
  * Causal GQA attention through block tables: paged_attention.wgsl (a workgroup per token and head,
  * keys spread over its invocations) on GPUs, paged_attention_serial.wgsl (an invocation per token
- * and head, no barriers) on CPU adapters.
+ * and head, no barriers) on CPU adapters. Both read the f16 pools kv_write.wgsl packs.
  */
 import attentionCode from '../../../shaders/paged_attention.wgsl?raw';
 import serialCode from '../../../shaders/paged_attention_serial.wgsl?raw';
 import { bindGroup, ceilDiv, flatGrid, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
-import { qkvWidth, type AttentionShape } from './attention-shape.ts';
+import { kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export interface AttentionBuffers {
   readonly qkv: GPUBuffer;
@@ -23,6 +23,7 @@ export class PagedAttentionKernel {
   private readonly pipeline: GPUComputePipeline;
   constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, maxBlocksPerSeq: number, private readonly serial = false) {
     if (shape.headDim > 4 * PagedAttentionKernel.workgroup) throw new RangeError(`head_dim ${shape.headDim} > 256`);
+    kvHeadWords(shape); // refuses an odd head_dim
     const constants = {
       HEAD_DIM: shape.headDim,
       Q_HEADS: shape.numHeads,
