@@ -17,6 +17,7 @@ interface Golden {
   prompt_ids: number[];
   greedy_ids: number[];
   first_logits: number[];
+  first_logits_f16_kv: number[];
   max_tokens: number;
 }
 
@@ -89,8 +90,8 @@ async function checkAgainstNode(name: string, where: Where): Promise<void> {
   for (const [id, logit] of report.topLogits) worst = Math.max(worst, Math.abs(logit - node.firstLogits[id]!));
   console.log(`[e2e] ${name} (${where}): top-20 first logits, max |browser - Node| = ${worst.toExponential(2)}`);
   expect(worst).toBeLessThanOrEqual(logitTolerance);
-  // And against the PyTorch reference, at the Node tier's tolerance.
-  for (const [id, logit] of report.topLogits) expect(Math.abs(logit - golden.first_logits[id]!)).toBeLessThan(1e-3);
+  // And against the PyTorch reference with an f16 KV cache, at the Node tier's tolerance (model-golden.test.ts).
+  for (const [id, logit] of report.topLogits) expect(Math.abs(logit - golden.first_logits_f16_kv[id]!)).toBeLessThan(5e-3);
   // The browser's top token is the one it generated first.
   expect(report.topLogits[0]![0]).toBe(report.completionIds[0]);
   expect(unexpectedPageErrors()).toEqual([]);
