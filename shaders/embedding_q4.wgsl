@@ -7,7 +7,7 @@
 //   0 rows     uniform { count }                     number of tokens T
 //   1 qweight  array<u32> [CHUNK_ROWS, HIDDEN / 8]   row r = vocab id CHUNK_START + r
 //   2 scales   array<u32> [CHUNK_ROWS, SCALE_WORDS]  f16 pairs, group g in half g & 1 of word g >> 1
-//   3 zeros    array<u32> [CHUNK_ROWS, ZERO_WORDS]   nibble g & 7 of word g >> 3
+//   3 zeros    array<u32> [CHUNK_ROWS, ZERO_WORDS]   byte g & 3 of word g >> 2
 //   4 ids      array<u32> [>= T]
 //   5 out      array<f32> [T, HIDDEN]
 //   6 groups   array<u32> [HIDDEN]                   act-order group of each k (any buffer when !ACT_ORDER)
@@ -36,7 +36,7 @@ override ACT_ORDER: bool = false;
 fn group_params(n: u32, g: u32) -> vec2<f32> {
   let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
   let s = select(pair.x, pair.y, (g & 1u) == 1u);
-  let z = (zeros[n * ZERO_WORDS + g / 8u] >> (4u * (g & 7u))) & 15u;
+  let z = (zeros[n * ZERO_WORDS + g / 4u] >> (8u * (g & 3u))) & 255u;
   return vec2<f32>(s, f32(z));
 }
 

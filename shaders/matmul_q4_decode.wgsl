@@ -11,7 +11,7 @@
 //   1 x        array<f32> [M, K]
 //   2 qweight  array<u32> [CHUNK_N, K / 8]        8 nibbles per word, low nibble first
 //   3 scales   array<u32> [CHUNK_N, SCALE_WORDS]  f16 pairs, group g in half g & 1 of word g >> 1
-//   4 zeros    array<u32> [CHUNK_N, ZERO_WORDS]   nibble g & 7 of word g >> 3
+//   4 zeros    array<u32> [CHUNK_N, ZERO_WORDS]   byte g & 3 of word g >> 2
 //   5 bias     array<u32> [ceil(N / 2)]           f16 pairs (any buffer when !HAS_BIAS)
 //   6 y        array<f32> [M, OUT_STRIDE]         written, or added to with ACCUMULATE
 //   7 norm     array<u32> [ceil(K / 2)]           f16 pairs, RMSNorm weight g (any buffer when !NORM)
@@ -65,7 +65,7 @@ fn bias_at(i: u32) -> f32 {
 fn group_params(n: u32, g: u32) -> vec2<f32> {
   let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
   let s = select(pair.x, pair.y, (g & 1u) == 1u);
-  let z = (zeros[n * ZERO_WORDS + g / 8u] >> (4u * (g & 7u))) & 15u;
+  let z = (zeros[n * ZERO_WORDS + g / 4u] >> (8u * (g & 3u))) & 255u;
   return vec2<f32>(s, f32(z));
 }
 

@@ -8,12 +8,14 @@
  *                                      q ∈ 0..15 (low nibble first, natural order)
  *   scales:  u32 [N, ceil(groups/2)]   f16 pairs: group g of row n in the low half of word
  *                                      (n, g >> 1) when g is even, the high half when odd
- *   zeros:   u32 [N, ceil(groups/8)]   nibble (g & 7) of word (n, g >> 3) = zero point z[n, g] ∈ 0..15
+ *   zeros:   u32 [N, ceil(groups/4)]   byte (g & 3) of word (n, g >> 2) = zero point z[n, g] ∈ 0..16
  *   optional groupIndex: u32 [K]       act-order (GPTQ desc_act): the group of input channel k;
  *                                      absent: g(k) = k / G
  *   w[n, k] = (f32(q[n, k]) − f32(z[n, g(k)])) · f32(s[n, g(k)])       computed in f32
  *
- * Unused nibbles and halves at the end of a row's scales/zeros words are zero. A matrix larger
+ * Zeros are bytes, not nibbles: a GPTQ v1 checkpoint stores zero − 1 in a nibble, so a stored 15
+ * is a zero point of 16 (model-math.md); AWQ and load-time zeros use 0..15. Unused nibbles, bytes
+ * and halves at the end of a row's scales/zeros words are zero. A matrix larger
  * than the adapter's storage binding limit is split by rows into chunks, as PackedMatrix does,
  * each chunk with its own qweight, scales and zeros buffers; groupIndex is one buffer for all.
  */
@@ -32,7 +34,7 @@ export interface Q4Matrix {
   readonly groupSize: number;
   /** cols / groupSize */
   readonly groups: number;
-  /** u32 words per row of qweight, scales and zeros: K/8, ceil(groups/2), ceil(groups/8). */
+  /** u32 words per row of qweight, scales and zeros: K/8, ceil(groups/2), ceil(groups/4). */
   readonly qweightWords: number;
   readonly scaleWords: number;
   readonly zeroWords: number;
@@ -64,7 +66,7 @@ export function q4RowWords(cols: number, groupSize: number): { qweightWords: num
     throw new RangeError(`q4: group size ${groupSize} must be a multiple of 8 dividing cols ${cols}`);
   }
   const groups = cols / groupSize;
-  return { qweightWords: cols / 8, scaleWords: Math.ceil(groups / 2), zeroWords: Math.ceil(groups / 8), groups };
+  return { qweightWords: cols / 8, scaleWords: Math.ceil(groups / 2), zeroWords: Math.ceil(groups / 4), groups };
 }
 
 export function createQ4Matrix(

@@ -10,7 +10,7 @@ import { halfToFloat, type Random } from './random.ts';
 export interface Q4Values {
   /** q[n, k] ∈ 0..15, [rows, cols] */
   readonly q: Uint8Array;
-  /** z[n, g] ∈ 0..15, [rows, groups] */
+  /** z[n, g] ∈ 0..16, [rows, groups] (16: a GPTQ v1 stored 15) */
   readonly zeros: Uint8Array;
   /** s[n, g] as f16 bits, [rows, groups] */
   readonly scales: Uint16Array;
@@ -20,7 +20,7 @@ export function packQ4(values: Q4Values, rows: number, cols: number, groupSize: 
   const groups = cols / groupSize;
   const qweightWords = cols / 8;
   const scaleWords = Math.ceil(groups / 2);
-  const zeroWords = Math.ceil(groups / 8);
+  const zeroWords = Math.ceil(groups / 4);
   const qweight = new Uint32Array(rows * qweightWords);
   const scales = new Uint32Array(rows * scaleWords);
   const zeros = new Uint32Array(rows * zeroWords);
@@ -30,7 +30,7 @@ export function packQ4(values: Q4Values, rows: number, cols: number, groupSize: 
     }
     for (let g = 0; g < groups; g++) {
       scales[n * scaleWords + (g >> 1)]! |= values.scales[n * groups + g]! << (g & 1 ? 16 : 0);
-      zeros[n * zeroWords + (g >> 3)]! |= (values.zeros[n * groups + g]! & 15) << (4 * (g & 7));
+      zeros[n * zeroWords + (g >> 2)]! |= (values.zeros[n * groups + g]! & 255) << (8 * (g & 3));
     }
   }
   return { qweight, scales, zeros };
@@ -41,13 +41,13 @@ export function dequantizeQ4Rows(packed: Q4Rows, rows: number, cols: number, gro
   const groups = cols / groupSize;
   const qweightWords = cols / 8;
   const scaleWords = Math.ceil(groups / 2);
-  const zeroWords = Math.ceil(groups / 8);
+  const zeroWords = Math.ceil(groups / 4);
   const w = new Float64Array(rows * cols);
   for (let n = 0; n < rows; n++) {
     for (let k = 0; k < cols; k++) {
       const g = groupIndex === undefined ? Math.floor(k / groupSize) : groupIndex[k]!;
       const q = (packed.qweight[n * qweightWords + Math.floor(k / 8)]! >>> (4 * (k % 8))) & 15;
-      const z = (packed.zeros[n * zeroWords + Math.floor(g / 8)]! >>> (4 * (g % 8))) & 15;
+      const z = (packed.zeros[n * zeroWords + Math.floor(g / 4)]! >>> (8 * (g % 4))) & 255;
       const s = halfToFloat((packed.scales[n * scaleWords + Math.floor(g / 2)]! >>> (g % 2 === 1 ? 16 : 0)) & 0xffff);
       w[n * cols + k] = (q - z) * s;
     }
@@ -55,11 +55,11 @@ export function dequantizeQ4Rows(packed: Q4Rows, rows: number, cols: number, gro
   return w;
 }
 
-/** Random q, z ∈ 0..15 and scales of magnitude in [2^minExp, 2^(maxExp+1)), random sign. */
+/** Random q ∈ 0..15, z ∈ 0..16 and scales of magnitude in [2^minExp, 2^(maxExp+1)), random sign. */
 export function randomQ4Values(random: Random, rows: number, cols: number, groupSize: number, minExp = -8, maxExp = -6): Q4Values {
   const groups = cols / groupSize;
   const q = Uint8Array.from({ length: rows * cols }, () => random.int(0, 15));
-  const zeros = Uint8Array.from({ length: rows * groups }, () => random.int(0, 15));
+  const zeros = Uint8Array.from({ length: rows * groups }, () => random.int(0, 16));
   return { q, zeros, scales: random.halves(rows * groups, minExp, maxExp) };
 }
 

@@ -16,12 +16,12 @@ describe('4-bit layout reference', () => {
     q[1] = 2; // word 0, nibble 1
     q[7] = 0xf; // word 0, nibble 7
     q[9] = 3; // word 1, nibble 1
-    const packed = packQ4({ q, zeros: Uint8Array.of(4, 5, 6), scales: Uint16Array.of(0x3c00, 0x4000, 0x3800) }, 1, 24, 8);
+    const packed = packQ4({ q, zeros: Uint8Array.of(4, 5, 16), scales: Uint16Array.of(0x3c00, 0x4000, 0x3800) }, 1, 24, 8);
     expect([...packed.qweight]).toEqual([0xf0000021, 0x30, 0]);
     expect([...packed.scales]).toEqual([0x40003c00, 0x3800]); // group 0 low half, group 1 high half
-    expect([...packed.zeros]).toEqual([0x654]); // nibble g of word 0
+    expect([...packed.zeros]).toEqual([0x100504]); // byte g of word 0; 16 (GPTQ v1's stored 15) fits
     const w = dequantizeQ4Rows(packed, 1, 24, 8);
-    expect([w[0], w[1], w[7], w[8], w[9], w[16]]).toEqual([(1 - 4) * 1, (2 - 4) * 1, (15 - 4) * 1, (0 - 5) * 2, (3 - 5) * 2, (0 - 6) * 0.5]);
+    expect([w[0], w[1], w[7], w[8], w[9], w[16]]).toEqual([(1 - 4) * 1, (2 - 4) * 1, (15 - 4) * 1, (0 - 5) * 2, (3 - 5) * 2, (0 - 16) * 0.5]);
   });
 
   it('round-trips random values, with and without an act-order grouping', () => {
