@@ -13,6 +13,7 @@
  * so a transposed qweight is refused by name rather than read sideways.
  */
 import { LlmError } from '../errors.ts';
+import { q4RowWords, type Q4Rows } from '../gpu/q4-weights.ts';
 
 export interface QuantizedMatrix {
   readonly rows: number;
@@ -134,4 +135,21 @@ function checkDims(prefix: string, rows: number, cols: number, groupSize: number
   if (rows % 8 !== 0 || cols % 8 !== 0 || cols % groupSize !== 0 || groupSize % 8 !== 0) {
     throw new LlmError('tensor_shape_mismatch', `${prefix}: a 4-bit matrix needs in (${cols}) and out (${rows}) multiples of 8 and in a multiple of the group size (${groupSize})`, prefix);
   }
+}
+
+/** The matrix as q4-weights.ts writes it to the GPU: qweight as it is, scales in f16 pairs, zeros in bytes. */
+export function packQuantizedMatrix(matrix: QuantizedMatrix): Q4Rows {
+  const { rows, cols, groupSize } = matrix;
+  const { groups, scaleWords, zeroWords } = q4RowWords(cols, groupSize);
+  const scales = new Uint32Array(rows * scaleWords);
+  const zeros = new Uint32Array(rows * zeroWords);
+  for (let n = 0; n < rows; n++) {
+    for (let g = 0; g < groups; g++) {
+      const scaleWord = n * scaleWords + (g >> 1);
+      scales[scaleWord] = (scales[scaleWord]! | (matrix.scales[n * groups + g]! << (16 * (g & 1)))) >>> 0;
+      const zeroWord = n * zeroWords + (g >> 2);
+      zeros[zeroWord] = (zeros[zeroWord]! | (matrix.zeros[n * groups + g]! << (8 * (g & 3)))) >>> 0;
+    }
+  }
+  return { qweight: matrix.qweight, scales, zeros };
 }

@@ -5,7 +5,8 @@
  * order, GPTQ's zero − 1, an ignored g_idx, a transposed qweight. Also quantization_config parsing.
  */
 import { describe, expect, it } from 'vitest';
-import { repackAwq, repackGptq, type QuantizedMatrix } from '../../src/model/q4-repack.ts';
+import { packQuantizedMatrix, repackAwq, repackGptq, type QuantizedMatrix } from '../../src/model/q4-repack.ts';
+import { dequantizeQ4Rows } from '../support/q4-reference.ts';
 import { parseQuantizationConfig } from '../../src/model/quantization-config.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { halfToFloat, Random } from '../support/random.ts';
@@ -189,5 +190,24 @@ describe('quantization_config', () => {
     expect(isLlmError(error)).toBe(true);
     expect((error as { subject: string }).subject).toBe(subject);
     expect((error as Error).message).toContain(subject);
+  });
+});
+
+describe('packQuantizedMatrix', () => {
+  it('gives the GPU layout the kernels read (checked against the layout\'s reference dequantizer)', () => {
+    const rows = 16;
+    const cols = 96;
+    const groupSize = 32;
+    const random = new Random(5);
+    const quantized = randomQuantized(random, cols, rows, cols / groupSize);
+    // GPTQ v1 zeros up to 16 exercise the byte-wide zero points.
+    const zeros = quantized.zeros.map((zero) => zero + 1);
+    const matrix = repackGptq('l', rows, cols, groupSize, {
+      qweight: { shape: [cols / 8, rows], data: gptqPackWeight(quantized.q, cols, rows) },
+      qzeros: { shape: [cols / groupSize, rows / 8], data: gptqPackZeros(zeros, cols / groupSize, rows) },
+      scales: { shape: [cols / groupSize, rows], data: quantized.scales },
+    });
+    const w = dequantizeQ4Rows(packQuantizedMatrix(matrix), rows, cols, groupSize);
+    for (let n = 0; n < rows; n++) for (let k = 0; k < cols; k++) expect(w[n * cols + k]).toBe(dequantize(matrix, n, k));
   });
 });
