@@ -13,6 +13,8 @@ export interface EngineRequest {
   readonly sampling: SamplingParams;
   /** Decode under a grammar (JSON object, JSON schema, hermes tool calls): a token mask per step. */
   readonly constraint?: ConstraintSpec;
+  /** Also return the raw logits its first output token was sampled from (golden tests; one vocab-sized read). */
+  readonly returnFirstLogits?: boolean;
 }
 
 
@@ -34,6 +36,8 @@ export interface RequestResult {
   readonly numPromptTokens: number;
   readonly numCachedTokens: number;
   readonly logprobs?: readonly TokenLogprob[];
+  /** (vocab) logits of the first output token, when the request asked for them. */
+  readonly firstLogits?: Float32Array;
 }
 
 export interface StepStats {

@@ -4,13 +4,17 @@
  * readback), then appends the sampled tokens and retires finished requests. It runs in-process
  * (Node, tests, CLI) or inside a Web Worker (worker-host.ts); `submit` drives the step loop.
  * A constrained request samples under its grammar's token mask, and its grammar accepts each token.
+ * An Engine writes its model's KV pool only while it holds the pool's lease (kv-pool-lease.ts): from
+ * its first step with work until it has none, so Engines sharing a model take turns, never mix blocks.
  */
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import type { TokenConstraint } from '../constraint/token-constraint.ts';
 import { LlmError } from '../errors.ts';
+import type { KvCache } from '../model/kv-cache.ts';
 import type { LoadedModel } from '../model/load-model.ts';
 import type { StepOutput } from '../model/model-runner.ts';
 import { BlockManager } from './block-manager.ts';
+import { KvPoolLease } from './kv-pool-lease.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
 import { EngineStatsTracker } from './engine-stats.ts';
 import { validateRequest } from './request-validation.ts';
@@ -39,7 +43,13 @@ interface Live {
   readonly logprobs: TokenLogprob[];
   /** Set by submit(); a request added with addRequest() is followed through its listener only. */
   settle?: { resolve(result: RequestResult): void; reject(error: unknown): void };
+  readonly wantsFirstLogits: boolean;
+  /** The logits its first output token was sampled from, when it asked for them. */
+  firstLogits?: Float32Array;
 }
+
+/** Each KV pool's most recently made Engine (what generate() submits to). */
+const latest = new WeakMap<KvCache, Engine>();
 
 export class Engine {
   readonly blocks: BlockManager;
@@ -49,6 +59,12 @@ export class Engine {
   private readonly tracker: EngineStatsTracker;
   private arrivals = 0;
   private loop: Promise<void> | undefined;
+  private readonly pool: KvPoolLease;
+
+  /** The model's most recently made Engine, if any. */
+  static of(model: LoadedModel): Engine | undefined {
+    return latest.get(model.kvCache);
+  }
 
   constructor(readonly model: LoadedModel, private readonly options: EngineOptions = {}) {
     const { limits } = model.runner;
@@ -60,6 +76,8 @@ export class Engine {
     this.scheduler = new Scheduler(this.blocks, { maxNumBatchedTokens: limits.maxTokens, maxNumSeqs: limits.maxSeqs });
     this.builder = new StepBuilder(limits, model.kvCache.blockSize, model.config.vocabSize);
     this.tracker = new EngineStatsTracker(this.blocks, this.scheduler);
+    this.pool = KvPoolLease.of(model.kvCache);
+    latest.set(model.kvCache, this);
   }
 
   /** Ids of the requests not finished yet. */
@@ -78,7 +96,7 @@ export class Engine {
     // Compiled last: nothing after it can refuse the request (and leak the constraint).
     const constraint = request.constraint === undefined ? undefined : this.compileConstraint(request.constraint);
     const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++, constraint);
-    this.live.set(seq.id, { seq, listener, logprobs: [] });
+    this.live.set(seq.id, { seq, listener, logprobs: [], wantsFirstLogits: request.returnFirstLogits === true });
     this.scheduler.add(seq);
   }
 
@@ -99,13 +117,16 @@ export class Engine {
   }
 
   async step(): Promise<StepStats> {
+    // Another Engine on the model may be writing its KV pool: wait for it, then forget cached blocks.
+    if (this.hasWork && (await this.pool.acquire(this))) this.blocks.resetPrefixCache();
     const started = performance.now();
     const plan = this.scheduler.schedule();
     if (plan.scheduled.length > 0) {
       const built = this.builder.build(plan.scheduled);
-      const output = await this.model.runner.step(built.batch, { sampling: built.sampling });
+      const output = await this.model.runner.step(built.batch, { sampling: built.sampling, readLogits: this.wantsLogits(built) });
       this.postprocess(plan, built, output);
     }
+    if (!this.hasWork) this.pool.release(this);
     const stats = this.tracker.record(plan, performance.now() - started);
     this.options.onStep?.(stats);
     return stats;
@@ -125,12 +146,18 @@ export class Engine {
         this.fail(live, new Error(`request ${seq.id}: the sampler chose token ${tokenId}, which its grammar does not allow (a bug)`));
         return;
       }
+      if (live.wantsFirstLogits && seq.numOutputTokens === 0) live.firstLogits = rowLogits(output, row, this.model.config.vocabSize);
       const logprob = seq.sampling.logprobs === undefined ? undefined : output.logprob(row);
       if (logprob !== undefined) live.logprobs.push(logprob);
       const finish = seq.appendToken(tokenId);
       if (finish !== undefined) this.retire(live, finish, [tokenId], logprob);
       else notify(live, this.output(seq, [tokenId], logprob, undefined));
     });
+  }
+
+  /** Whether a request sampling its first token in this step asked for that token's logits. */
+  private wantsLogits(built: BuiltStep): boolean {
+    return built.samplers.some((seq) => seq.numOutputTokens === 0 && this.live.get(seq.id)?.wantsFirstLogits === true);
   }
 
   private compileConstraint(spec: ConstraintSpec): TokenConstraint {
@@ -154,6 +181,7 @@ export class Engine {
       numPromptTokens: seq.numPromptTokens,
       numCachedTokens: seq.numCachedPromptTokens,
       ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
+      ...(live.firstLogits === undefined ? {} : { firstLogits: live.firstLogits }),
     };
     live.settle?.resolve(result);
   }
@@ -196,6 +224,8 @@ export class Engine {
       }
     } finally {
       this.loop = undefined;
+      // Requests aborted between steps leave nothing to step, and so no step to hand the pool back.
+      if (!this.hasWork) this.pool.release(this);
     }
   }
 }
@@ -207,6 +237,12 @@ function notify(live: Live, output: RequestOutput): void {
   } catch (error) {
     console.error(`output listener of request ${output.requestId} threw`, error);
   }
+}
+
+/** One sample row's (vocab) logits, copied out of the step's (sampleRows, vocab) readback. */
+function rowLogits(output: StepOutput, row: number, vocabSize: number): Float32Array {
+  if (output.logits === undefined) throw new Error('the step read back no logits, though a request asked for them (a bug)');
+  return output.logits.slice(row * vocabSize, (row + 1) * vocabSize);
 }
 
 function randomSeed(): number {

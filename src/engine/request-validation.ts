@@ -8,13 +8,16 @@ import { checkContextLength, checkPromptIds } from '../model/prompt-limits.ts';
 import type { EngineRequest } from './engine-types.ts';
 import { resolveSampling, type ResolvedSampling } from './sampling-params.ts';
 
-const requestFields = new Set(['id', 'promptIds', 'sampling', 'constraint']);
+const requestFields = new Set(['id', 'promptIds', 'sampling', 'constraint', 'returnFirstLogits']);
 
 export function validateRequest(request: EngineRequest, model: LoadedModel, randomSeed: () => number): ResolvedSampling {
   if (typeof request !== 'object' || request === null) throw new LlmError('invalid_argument', 'a request must be an object', 'request');
   const unknown = Object.keys(request).find((key) => !requestFields.has(key));
   if (unknown !== undefined) throw new LlmError('invalid_argument', `unknown request field "${unknown}" (known: ${[...requestFields].join(', ')})`, unknown);
   if (typeof request.id !== 'string' || request.id.length === 0) throw new LlmError('invalid_argument', 'id must be a non-empty string', 'id');
+  if (request.returnFirstLogits !== undefined && typeof request.returnFirstLogits !== 'boolean') {
+    throw new LlmError('invalid_argument', 'returnFirstLogits must be a boolean', 'returnFirstLogits');
+  }
   checkPromptIds(model, request.promptIds);
   const sampling = resolveSampling(request.sampling, model.generationConfig, model.config.vocabSize, randomSeed);
   checkContextLength(model, request.promptIds.length, sampling.maxTokens);

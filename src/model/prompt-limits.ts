@@ -1,7 +1,7 @@
 /**
  * What any prompt must satisfy before it runs on a loaded model: token ids inside the vocabulary,
  * and the prompt plus the tokens asked for within the context and the KV pool. Shared by the
- * engine's request validation and generate().
+ * engine's request validation (which generate() goes through too).
  */
 import { LlmError } from '../errors.ts';
 import type { LoadedModel } from './load-model.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { generate } from '../../src/model/generate.ts';
+import { generate } from '../../src/engine/generate.ts';
 import { loadModel } from '../../src/model/load-model.ts';
 import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
 import type { GenerationReport, Where } from './pages/generate.ts';

@@ -15,7 +15,7 @@ import { ChatTemplate } from '../../src/api/chat-template.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { isLlmError } from '../../src/errors.ts';
-import { generate } from '../../src/model/generate.ts';
+import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import type { TextTokenizer } from '../../src/text/tokenizer.ts';
 import { testGpu } from '../support/gpu-harness.ts';

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLlmError, type ErrorCode, type LlmError } from '../../src/errors.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
-import { generate } from '../../src/model/generate.ts';
+import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadModelOptions } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 

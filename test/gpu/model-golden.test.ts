@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/model/generate.ts';
+import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
 import type { StepStats } from '../../src/engine/engine-types.ts';
-import { generate, type GenerateOptions } from '../../src/model/generate.ts';
+import { generate, type GenerateOptions } from '../../src/engine/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 

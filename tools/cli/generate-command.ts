@@ -4,7 +4,7 @@
  */
 import { LlmError } from '../../src/errors.ts';
 import { getDevice } from '../../src/gpu/device.ts';
-import { generate } from '../../src/model/generate.ts';
+import { generate } from '../../src/engine/generate.ts';
 import { loadModel } from '../../src/model/load-model.ts';
 import { IncrementalDecoder } from '../../src/text/incremental-decoder.ts';
 import { requireTokenizer } from '../../src/text/tokenizer.ts';
