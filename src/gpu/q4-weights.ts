@@ -17,7 +17,9 @@
  * is a zero point of 16 (model-math.md); AWQ and load-time zeros use 0..15. Unused nibbles, bytes
  * and halves at the end of a row's scales/zeros words are zero. A matrix larger
  * than the adapter's storage binding limit is split by rows into chunks, as PackedMatrix does,
- * each chunk with its own qweight, scales and zeros buffers; groupIndex is one buffer for all.
+ * each chunk with its own qweight, scales and zeros buffers. With act-order, a fused matrix (q/k/v,
+ * gate/up) has one groupIndex per part, since each part's g_idx differs: chunks then end at the
+ * part boundaries (`partRows`) and each chunk binds its part's groupIndex.
  */
 export interface Q4Chunk {
   readonly qweight: GPUBuffer;
@@ -25,6 +27,8 @@ export interface Q4Chunk {
   readonly zeros: GPUBuffer;
   readonly firstRow: number;
   readonly rows: number;
+  /** u32 [K], the group of each input channel for this chunk's part (act-order); absent: g(k) = k / G. */
+  readonly groupIndex?: GPUBuffer | undefined;
 }
 
 export interface Q4Matrix {
@@ -39,8 +43,6 @@ export interface Q4Matrix {
   readonly scaleWords: number;
   readonly zeroWords: number;
   readonly chunks: readonly Q4Chunk[];
-  /** u32 [K], the group of each input channel (act-order); absent when g(k) = k / G. */
-  readonly groupIndex?: GPUBuffer | undefined;
 }
 
 /** One or more whole rows in the layout above, [n, qweightWords] / [n, scaleWords] / [n, zeroWords]. */
@@ -51,8 +53,10 @@ export interface Q4Rows {
 }
 
 export interface Q4MatrixOptions {
-  /** Allocate a groupIndex buffer (GPTQ desc_act); fill it with writeQ4GroupIndex. */
+  /** Allocate a groupIndex buffer per part (GPTQ desc_act); fill them with writeQ4GroupIndex. */
   readonly actOrder?: boolean;
+  /** Rows of each part stacked in the matrix (default: one part); with actOrder, chunks end at part ends. */
+  readonly partRows?: readonly number[];
   readonly maxBindingBytes?: number;
 }
 
@@ -75,28 +79,48 @@ export function createQ4Matrix(
   cols: number,
   groupSize: number,
   label: string,
-  { actOrder = false, maxBindingBytes = device.limits.maxStorageBufferBindingSize }: Q4MatrixOptions = {},
+  { actOrder = false, partRows = [rows], maxBindingBytes = device.limits.maxStorageBufferBindingSize }: Q4MatrixOptions = {},
 ): Q4Matrix {
+  if (partRows.reduce((sum, part) => sum + part, 0) !== rows) throw new RangeError(`createQ4Matrix: parts of ${partRows.join(' + ')} rows are not ${rows}`);
   const words = q4RowWords(cols, groupSize);
   // qweight is the largest of the three per row (K/2 bytes against 2·K/G and K/(2G)).
   const rowsPerChunk = Math.max(1, Math.floor(Math.min(maxBindingBytes, device.limits.maxBufferSize) / (words.qweightWords * 4)));
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const chunks: Q4Chunk[] = [];
-  for (let firstRow = 0; firstRow < rows; firstRow += rowsPerChunk) {
-    const chunkRows = Math.min(rowsPerChunk, rows - firstRow);
-    const name = chunks.length === 0 && firstRow + chunkRows === rows ? label : `${label}[${chunks.length}]`;
+  // Without act-order the parts need no boundary of their own: one part of all rows.
+  const parts = actOrder ? partRows : [rows];
+  let partStart = 0;
+  for (const [partIndex, partSize] of parts.entries()) {
+    const partEnd = partStart + partSize;
+    const groupIndex = actOrder
+      ? device.createBuffer({ label: parts.length === 1 ? `${label}.groupIndex` : `${label}.groupIndex[${partIndex}]`, size: Math.max(16, cols * 4), usage })
+      : undefined;
+    for (let firstRow = partStart; firstRow < partEnd; firstRow += rowsPerChunk) {
+      const chunkRows = Math.min(rowsPerChunk, partEnd - firstRow);
+      const name = firstRow === 0 && chunkRows === rows ? label : `${label}[${chunks.length}]`;
     const buffer = (part: string, wordsPerRow: number) =>
       device.createBuffer({ label: `${name}.${part}`, size: Math.max(16, Math.ceil((chunkRows * wordsPerRow * 4) / 16) * 16), usage });
-    chunks.push({
-      qweight: buffer('qweight', words.qweightWords),
-      scales: buffer('scales', words.scaleWords),
-      zeros: buffer('zeros', words.zeroWords),
-      firstRow,
-      rows: chunkRows,
-    });
+      chunks.push({
+        qweight: buffer('qweight', words.qweightWords),
+        scales: buffer('scales', words.scaleWords),
+        zeros: buffer('zeros', words.zeroWords),
+        firstRow,
+        rows: chunkRows,
+        groupIndex,
+      });
+    }
+    partStart = partEnd;
   }
-  const groupIndex = actOrder ? device.createBuffer({ label: `${label}.groupIndex`, size: Math.max(16, cols * 4), usage }) : undefined;
-  return { format: 'q4', rows, cols, groupSize, ...words, chunks, groupIndex };
+  return { format: 'q4', rows, cols, groupSize, ...words, chunks };
+}
+
+/** Every distinct GPU buffer of the matrix (a part's groupIndex is shared by its chunks). */
+export function q4Buffers(matrix: Q4Matrix): GPUBuffer[] {
+  const buffers = new Set<GPUBuffer>();
+  for (const chunk of matrix.chunks) {
+    for (const buffer of [chunk.qweight, chunk.scales, chunk.zeros, chunk.groupIndex]) if (buffer !== undefined) buffers.add(buffer);
+  }
+  return [...buffers];
 }
 
 /** Writes rows [firstRow, firstRow + n) given in the layout above. Rows may straddle chunks. */
@@ -125,11 +149,15 @@ export function writeQ4Rows(device: GPUDevice, matrix: Q4Matrix, firstRow: numbe
   }
 }
 
-/** Uploads the act-order group of each input channel (u32 [K], every value < groups). */
-export function writeQ4GroupIndex(device: GPUDevice, matrix: Q4Matrix, groupIndex: Uint32Array): void {
-  if (matrix.groupIndex === undefined) throw new Error('writeQ4GroupIndex: the matrix was created without actOrder');
+/**
+ * Uploads the act-order group of each input channel (u32 [K], every value < groups) for the part
+ * starting at `firstRow` (default: the whole matrix's one part).
+ */
+export function writeQ4GroupIndex(device: GPUDevice, matrix: Q4Matrix, groupIndex: Uint32Array, firstRow = 0): void {
+  const buffer = matrix.chunks.find((chunk) => chunk.firstRow === firstRow)?.groupIndex;
+  if (buffer === undefined) throw new Error(`writeQ4GroupIndex: no act-order part of the matrix starts at row ${firstRow}`);
   if (groupIndex.length !== matrix.cols) throw new RangeError(`writeQ4GroupIndex: ${groupIndex.length} entries for ${matrix.cols} columns`);
   const bad = groupIndex.findIndex((group) => group >= matrix.groups);
   if (bad >= 0) throw new RangeError(`writeQ4GroupIndex: group ${groupIndex[bad]} of column ${bad} is not below ${matrix.groups}`);
-  device.queue.writeBuffer(matrix.groupIndex, 0, groupIndex.buffer, groupIndex.byteOffset, groupIndex.byteLength);
+  device.queue.writeBuffer(buffer, 0, groupIndex.buffer, groupIndex.byteOffset, groupIndex.byteLength);
 }

@@ -94,6 +94,41 @@ describe('4-bit kernels match the dequantize-then-multiply reference', () => {
     expect([...seen].sort()).toEqual(expectedPaths.sort());
   });
 
+  it('linear: a fused act-order matrix (q/k/v, gate/up) with its own groupIndex per part, chunks ending at part ends', async () => {
+    const { device } = await testGpu();
+    const random = new Random(47);
+    for (const [c, [k, groupSize]] of ([[128, 32], [96, 32], [136, 8]] as const).entries()) {
+      const partRows = [random.int(8, 40), random.int(1, 24), random.int(1, 24)];
+      const n = partRows.reduce((sum, rows) => sum + rows, 0);
+      // Chunked within parts too (c > 0): at most 16 rows a chunk.
+      const options = { actOrder: true, partRows, ...(c > 0 ? { maxBindingBytes: (k / 8) * 4 * 16 } : {}) };
+      const matrix = createQ4Matrix(device, n, k, groupSize, 'fused', options);
+      const w = new Float64Array(n * k);
+      let firstRow = 0;
+      for (const rows of partRows) {
+        const packed = packQ4(randomQ4Values(random, rows, k, groupSize), rows, k, groupSize);
+        const groupIndex = actOrderGroups(random, k, groupSize);
+        writeQ4Rows(device, matrix, firstRow, packed);
+        writeQ4GroupIndex(device, matrix, groupIndex, firstRow);
+        w.set(dequantizeQ4Rows(packed, rows, k, groupSize, groupIndex), firstRow * k);
+        firstRow += rows;
+      }
+      const partStarts = [0, partRows[0]!, partRows[0]! + partRows[1]!];
+      expect(matrix.chunks.every((chunk) => partStarts.some((start, i) => chunk.firstRow >= start && chunk.firstRow + chunk.rows <= start + partRows[i]!))).toBe(true);
+      expect(new Set(matrix.chunks.map((chunk) => chunk.groupIndex)).size).toBe(3);
+      for (const [m, lanes] of [[3, 1], [20, 1], [5, 32], [20, 32]] as const) {
+        const x = random.floats(m * k);
+        const y = storageBuffer(device, m * n * 4);
+        const counts = { tokens: m, sampleRows: 0 };
+        const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+        await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, y }, 'q4Fused', lanes)], counts);
+        const label = `case ${c}: parts ${partRows.join('/')} k ${k} G ${groupSize} m ${m} lanes ${lanes} chunks ${matrix.chunks.length}`;
+        expect(maxAbsDiff(await readFloats(device, y, m * n), linearRef(x, m, k, w, n)), label).toBeLessThan(2e-4);
+      }
+    }
+    expect(() => writeQ4GroupIndex(device, createQ4Matrix(device, 16, 64, 32, 'parts', { actOrder: true, partRows: [8, 8] }), new Uint32Array(64), 4)).toThrow(/row 4/);
+  });
+
   it('embedding: gathers dequantized rows exactly, chunked and with act-order', async () => {
     const { device } = await testGpu();
     const random = new Random(43);

@@ -13,9 +13,9 @@ export function bindEmbeddingQ4(device: GPUDevice, rows: RowSource, table: Q4Mat
       ZERO_WORDS: table.zeroWords,
       CHUNK_START: chunk.firstRow,
       CHUNK_ROWS: chunk.rows,
-      ACT_ORDER: table.groupIndex !== undefined,
+      ACT_ORDER: chunk.groupIndex !== undefined,
     });
-    const bindings = [rows.uniforms.binding(rows.count), chunk.qweight, chunk.scales, chunk.zeros, ids, out, table.groupIndex ?? chunk.qweight];
+    const bindings = [rows.uniforms.binding(rows.count), chunk.qweight, chunk.scales, chunk.zeros, ids, out, chunk.groupIndex ?? chunk.qweight];
     return { pipeline, group: bindGroup(device, `${label}[${index}]`, pipeline, bindings) };
   });
   return {

@@ -5,7 +5,7 @@
  * ≤ 8 rows) for few rows, matmul_q4_tiled.wgsl (the weight tile dequantized into workgroup memory
  * once) otherwise; on CPU adapters (lanes = 1) the barrier-free matmul_q4_blocks.wgsl for every
  * row count. `norm` folds into the decode and block kernels, a separate RMSNorm runs before the
- * tiled one. With a groupIndex (act-order) every kernel looks up each channel's group (ACT_ORDER).
+ * tiled one. With a groupIndex (act-order; one per chunk) every kernel looks up each channel's group (ACT_ORDER).
  * One dispatch per weight chunk, each writing its own output columns.
  */
 import blocksCode from '../../../shaders/matmul_q4_blocks.wgsl?raw';
@@ -40,19 +40,20 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
   const few: ChunkDispatch[] = [];
   const many: ChunkDispatch[] = [];
   let epilogues: BlockEpilogues | undefined;
-  const shape = {
-    K: weight.cols,
-    GROUP_SIZE: weight.groupSize,
-    SCALE_WORDS: weight.scaleWords,
-    ZERO_WORDS: weight.zeroWords,
-    ACT_ORDER: weight.groupIndex !== undefined,
-  };
   const normConstants = { NORM: norm !== undefined, EPS: norm?.eps ?? 1e-6 };
   weight.chunks.forEach((chunk, index) => {
+    // Act-order is per chunk: the parts of a fused matrix each have their own groupIndex.
+    const shape = {
+      K: weight.cols,
+      GROUP_SIZE: weight.groupSize,
+      SCALE_WORDS: weight.scaleWords,
+      ZERO_WORDS: weight.zeroWords,
+      ACT_ORDER: chunk.groupIndex !== undefined,
+    };
     const epilogue = { CHUNK_N: chunk.rows, N_OFFSET: chunk.firstRow, OUT_STRIDE: weight.rows, HAS_BIAS: bias !== undefined, ACCUMULATE: accumulate };
     const partLabel = weight.chunks.length === 1 ? label : `${label}[${index}]`;
     const uniform = rows.uniforms.binding(rows.count);
-    const groupIndex = weight.groupIndex ?? chunk.qweight;
+    const groupIndex = chunk.groupIndex ?? chunk.qweight;
     const matrix = [chunk.qweight, chunk.scales, chunk.zeros, bias ?? chunk.qweight, y];
     const rowGroups = (grid: Grid) => (m: number): Grid => [grid[0], grid[1], ceilDiv(m, decodeMaxRows)];
     if (cpu) {
