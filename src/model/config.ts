@@ -4,6 +4,7 @@
  * value, never a silent approximation.
  */
 import { LlmError } from '../errors.ts';
+import { parseQuantizationConfig, type Quantization } from './quantization-config.ts';
 
 export type Architecture = 'Qwen2ForCausalLM' | 'Qwen3ForCausalLM' | 'LlamaForCausalLM';
 
@@ -40,6 +41,8 @@ export interface ModelConfig {
   readonly bosTokenId: number | undefined;
   /** `eos_token_id` may be a number or a list in config.json. */
   readonly eosTokenIds: readonly number[];
+  /** `quantization_config`: the 4-bit scheme of the Linear weights; undefined when they are floats. */
+  readonly quantization: Quantization | undefined;
 }
 
 const ARCHITECTURES: readonly Architecture[] = ['Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'LlamaForCausalLM'];
@@ -186,6 +189,7 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
     torchDtype: fields.optionalString('torch_dtype') ?? fields.optionalString('dtype'),
     bosTokenId: fields.optionalTokenId('bos_token_id'),
     eosTokenIds: fields.tokenIdList('eos_token_id'),
+    quantization: parseQuantizationConfig(json['quantization_config']),
   };
 }
 

@@ -19,11 +19,15 @@ export interface KvPlanOptions {
 
 const MiB = 1024 * 1024;
 
-/** Bytes the weights take on the GPU (every tensor is stored as f16). */
+/**
+ * Bytes the weights take on the GPU: float tensors are stored as f16; a 4-bit Linear's I32
+ * tensors (qweight, qzeros, g_idx) as about as many u32 words (qweight exactly, zero points and
+ * group indices a little less) and its f16 scales as they are.
+ */
 export function weightBytes(checkpoint: Checkpoint): number {
-  let elements = 0;
-  for (const tensor of checkpoint.tensors.values()) elements += tensor.shape.reduce((a, b) => a * b, 1);
-  return elements * 2;
+  let bytes = 0;
+  for (const tensor of checkpoint.tensors.values()) bytes += tensor.shape.reduce((a, b) => a * b, 1) * (tensor.dtype === 'I32' ? 4 : 2);
+  return bytes;
 }
 
 export function defaultKvBudget(modelBytes: number): number {

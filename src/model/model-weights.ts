@@ -6,22 +6,27 @@
  * piece as their bytes stream in (`write`), each piece converted to f16 and placed at its rows.
  * Vectors (norms, biases) are small and odd-sized, so they are gathered on the CPU and written
  * once at `finish`. A failure part-way destroys what was made: no partial model is left.
+ * In a 4-bit checkpoint (config.quantization) the layer Linears are Q4Matrix instead, fused the
+ * same way; their tensors are staged per Linear and repacked (q4-linear-upload.ts).
  */
 import { createPackedMatrix, rowVec4, writeMatrixRows, type PackedMatrix } from '../gpu/packed-weights.ts';
+import { createQ4Matrix, q4Buffers, type Q4Matrix } from '../gpu/q4-weights.ts';
 import type { TensorPiece } from './checkpoint-stream.ts';
 import { ropeInverseFrequencies, type ModelConfig } from './config.ts';
+import { DTYPE_BYTES } from './safetensors-header.ts';
 import { toFloat16Bits } from './safetensors.ts';
+import { QuantizedLinearUpload, type QuantizedLinear } from './q4-linear-upload.ts';
 import { expectedTensors, layerPrefix } from './tensor-names.ts';
 
 export interface LayerWeights {
   readonly inputNorm: GPUBuffer; // (hidden)
-  readonly qkv: PackedMatrix; // ((heads + 2·kvHeads)·headDim, hidden)
+  readonly qkv: PackedMatrix | Q4Matrix; // ((heads + 2·kvHeads)·headDim, hidden)
   readonly qkvBias: GPUBuffer | undefined; // ((heads + 2·kvHeads)·headDim)
   readonly qkNorm: GPUBuffer | undefined; // (2·headDim): q_norm then k_norm
-  readonly o: PackedMatrix; // (hidden, heads·headDim)
+  readonly o: PackedMatrix | Q4Matrix; // (hidden, heads·headDim)
   readonly postNorm: GPUBuffer; // (hidden)
-  readonly gateUp: PackedMatrix; // (2·intermediate, hidden)
-  readonly down: PackedMatrix; // (hidden, intermediate)
+  readonly gateUp: PackedMatrix | Q4Matrix; // (2·intermediate, hidden)
+  readonly down: PackedMatrix | Q4Matrix; // (hidden, intermediate)
 }
 
 export interface ModelWeights {
@@ -46,7 +51,8 @@ export interface WeightUpload {
 
 type Placement =
   | { readonly kind: 'matrix'; readonly matrix: PackedMatrix; readonly firstRow: number }
-  | { readonly kind: 'vector'; readonly vector: StagedVector; readonly offset: number };
+  | { readonly kind: 'vector'; readonly vector: StagedVector; readonly offset: number }
+  | { readonly kind: 'q4'; readonly linear: QuantizedLinear };
 
 interface StagedVector {
   readonly buffer: GPUBuffer;
@@ -86,25 +92,42 @@ export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightU
     }
     return packed;
   };
+  const quantization = config.quantization;
+  const q4Upload = quantization === undefined ? undefined : new QuantizedLinearUpload(device, quantization);
+  /** One layer Linear from checkpoint Linears stacked by rows (`prefixes`, each [rows_i, cols]). */
+  const linear = (prefixes: readonly string[], partRows: readonly number[], cols: number, label: string): PackedMatrix | Q4Matrix => {
+    const rows = partRows.reduce((sum, part) => sum + part, 0);
+    if (quantization === undefined || q4Upload === undefined) return matrix(prefixes.map((prefix) => `${prefix}.weight`), rows, cols, label);
+    const groupSize = quantization.groupSize ?? cols;
+    const actOrder = quantization.method === 'gptq' && quantization.descAct;
+    const q4 = createQ4Matrix(device, rows, cols, groupSize, label, { actOrder, partRows });
+    buffers.push(...q4Buffers(q4));
+    let firstRow = 0;
+    prefixes.forEach((prefix, part) => {
+      const target: QuantizedLinear = { prefix, matrix: q4, firstRow, rows: partRows[part]! };
+      for (const name of q4Upload.tensors(target).keys()) placements.set(name, { kind: 'q4', linear: target });
+      firstRow += target.rows;
+    });
+    return q4;
+  };
   const destroy = () => buffers.forEach((buffer) => buffer.destroy());
 
   let weights: ModelWeights;
   try {
     const { hiddenSize: hidden, headDim, numHeads, numKvHeads, intermediateSize } = config;
-    const qkvRows = (numHeads + 2 * numKvHeads) * headDim;
     const embed = matrix(['model.embed_tokens.weight'], config.vocabSize, hidden, 'embed');
     const layers = Array.from({ length: config.numLayers }, (_, index): LayerWeights => {
       const p = layerPrefix(index);
       const attention = ['q_proj', 'k_proj', 'v_proj'].map((name) => `${p}.self_attn.${name}`);
       return {
         inputNorm: vector([`${p}.input_layernorm.weight`], `${p}.inputNorm`),
-        qkv: matrix(attention.map((name) => `${name}.weight`), qkvRows, hidden, `${p}.qkv`),
+        qkv: linear(attention, [numHeads * headDim, numKvHeads * headDim, numKvHeads * headDim], hidden, `${p}.qkv`),
         qkvBias: config.qkvBias ? vector(attention.map((name) => `${name}.bias`), `${p}.qkvBias`) : undefined,
         qkNorm: config.qkNorm ? vector([`${p}.self_attn.q_norm.weight`, `${p}.self_attn.k_norm.weight`], `${p}.qkNorm`) : undefined,
-        o: matrix([`${p}.self_attn.o_proj.weight`], hidden, numHeads * headDim, `${p}.o`),
+        o: linear([`${p}.self_attn.o_proj`], [hidden], numHeads * headDim, `${p}.o`),
         postNorm: vector([`${p}.post_attention_layernorm.weight`], `${p}.postNorm`),
-        gateUp: matrix([`${p}.mlp.gate_proj.weight`, `${p}.mlp.up_proj.weight`], 2 * intermediateSize, hidden, `${p}.gateUp`),
-        down: matrix([`${p}.mlp.down_proj.weight`], hidden, intermediateSize, `${p}.down`),
+        gateUp: linear([`${p}.mlp.gate_proj`, `${p}.mlp.up_proj`], [intermediateSize, intermediateSize], hidden, `${p}.gateUp`),
+        down: linear([`${p}.mlp.down_proj`], [hidden], intermediateSize, `${p}.down`),
       };
     });
     const finalNorm = vector(['model.norm.weight'], 'finalNorm');
@@ -126,6 +149,10 @@ export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightU
     write(piece) {
       const placement = placements.get(piece.name);
       if (placement === undefined) return 0;
+      if (placement.kind === 'q4') {
+        received.set(piece.name, (received.get(piece.name) ?? 0) + piece.data.byteLength / DTYPE_BYTES[piece.dtype]);
+        return q4Upload!.write(placement.linear, piece);
+      }
       const halves = toFloat16Bits(piece);
       received.set(piece.name, (received.get(piece.name) ?? 0) + halves.length);
       if (placement.kind === 'vector') {
@@ -140,6 +167,7 @@ export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightU
       for (const name of placements.keys()) {
         if (received.get(name) !== elements(name)) throw new Error(`weights: ${name} got ${received.get(name) ?? 0} of ${elements(name)} values`);
       }
+      q4Upload?.finish();
       for (const { buffer, halves } of vectors) device.queue.writeBuffer(buffer, 0, halves);
     },
   };

@@ -8,9 +8,10 @@
  */
 import { LlmError } from '../errors.ts';
 
-export type TensorDtype = 'BF16' | 'F16' | 'F32';
+/** I32: the packed integer tensors of 4-bit checkpoints (qweight, qzeros, g_idx). */
+export type TensorDtype = 'BF16' | 'F16' | 'F32' | 'I32';
 
-export const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = { BF16: 2, F16: 2, F32: 4 };
+export const DTYPE_BYTES: Readonly<Record<TensorDtype, number>> = { BF16: 2, F16: 2, F32: 4, I32: 4 };
 
 /** What the header says about one tensor. */
 export interface TensorHeader {
@@ -105,7 +106,7 @@ function parseEntry(name: string, entry: unknown, file: string): TensorEntry {
   if (typeof entry !== 'object' || entry === null) throw invalid('has no header entry object');
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (!isDtype(dtype)) {
-    throw new LlmError('unknown_dtype', `${file}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; supported: BF16, F16, F32`, name);
+    throw new LlmError('unknown_dtype', `${file}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; supported: BF16, F16, F32, I32`, name);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) throw invalid(`has a bad shape ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
@@ -121,7 +122,7 @@ function parseEntry(name: string, entry: unknown, file: string): TensorEntry {
 }
 
 function isDtype(value: unknown): value is TensorDtype {
-  return value === 'BF16' || value === 'F16' || value === 'F32';
+  return value === 'BF16' || value === 'F16' || value === 'F32' || value === 'I32';
 }
 
 function isNonNegativeInteger(value: unknown): value is number {

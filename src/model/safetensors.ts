@@ -4,6 +4,7 @@
  * and converts each piece with toFloat16Bits. Parsing makes views into the file's bytes, never
  * copies.
  */
+import { LlmError } from '../errors.ts';
 import { checkFileSize, parseSafetensorsHeader, readHeaderLength, type TensorHeader } from './safetensors-header.ts';
 
 export type { TensorDtype } from './safetensors-header.ts';
@@ -36,6 +37,7 @@ function aligned(data: Uint8Array, alignment: number): Uint8Array {
  */
 export function toFloat16Bits(info: TensorInfo): Uint16Array {
   const data = info.data;
+  if (info.dtype === 'I32') throw new LlmError('unknown_dtype', `${info.file}: tensor "${info.name}" is I32, not a float tensor`, info.name);
   if (info.dtype === 'F16') {
     const source = aligned(data, 2);
     return new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2).slice();

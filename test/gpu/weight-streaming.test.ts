@@ -15,10 +15,12 @@ import { allocateWeights, type ModelWeights } from '../../src/model/model-weight
 import { openModelSource } from '../../src/model/model-source.ts';
 import { fileStream } from '../../src/model/source-base.ts';
 import { awaitGpu } from '../../src/gpu/await-gpu.ts';
+import type { PackedMatrix } from '../../src/gpu/packed-weights.ts';
+import { isQ4Matrix, q4Buffers, type Q4Matrix } from '../../src/gpu/q4-weights.ts';
 import { readBuffer, testGpu } from '../support/gpu-harness.ts';
 import { Random } from '../support/random.ts';
 
-const fixtures = ['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded'];
+const fixtures = ['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded', 'qwen2-awq', 'qwen2-gptq-act-order', 'qwen3-gptq-sym'];
 const folder = (name: string) => new URL(`../fixtures/${name}/`, import.meta.url).pathname;
 
 /** The local folder, but each weight file streamed in random chunks of 1..97 bytes. */
@@ -47,7 +49,7 @@ function choppy(source: ModelSource, dir: string, seed: number): ModelSource {
 }
 
 function buffersOf(weights: ModelWeights): GPUBuffer[] {
-  const matrix = (m: ModelWeights['embed']) => m.chunks.map((chunk) => chunk.buffer);
+  const matrix = (m: PackedMatrix | Q4Matrix) => (isQ4Matrix(m) ? q4Buffers(m) : m.chunks.map((chunk) => chunk.buffer));
   return [
     ...matrix(weights.embed),
     ...weights.layers.flatMap((layer) => [

@@ -87,7 +87,22 @@ describe('parseModelConfig', () => {
       torchDtype: 'bfloat16',
       bosTokenId: 151643,
       eosTokenIds: [151645],
+      quantization: undefined,
     } satisfies ModelConfig);
+  });
+
+  it('reads quantization_config into quantization, refusing what it cannot load by field', () => {
+    const awq = { quant_method: 'awq', bits: 4, group_size: 128, zero_point: true, version: 'gemm' };
+    expect(parseModelConfig({ ...QWEN25, quantization_config: awq }).quantization).toEqual({ method: 'awq', bits: 4, groupSize: 128 });
+    const gptq = { quant_method: 'gptq', bits: 4, group_size: 32, desc_act: true, sym: false, checkpoint_format: 'gptq' };
+    expect(parseModelConfig({ ...QWEN25, quantization_config: gptq }).quantization).toEqual({ method: 'gptq', bits: 4, groupSize: 32, descAct: true, sym: false });
+    let refusal: unknown;
+    try {
+      parseModelConfig({ ...QWEN25, quantization_config: { ...gptq, bits: 8 } });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).toMatchObject({ code: 'unsupported_option', subject: 'quantization_config.bits' });
   });
 
   it('reads Qwen3: explicit head_dim differing from hidden/heads, q/k norm, no bias', () => {

@@ -109,3 +109,105 @@ describe('validateCheckpoint', () => {
     expect(message).toContain(`[${expected.join(', ')}]`);
   });
 });
+
+describe('quantized checkpoints (model-math.md, "4-bit checkpoints")', () => {
+  // G 8 divides hidden 24 (3 groups), q 32 (4) and intermediate 40 (5): every group count differs.
+  const awq = config('Qwen2ForCausalLM', { quantization_config: { quant_method: 'awq', bits: 4, group_size: 8, zero_point: true, version: 'gemm' } });
+  const gptq = config('Qwen3ForCausalLM', { quantization_config: { quant_method: 'gptq', bits: 4, group_size: 8, desc_act: true, sym: false } });
+  const linears = ['self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'];
+
+  /** Every tensor in its published dtype: I32 packed integers, F16 scales, BF16 floats. */
+  function quantizedCheckpoint(model: ModelConfig, shapes: Map<string, number[]>, dtypes: Record<string, string> = {}): Checkpoint {
+    const tensors = new Map<string, TensorInfo>();
+    for (const [name, shape] of shapes) {
+      const suffix = name.slice(name.lastIndexOf('.') + 1);
+      const dtype = dtypes[name] ?? (suffix === 'scales' ? 'F16' : ['qweight', 'qzeros', 'g_idx'].includes(suffix) ? 'I32' : 'BF16');
+      tensors.set(name, { name, dtype: dtype as TensorInfo['dtype'], shape, file: 'model.safetensors', data: new Uint8Array(0) });
+    }
+    expect(model.quantization).toBeDefined();
+    return { tensors, files: ['model.safetensors'] };
+  }
+
+  function refusal(model: ModelConfig, checkpoint: Checkpoint): { code: string; subject: string; message: string } {
+    try {
+      validateCheckpoint(model, checkpoint);
+    } catch (error) {
+      return error as { code: string; subject: string; message: string };
+    }
+    throw new Error('validateCheckpoint accepted the checkpoint');
+  }
+
+  it('AWQ gemm: qweight [in, out/8], qzeros [in/G, out/8], scales [in/G, out] instead of .weight; biases, norms, embedding stay', () => {
+    const tensors = expectedTensors(awq);
+    for (const linear of linears) {
+      expect(tensors.has(`model.layers.1.${linear}.weight`), linear).toBe(false);
+      expect(tensors.has(`model.layers.1.${linear}.g_idx`), linear).toBe(false);
+    }
+    expect(tensors.get('model.layers.1.self_attn.q_proj.qweight')).toEqual([24, 4]);
+    expect(tensors.get('model.layers.1.self_attn.q_proj.qzeros')).toEqual([3, 4]);
+    expect(tensors.get('model.layers.1.self_attn.q_proj.scales')).toEqual([3, 32]);
+    expect(tensors.get('model.layers.1.self_attn.k_proj.qweight')).toEqual([24, 2]);
+    expect(tensors.get('model.layers.1.self_attn.o_proj.qweight')).toEqual([32, 3]);
+    expect(tensors.get('model.layers.1.self_attn.o_proj.scales')).toEqual([4, 24]);
+    expect(tensors.get('model.layers.1.mlp.down_proj.qweight')).toEqual([40, 3]);
+    expect(tensors.get('model.layers.1.mlp.down_proj.qzeros')).toEqual([5, 3]);
+    expect(tensors.get('model.layers.1.mlp.up_proj.scales')).toEqual([3, 40]);
+    expect(tensors.get('model.layers.1.self_attn.q_proj.bias')).toEqual([32]);
+    expect(tensors.get('model.embed_tokens.weight')).toEqual([50, 24]);
+    expect(tensors.get('model.layers.1.input_layernorm.weight')).toEqual([24]);
+    expect(tensors.get('lm_head.weight')).toEqual([50, 24]);
+    expect(tensors.size).toBe(2 + 2 * (2 + 3 + 7 * 3) + 1);
+  });
+
+  it('GPTQ: qweight [in/8, out], qzeros [groups, out/8], scales [groups, out], g_idx [in]; group_size -1 is one group', () => {
+    const tensors = expectedTensors(gptq);
+    expect(tensors.get('model.layers.0.self_attn.q_proj.qweight')).toEqual([3, 32]);
+    expect(tensors.get('model.layers.0.self_attn.q_proj.qzeros')).toEqual([3, 4]);
+    expect(tensors.get('model.layers.0.self_attn.q_proj.scales')).toEqual([3, 32]);
+    expect(tensors.get('model.layers.0.self_attn.q_proj.g_idx')).toEqual([24]);
+    expect(tensors.get('model.layers.0.mlp.down_proj.qweight')).toEqual([5, 24]);
+    expect(tensors.get('model.layers.0.mlp.down_proj.g_idx')).toEqual([40]);
+    expect(tensors.get('model.layers.0.self_attn.q_norm.weight')).toEqual([8]);
+    expect(tensors.has('model.layers.0.mlp.down_proj.weight')).toBe(false);
+    const whole = config('Qwen3ForCausalLM', { quantization_config: { quant_method: 'gptq', bits: 4, group_size: -1, desc_act: false, sym: true } });
+    expect(expectedTensors(whole).get('model.layers.0.mlp.down_proj.qzeros')).toEqual([1, 3]);
+    expect(expectedTensors(whole).get('model.layers.0.mlp.down_proj.scales')).toEqual([1, 24]);
+  });
+
+  it('accepts a complete quantized checkpoint in the published dtypes', () => {
+    expect(() => validateCheckpoint(awq, quantizedCheckpoint(awq, expectedTensors(awq)))).not.toThrow();
+    expect(() => validateCheckpoint(gptq, quantizedCheckpoint(gptq, expectedTensors(gptq)))).not.toThrow();
+  });
+
+  it('names a transposed qweight, a missing g_idx, a float .weight in place of qweight', () => {
+    const transposed = expectedTensors(awq);
+    transposed.set('model.layers.0.mlp.gate_proj.qweight', [5, 24]);
+    expect(refusal(awq, quantizedCheckpoint(awq, transposed))).toMatchObject({ code: 'tensor_shape_mismatch', subject: 'model.layers.0.mlp.gate_proj.qweight' });
+    const noGroups = expectedTensors(gptq);
+    noGroups.delete('model.layers.1.self_attn.v_proj.g_idx');
+    expect(refusal(gptq, quantizedCheckpoint(gptq, noGroups))).toMatchObject({ code: 'missing_tensor', subject: 'model.layers.1.self_attn.v_proj.g_idx' });
+    const unquantized = expectedTensors(gptq);
+    for (const part of ['qweight', 'qzeros', 'scales', 'g_idx']) unquantized.delete(`model.layers.0.self_attn.o_proj.${part}`);
+    unquantized.set('model.layers.0.self_attn.o_proj.weight', [24, 32]);
+    expect(refusal(gptq, quantizedCheckpoint(gptq, unquantized))).toMatchObject({ code: 'missing_tensor', subject: 'model.layers.0.self_attn.o_proj.qweight' });
+  });
+
+  it.each([
+    ['model.layers.0.self_attn.q_proj.qweight', 'F32', 'I32'],
+    ['model.layers.1.mlp.up_proj.qzeros', 'F16', 'I32'],
+    ['model.layers.0.self_attn.k_proj.scales', 'I32', 'F16'],
+    ['model.layers.0.self_attn.k_proj.scales', 'BF16', 'F16'],
+    ['model.norm.weight', 'I32', 'float'],
+  ])('names %s stored as %s (expected %s) as unknown_dtype', (name, dtype, expected) => {
+    const error = refusal(awq, quantizedCheckpoint(awq, expectedTensors(awq), { [name]: dtype }));
+    expect(error).toMatchObject({ code: 'unknown_dtype', subject: name });
+    expect(error.message).toContain(dtype);
+    expect(error.message).toContain(expected);
+  });
+
+  it('refuses an I32 tensor where an unquantized model wants floats', () => {
+    const plain = config('Qwen3ForCausalLM');
+    const error = refusal(plain, quantizedCheckpoint(awq, expectedTensors(plain), { 'model.layers.0.mlp.up_proj.weight': 'I32' }));
+    expect(error).toMatchObject({ code: 'unknown_dtype', subject: 'model.layers.0.mlp.up_proj.weight' });
+  });
+});
