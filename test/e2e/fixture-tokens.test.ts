@@ -26,7 +26,7 @@ interface NodeResult {
   firstLogits: Float32Array;
 }
 
-const fixtures = ['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded'];
+const fixtures = ['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded', 'qwen2-awq', 'qwen2-gptq-act-order', 'qwen3-gptq-sym'];
 const logitTolerance = 1e-4;
 const fixturePath = (name: string) => fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
 const readGolden = (name: string) => JSON.parse(readFileSync(`${fixturePath(name)}golden.json`, 'utf8')) as Golden;
