@@ -14,7 +14,7 @@ import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadModelOptions } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 
-type Fixture = 'qwen2-bf16' | 'qwen3-f32' | 'llama-f16-sharded';
+type Fixture = 'qwen2-bf16' | 'qwen3-f32' | 'llama-f16-sharded' | 'qwen2-awq' | 'qwen2-gptq-act-order';
 type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
 
 const fixturePath = (name: Fixture) => fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
@@ -187,5 +187,36 @@ describe('after failed loads', () => {
     }
     // Errors inside loadModel's error scopes were caught there; none leaked to the device.
     expect(gpuErrors).toEqual([]);
+  });
+});
+
+describe('damaged 4-bit checkpoints', () => {
+  it('a transposed AWQ qweight (same bytes) is tensor_shape_mismatch naming it', async () => {
+    const folder = await copyFixture('qwen2-awq');
+    const name = 'model.layers.0.self_attn.q_proj.qweight';
+    await editHeader(join(folder, 'model.safetensors'), (header) => header[name]!.shape.reverse());
+    expectError(await loadError(folder), 'tensor_shape_mismatch', name, 'model.safetensors');
+  });
+
+  it('an AWQ qzeros stored as F32 is unknown_dtype naming it', async () => {
+    const folder = await copyFixture('qwen2-awq');
+    const name = 'model.layers.1.mlp.down_proj.qzeros';
+    await editHeader(join(folder, 'model.safetensors'), (header) => void (header[name]!.dtype = 'F32'));
+    expectError(await loadError(folder), 'unknown_dtype', name, 'F32', 'I32');
+  });
+
+  it('an 8-bit quantization_config is unsupported_option naming the field', async () => {
+    const folder = await copyFixture('qwen2-gptq-act-order');
+    await editConfig(folder, (config) => void ((config['quantization_config'] as Record<string, unknown>)['bits'] = 8));
+    expectError(await loadError(folder), 'unsupported_option', 'quantization_config.bits');
+  });
+
+  it('an out-of-order g_idx under desc_act false is refused naming the g_idx, not silently dropped', async () => {
+    const folder = await copyFixture('qwen2-gptq-act-order');
+    await editConfig(folder, (config) => void ((config['quantization_config'] as Record<string, unknown>)['desc_act'] = false));
+    const error = await loadError(folder);
+    expect(isLlmError(error, 'invalid_safetensors'), error.message).toBe(true);
+    expect(error.subject).toMatch(/^model\.layers\.\d+\.(self_attn|mlp)\.\w+_proj\.g_idx$/);
+    expect(error.message).toContain('desc_act');
   });
 });
