@@ -6,7 +6,7 @@ import { Sequence } from '../../src/engine/sequence.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { KvCache } from '../../src/model/kv-cache.ts';
-import { defaultKvBudget, planKvCache } from '../../src/model/kv-plan.ts';
+import { defaultKvBudget, planKvCache, weightBytes } from '../../src/model/kv-plan.ts';
 
 const vocab = 100;
 const seed = () => 42;
@@ -105,6 +105,20 @@ describe('planKvCache', () => {
   it('never exceeds what one binding per layer pool may hold', () => {
     const small = { maxStorageBufferBindingSize: 64 * 1024, maxBufferSize: 1 << 30 } as GPUSupportedLimits;
     expect(planKvCache(config, small, 0, 16, { kvCacheBytes: 1 << 30 })).toBe(Math.floor((64 * 1024) / (perBlock / (2 * config.numLayers))));
+  });
+
+  it('counts a 4-bit Linear at its packed size: I32 words at 4 bytes, floats (f16 on the GPU) at 2', () => {
+    const tensor = (dtype: 'I32' | 'F16' | 'BF16' | 'F32', shape: number[]) => ({ name: dtype, dtype, shape, file: 'model.safetensors' });
+    // A [256, 512] Linear, AWQ G 128: qweight [512, 32] + qzeros [4, 32] I32, scales [4, 256] f16; an f32 embedding [100, 512].
+    const tensors = new Map([
+      ['qweight', tensor('I32', [512, 32])],
+      ['qzeros', tensor('I32', [4, 32])],
+      ['scales', tensor('F16', [4, 256])],
+      ['embed', tensor('F32', [100, 512])],
+    ]);
+    expect(weightBytes({ tensors, files: ['model.safetensors'] })).toBe(512 * 32 * 4 + 4 * 32 * 4 + 4 * 256 * 2 + 100 * 512 * 2);
+    // qweight alone: half a byte per weight (the f16 path counts 2).
+    expect(512 * 32 * 4).toBe((256 * 512) / 2);
   });
 
   it('refuses budgets that hold no block, and bad counts', () => {
