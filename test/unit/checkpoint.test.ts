@@ -166,6 +166,12 @@ describe.skipIf(fixtureFolders.length === 0)('fixture checkpoints', () => {
     expect(tensors.size).toBe(checkpoint.tensors.size);
     for (const tensor of tensors.values()) {
       const elements = tensor.shape.reduce((product, size) => product * size, 1);
+      if (tensor.dtype === 'I32') {
+        // 4-bit checkpoints' packed integers (qweight, qzeros, g_idx): whole words, not floats.
+        expect(tensor.data.byteLength, tensor.name).toBe(elements * 4);
+        expect(() => toFloat16Bits(tensor)).toThrow(/I32/);
+        continue;
+      }
       const half = toFloat16Bits(tensor);
       expect(half.length).toBe(elements);
       // Random weights are small and finite: no inf/NaN after conversion.
