@@ -4,6 +4,9 @@
  * bandwidth), decode tokens/s, prefill tokens/s of one prompt chunk (--prefill-tokens, default 512,
  * 32 on CPU adapters), and the CPU time to encode one decode step on Dawn's null backend.
  * With --concurrency 1,4,8,16: the engine serving that many streams at once (concurrency-bench.ts).
+ * First, and alone with --memory-only or --json: weights/KV memory and bytes per decode step for
+ * Qwen2.5-0.5B and 1.5B shapes at f16 and 4-bit, decode tok/s and roofline share on a GPU
+ * (memory-bench.ts); --json prints that as one JSON object.
  */
 import { parseArgs } from 'node:util';
 import { getDevice } from '../../src/gpu/device.ts';
@@ -12,6 +15,7 @@ import { ModelRunner } from '../../src/model/model-runner.ts';
 import type { StepBatch } from '../../src/model/step-batch.ts';
 import { benchConcurrency } from './concurrency-bench.ts';
 import { measureCopyBandwidth, timeCall } from './gpu-timing.ts';
+import { memoryRows, printMemoryRows, q4GroupSize } from './memory-bench.ts';
 import { kernelBytes } from './kernel-bytes.ts';
 import { createRandomWeights, qwen25_05b } from './random-model.ts';
 
@@ -26,6 +30,11 @@ const { values } = parseArgs({
     'prefix-tokens': { type: 'string', default: '1000' },
     'skip-kernels': { type: 'boolean', default: false },
     'prefill-tokens': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'memory-only': { type: 'boolean', default: false },
+    'memory-context': { type: 'string', default: '1024' },
+    // Time decode at the 0.5B/1.5B shapes even on a software adapter (minutes per token there).
+    'force-decode': { type: 'boolean', default: false },
   },
 });
 const config = qwen25_05b;
@@ -127,6 +136,33 @@ async function measureEncodeTime(): Promise<void> {
     `submit ${(submitting / iterations).toFixed(3)} ms, on ${gpu.adapterName}`);
 }
 
+/** The memory / bytes-per-step report (memory-bench.ts), as a table or one JSON object. */
+async function memoryReport(json: boolean): Promise<void> {
+  const gpu = await getDevice();
+  const adapter = `${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`;
+  const copyGbps = await measureCopyBandwidth(gpu.device, gpu.isSoftware ? 64 : 512);
+  const context = Number(values['memory-context']);
+  const decodeTokens = Number(values.tokens ?? (gpu.isSoftware ? 2 : 64));
+  const rows = await memoryRows(gpu, copyGbps, context, decodeTokens, values['force-decode']);
+  if (json) {
+    console.log(JSON.stringify({
+      adapter,
+      software_adapter: gpu.isSoftware,
+      copy_gbps: copyGbps,
+      batch: 1,
+      context,
+      q4_group_size: q4GroupSize,
+      q4_scope: 'every Linear and the tied embedding/LM head; norms and biases f16',
+      kv_dtype: 'f16',
+      rows,
+    }, null, 2));
+  } else {
+    printMemoryRows(adapter, copyGbps, rows);
+    console.log();
+  }
+  gpu.device.destroy();
+}
+
 async function concurrency(list: string): Promise<void> {
   const gpu = await getDevice();
   console.log(`adapter: ${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`);
@@ -140,7 +176,10 @@ async function concurrency(list: string): Promise<void> {
 
 if (values['encode-only']) {
   await measureEncodeTime();
+} else if (values.json || values['memory-only']) {
+  await memoryReport(values.json);
 } else {
+  await memoryReport(false);
   // --skip-kernels: only the concurrency part (the per-kernel part takes minutes on CPU adapters).
   if (!values['skip-kernels']) await main();
   if (values.concurrency !== undefined) await concurrency(values.concurrency);
