@@ -10,9 +10,9 @@ import { generateCommand, generateOptions } from './cli/generate-command.ts';
 import { parseCommand, parseOptions } from './cli/parse-command.ts';
 
 const usage = `usage: npm run --silent cli -- <command> …
-  generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos]
+  generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos] [--quantization q4]
   batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]
-  chat --model <dir-or-url> --request <file.json> [--stream]
+  chat --model <dir-or-url> --request <file.json> [--stream] [--quantization q4]
   parse [--reasoning-parser qwen3|deepseek_r1] [--reasoning (= qwen3)] [--no-thinking] < model-output.txt`;
 
 async function main(argv: string[]): Promise<void> {

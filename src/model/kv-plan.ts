@@ -8,6 +8,7 @@
 import { LlmError } from '../errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
+import { q4RowWords } from '../gpu/q4-weights.ts';
 import { KvCache } from './kv-cache.ts';
 
 export interface KvPlanOptions {
@@ -22,11 +23,21 @@ const MiB = 1024 * 1024;
 /**
  * Bytes the weights take on the GPU: float tensors are stored as f16; a 4-bit Linear's I32
  * tensors (qweight, qzeros, g_idx) as about as many u32 words (qweight exactly, zero points and
- * group indices a little less) and its f16 scales as they are.
+ * group indices a little less) and its f16 scales as they are. With `quantizeGroupSize` (load-time
+ * 'q4'), each float matrix counts at its 4-bit size: K/8 qweight words, f16 scale pairs, zero bytes.
  */
-export function weightBytes(checkpoint: Checkpoint): number {
+export function weightBytes(checkpoint: Checkpoint, quantizeGroupSize?: number): number {
   let bytes = 0;
-  for (const tensor of checkpoint.tensors.values()) bytes += tensor.shape.reduce((a, b) => a * b, 1) * (tensor.dtype === 'I32' ? 4 : 2);
+  for (const tensor of checkpoint.tensors.values()) {
+    const [rows = 1, cols = 1] = tensor.shape;
+    if (quantizeGroupSize !== undefined && tensor.shape.length === 2 && tensor.dtype !== 'I32') {
+      // Quantized at load (every float matrix is a Linear, the embedding or the LM head): q4-weights.ts words.
+      const { qweightWords, scaleWords, zeroWords } = q4RowWords(cols, quantizeGroupSize);
+      bytes += rows * (qweightWords + scaleWords + zeroWords) * 4;
+      continue;
+    }
+    bytes += tensor.shape.reduce((a, b) => a * b, 1) * (tensor.dtype === 'I32' ? 4 : 2);
+  }
   return bytes;
 }
 

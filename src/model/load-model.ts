@@ -22,6 +22,7 @@ import { openModelFiles, type ModelFileOptions } from './model-files.ts';
 import type { ModelSource } from './model-source.ts';
 import { ModelRunner } from './model-runner.ts';
 import { allocateWeights, type WeightUpload } from './model-weights.ts';
+import { LOAD_Q4_GROUP_SIZE } from './q4-quantize.ts';
 import type { StepLimits } from './step-batch.ts';
 
 export interface LoadModelOptions extends ModelFileOptions {
@@ -37,6 +38,12 @@ export interface LoadModelOptions extends ModelFileOptions {
   readonly numKvBlocks?: number;
   /** Bytes read per file and overall, phase by phase (load-progress.ts). */
   readonly onProgress?: ProgressListener;
+  /**
+   * 'q4': quantize a float (BF16/F16/F32) checkpoint to 4 bits as it streams in: every layer
+   * Linear, the embedding and the LM head, groups of LOAD_Q4_GROUP_SIZE inputs (q4-quantize.ts).
+   * Refused for a checkpoint that is already quantized. Default: weights as stored.
+   */
+  readonly quantization?: 'q4' | undefined;
 }
 
 export interface LoadedModel {
@@ -59,13 +66,15 @@ const uploadSyncBytes = 64 * 1024 * 1024;
 export async function loadModel(gpu: GpuContext, location: string | URL, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { device } = gpu;
   const progress = new ProgressTracker(options.onProgress);
+  checkQuantizationOption(options.quantization);
   const { source, config, generationConfig, checkpoint, tokenizer } = await openModelFiles(location, options, progress);
+  const quantizeGroupSize = loadQuantizationGroupSize(options.quantization, config);
   const maxModelLen = Math.min(options.maxModelLen ?? 4096, config.maxPositionEmbeddings);
   const limits = stepLimits(options, Math.ceil(maxModelLen / blockSize));
   checkAdapterFits(config, device.limits, limits);
-  const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint), blockSize, options);
+  const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint, quantizeGroupSize), blockSize, options);
 
-  const parts = await allocate(gpu, config, numKvBlocks, limits, source.location);
+  const parts = await allocate(gpu, config, numKvBlocks, limits, source.location, quantizeGroupSize);
   try {
     progress.setPhase('weights');
     await uploadWeights(device, source, checkpoint, parts.upload);
@@ -88,6 +97,25 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   };
 }
 
+function checkQuantizationOption(quantization: unknown): void {
+  if (quantization !== undefined && quantization !== 'q4') {
+    throw new LlmError('unsupported_option', `quantization must be 'q4' or absent, got ${JSON.stringify(quantization)}`, 'quantization');
+  }
+}
+
+/** The group size of load-time quantization, or undefined to keep the weights as stored. */
+function loadQuantizationGroupSize(quantization: 'q4' | undefined, config: ModelConfig): number | undefined {
+  if (quantization === undefined) return undefined;
+  if (config.quantization !== undefined) {
+    throw new LlmError('unsupported_option', `quantization 'q4' quantizes a float checkpoint, but this one is already ${config.quantization.method} 4-bit (config.json quantization_config)`, 'quantization');
+  }
+  const widths = [config.hiddenSize, config.intermediateSize, config.numHeads * config.headDim];
+  if (widths.some((width) => width % LOAD_Q4_GROUP_SIZE !== 0)) {
+    throw new LlmError('unsupported_option', `quantization 'q4' needs Linear widths (${widths.join(', ')}) divisible by the group size ${LOAD_Q4_GROUP_SIZE}`, 'quantization');
+  }
+  return LOAD_Q4_GROUP_SIZE;
+}
+
 interface ModelParts {
   readonly upload: WeightUpload;
   readonly kvCache: KvCache;
@@ -96,7 +124,9 @@ interface ModelParts {
 }
 
 /** Every GPU object, before any weight byte: the GPU refuses a model too big up front. */
-async function allocate(gpu: GpuContext, config: ModelConfig, numKvBlocks: number, limits: StepLimits, location: string): Promise<ModelParts> {
+async function allocate(
+  gpu: GpuContext, config: ModelConfig, numKvBlocks: number, limits: StepLimits, location: string, quantizeGroupSize: number | undefined,
+): Promise<ModelParts> {
   const { device } = gpu;
   let upload: WeightUpload | undefined;
   let kvCache: KvCache | undefined;
@@ -109,7 +139,7 @@ async function allocate(gpu: GpuContext, config: ModelConfig, numKvBlocks: numbe
   let failure: unknown;
   const gpuError = await withErrorScopes(device, () => {
     try {
-      upload = allocateWeights(device, config);
+      upload = allocateWeights(device, config, { quantizeGroupSize });
       kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
       runner = new ModelRunner(device, config, upload.weights, kvCache, limits, gpu.isSoftware);
     } catch (error) {

@@ -8,13 +8,19 @@
  * once at `finish`. A failure part-way destroys what was made: no partial model is left.
  * In a 4-bit checkpoint (config.quantization) the layer Linears are Q4Matrix instead, fused the
  * same way; their tensors are staged per Linear and repacked (q4-linear-upload.ts).
+ * With `quantizeGroupSize` (load option quantization 'q4') a float checkpoint's matrices — every
+ * layer Linear, the embedding and the LM head — are Q4Matrix too, each piece of whole rows
+ * quantized as it arrives (q4-quantize.ts), so nothing is staged.
  */
+import { LlmError } from '../errors.ts';
 import { createPackedMatrix, rowVec4, writeMatrixRows, type PackedMatrix } from '../gpu/packed-weights.ts';
-import { createQ4Matrix, q4Buffers, type Q4Matrix } from '../gpu/q4-weights.ts';
+import { createQ4Matrix, q4Buffers, writeQ4Rows, type Q4Matrix } from '../gpu/q4-weights.ts';
 import type { TensorPiece } from './checkpoint-stream.ts';
 import { ropeInverseFrequencies, type ModelConfig } from './config.ts';
 import { DTYPE_BYTES } from './safetensors-header.ts';
-import { toFloat16Bits } from './safetensors.ts';
+import { toFloat16Bits, toFloat32 } from './safetensors.ts';
+import { quantizeQ4 } from './q4-quantize.ts';
+import { packQuantizedMatrix } from './q4-repack.ts';
 import { QuantizedLinearUpload, type QuantizedLinear } from './q4-linear-upload.ts';
 import { expectedTensors, layerPrefix } from './tensor-names.ts';
 
@@ -30,10 +36,10 @@ export interface LayerWeights {
 }
 
 export interface ModelWeights {
-  readonly embed: PackedMatrix; // (vocab, hidden)
+  readonly embed: PackedMatrix | Q4Matrix; // (vocab, hidden)
   readonly layers: readonly LayerWeights[];
   readonly finalNorm: GPUBuffer; // (hidden)
-  readonly lmHead: PackedMatrix; // (vocab, hidden); the embedding itself when tied
+  readonly lmHead: PackedMatrix | Q4Matrix; // (vocab, hidden); the embedding itself when tied
   readonly invFreq: GPUBuffer; // (headDim / 2) f32, rope scaling applied
   destroy(): void;
 }
@@ -52,14 +58,23 @@ export interface WeightUpload {
 type Placement =
   | { readonly kind: 'matrix'; readonly matrix: PackedMatrix; readonly firstRow: number }
   | { readonly kind: 'vector'; readonly vector: StagedVector; readonly offset: number }
-  | { readonly kind: 'q4'; readonly linear: QuantizedLinear };
+  | { readonly kind: 'q4'; readonly linear: QuantizedLinear }
+  | { readonly kind: 'quantize'; readonly matrix: Q4Matrix; readonly firstRow: number };
+
+export interface WeightOptions {
+  /** Quantize a float checkpoint's matrices to 4 bits with groups of this many inputs as they stream in. */
+  readonly quantizeGroupSize?: number | undefined;
+}
 
 interface StagedVector {
   readonly buffer: GPUBuffer;
   readonly halves: Uint16Array<ArrayBuffer>;
 }
 
-export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightUpload {
+export function allocateWeights(device: GPUDevice, config: ModelConfig, { quantizeGroupSize }: WeightOptions = {}): WeightUpload {
+  if (quantizeGroupSize !== undefined && config.quantization !== undefined) {
+    throw new LlmError('unsupported_option', 'load-time quantization of an already quantized checkpoint', 'quantization');
+  }
   const buffers: GPUBuffer[] = [];
   const placements = new Map<string, Placement>();
   const vectors: StagedVector[] = [];
@@ -81,8 +96,18 @@ export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightU
     }
     return buffer;
   };
-  /** One matrix from tensors stacked by rows (each [rows_i, cols]). */
-  const matrix = (names: readonly string[], rows: number, cols: number, label: string): PackedMatrix => {
+  /** One matrix from tensors stacked by rows (each [rows_i, cols]); 4-bit when quantizing at load. */
+  const matrix = (names: readonly string[], rows: number, cols: number, label: string): PackedMatrix | Q4Matrix => {
+    if (quantizeGroupSize !== undefined) {
+      const q4 = createQ4Matrix(device, rows, cols, quantizeGroupSize, label);
+      buffers.push(...q4Buffers(q4));
+      let firstRow = 0;
+      for (const name of names) {
+        placements.set(name, { kind: 'quantize', matrix: q4, firstRow });
+        firstRow += shapes.get(name)?.[0] ?? 0;
+      }
+      return q4;
+    }
     const packed = createPackedMatrix(device, rows, cols, label);
     buffers.push(...packed.chunks.map((chunk) => chunk.buffer));
     let firstRow = 0;
@@ -152,6 +177,14 @@ export function allocateWeights(device: GPUDevice, config: ModelConfig): WeightU
       if (placement.kind === 'q4') {
         received.set(piece.name, (received.get(piece.name) ?? 0) + piece.data.byteLength / DTYPE_BYTES[piece.dtype]);
         return q4Upload!.write(placement.linear, piece);
+      }
+      if (placement.kind === 'quantize') {
+        const values = toFloat32(piece);
+        received.set(piece.name, (received.get(piece.name) ?? 0) + values.length);
+        const { matrix } = placement;
+        const packed = packQuantizedMatrix(quantizeQ4(values, values.length / matrix.cols, matrix.cols, matrix.groupSize));
+        writeQ4Rows(device, matrix, placement.firstRow + piece.firstRow, packed);
+        return (packed.qweight.length + packed.scales.length + packed.zeros.length) * 4;
       }
       const halves = toFloat16Bits(piece);
       received.set(piece.name, (received.get(piece.name) ?? 0) + halves.length);

@@ -8,7 +8,9 @@
  * they stream in.
  */
 import type { QuantizedMatrix } from './q4-repack.ts';
-import { float32BitToFloat16Bit } from './safetensors.ts';
+import { float32BitToFloat16Bit, halfValue } from './safetensors.ts';
+
+export { halfValue };
 
 const f32 = new Float32Array(1);
 const f32Bits = new Uint32Array(f32.buffer);
@@ -20,14 +22,11 @@ function toHalf(value: number): { bits: number; value: number } {
   return { bits, value: halfValue(bits) };
 }
 
-export function halfValue(bits: number): number {
-  const exponent = (bits >> 10) & 0x1f;
-  const mantissa = bits & 0x3ff;
-  const sign = bits & 0x8000 ? -1 : 1;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 31) return mantissa === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
-}
+/**
+ * Group size of load-time quantization (load option quantization 'q4'): 32, as AWQ/GPTQ
+ * checkpoints with the best quality use; see the README's model-loading section for the measurement.
+ */
+export const LOAD_Q4_GROUP_SIZE = 32;
 
 /** The smallest scale kept: a constant group still needs a positive step (f16's smallest normal). */
 const minScale = 2 ** -14;

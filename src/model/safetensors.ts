@@ -30,6 +30,36 @@ function aligned(data: Uint8Array, alignment: number): Uint8Array {
   return data.byteOffset % alignment === 0 ? data : data.slice();
 }
 
+/** The value of an f16 bit pattern. */
+export function halfValue(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  if (exponent === 31) return mantissa === 0 ? sign * Infinity : NaN;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}
+
+/** The tensor's float values as f32 (exact from BF16, F16 and F32), for load-time quantization. */
+export function toFloat32(info: TensorInfo): Float32Array {
+  const data = info.data;
+  if (info.dtype === 'F32') {
+    const source = aligned(data, 4);
+    return new Float32Array(source.buffer, source.byteOffset, source.byteLength / 4).slice();
+  }
+  if (info.dtype !== 'F16' && info.dtype !== 'BF16') throw new LlmError('unknown_dtype', `${info.file}: tensor "${info.name}" is ${info.dtype}, not a float tensor`, info.name);
+  const source = aligned(data, 2);
+  const halves = new Uint16Array(source.buffer, source.byteOffset, source.byteLength / 2);
+  const out = new Float32Array(halves.length);
+  if (info.dtype === 'BF16') {
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < halves.length; i++) bits[i] = halves[i]! << 16;
+  } else {
+    for (let i = 0; i < halves.length; i++) out[i] = halfValue(halves[i]!);
+  }
+  return out;
+}
+
 /**
  * The tensor as IEEE half-precision bits, matching PyTorch's `tensor.to(torch.float16)`:
  * round to nearest even, subnormals kept, overflow → ±inf, NaN stays NaN. BF16 goes through

@@ -121,6 +121,18 @@ describe('planKvCache', () => {
     expect(512 * 32 * 4).toBe((256 * 512) / 2);
   });
 
+  it('counts a float matrix quantized at load (G 32) at its 4-bit size, vectors at f16', () => {
+    const tensor = (dtype: 'F16' | 'BF16' | 'F32', shape: number[]) => ({ name: dtype, dtype, shape, file: 'model.safetensors' });
+    // A BF16 [256, 512] Linear, an F32 embedding [100, 512], a norm [512].
+    const tensors = new Map([['linear', tensor('BF16', [256, 512])], ['embed', tensor('F32', [100, 512])], ['norm', tensor('BF16', [512])]]);
+    const checkpoint = { tensors, files: ['model.safetensors'] };
+    // Per row of 512: 64 qweight words, 16 groups → 8 words of f16 scale pairs, 4 words of zero bytes.
+    const q4 = weightBytes(checkpoint, 32);
+    expect(q4).toBe((256 + 100) * (64 + 8 + 4) * 4 + 512 * 2);
+    expect(weightBytes(checkpoint)).toBe((256 + 100) * 512 * 2 + 512 * 2);
+    expect(q4 / weightBytes(checkpoint)).toBeLessThan(0.3);
+  });
+
   it('refuses budgets that hold no block, and bad counts', () => {
     expect(refusal(() => planKvCache(config, limits, 0, 16, { kvCacheBytes: perBlock - 1 })).code).toBe('adapter_insufficient');
     expect(refusal(() => planKvCache(config, limits, 0, 16, { numKvBlocks: 0 })).subject).toBe('numKvBlocks');

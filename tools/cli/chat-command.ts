@@ -12,12 +12,15 @@ import { LlmError } from '../../src/errors.ts';
 
 export const chatOptions = {
   model: { type: 'string' },
+  quantization: { type: 'string' },
   request: { type: 'string' },
   stream: { type: 'boolean', default: false },
 } as const;
 
 interface ChatArgs {
   model?: string | undefined;
+  /** 'q4': quantize a float checkpoint to 4 bits at load. */
+  quantization?: string | undefined;
   request?: string | undefined;
   stream?: boolean | undefined;
 }
@@ -32,7 +35,8 @@ export async function chatCommand(args: ChatArgs): Promise<number> {
   } catch (error) {
     return printError(new LlmError('invalid_argument', `${args.request} is not a JSON request body: ${(error as Error).message}`, 'request'));
   }
-  const engine = await createEngine({ model: args.model, worker: false });
+  // loadModel refuses any value but 'q4' with a typed error.
+  const engine = await createEngine({ model: args.model, worker: false, quantization: args.quantization as 'q4' | undefined });
   try {
     await run(engine, args.stream === true ? { ...body, stream: true } : body);
     return 0;

@@ -11,6 +11,7 @@ import { requireTokenizer } from '../../src/text/tokenizer.ts';
 
 export const generateOptions = {
   model: { type: 'string' },
+  quantization: { type: 'string' },
   'prompt-ids': { type: 'string' },
   prompt: { type: 'string' },
   'max-tokens': { type: 'string', default: '16' },
@@ -20,6 +21,8 @@ export const generateOptions = {
 
 interface GenerateArgs {
   model?: string | undefined;
+  /** 'q4': quantize a float checkpoint to 4 bits at load. */
+  quantization?: string | undefined;
   'prompt-ids'?: string | undefined;
   prompt?: string | undefined;
   'max-tokens'?: string | undefined;
@@ -34,7 +37,8 @@ export async function generateCommand(args: GenerateArgs): Promise<void> {
   }
   const maxTokens = Number(args['max-tokens']);
   const gpu = await getDevice();
-  const model = await loadModel(gpu, args.model);
+  // loadModel refuses any value but 'q4' with a typed error.
+  const model = await loadModel(gpu, args.model, { quantization: args.quantization as 'q4' | undefined });
   try {
     const promptIds = args.prompt !== undefined
       ? requireTokenizer(model.tokenizer, model.location).encode(args.prompt)
