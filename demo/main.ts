@@ -48,7 +48,7 @@ const panes = new Panes(byId('panes'), byId<HTMLButtonElement>('add-pane'), {
   onRound: (timing) => metrics.recordRound(timing),
 });
 
-async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | undefined): Promise<void> {
+async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | undefined, quantization: 'q4' | undefined): Promise<void> {
   setStatus('loading', entry.source === 'hub' ? `Loading ${entry.model} from the Hub…` : `Loading ${entry.label}…`);
   const previous = current;
   current = undefined;
@@ -62,6 +62,7 @@ async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | u
     const engine = await createEngine({
       model: entry.model,
       ...(hubUrl === undefined ? {} : { hubUrl }),
+      quantization,
       onProgress: (progress) => picker.showProgress(progress),
     });
     const loadMs = performance.now() - started;
@@ -97,7 +98,7 @@ async function start(): Promise<void> {
       clearButton: byId<HTMLButtonElement>('clear-cache'),
     },
     catalog,
-    (entry) => load(entry, picker, catalog.hubUrl),
+    (entry) => load(entry, picker, catalog.hubUrl, catalog.quantization),
   );
   await picker.load(catalog.selected);
 }

@@ -2,7 +2,8 @@
  * The models the picker offers: the embedded tiny tool-calling model (public/models/, served at
  * /models/), the random-weight development fixture, and Qwen checkpoints loaded from the Hugging
  * Face Hub by id. `?model=<folder url or owner/name>` preselects any other model too, and
- * `?hubUrl=<url>` points Hub ids at a mirror.
+ * `?hubUrl=<url>` points Hub ids at a mirror. `?quantization=q4` quantizes a float checkpoint to 4
+ * bits at load (createEngine's `quantization`).
  */
 import { isHubId } from '../src/index.ts';
 
@@ -34,6 +35,8 @@ export interface Catalog {
   /** The entry to load first. */
   readonly selected: CatalogEntry;
   readonly hubUrl: string | undefined;
+  /** createEngine's `quantization` (any other value is refused by the load with a typed error). */
+  readonly quantization: 'q4' | undefined;
 }
 
 export function loadCatalog(search: URLSearchParams): Catalog {
@@ -48,7 +51,8 @@ export function loadCatalog(search: URLSearchParams): Catalog {
     if (known === undefined) entries.push(selected);
   }
   const hubUrl = search.get('hubUrl')?.trim() || undefined;
-  return { entries, selected, hubUrl };
+  const quantization = (search.get('quantization')?.trim() || undefined) as 'q4' | undefined;
+  return { entries, selected, hubUrl, quantization };
 }
 
 export function formatBytes(bytes: number): string {
