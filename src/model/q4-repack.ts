@@ -54,9 +54,25 @@ function layout(rows: number, cols: number, groupSize: number, groups: number): 
   return { rows, cols, groupSize, qweight: new Uint32Array(rows * (cols / 8)), scales: new Uint16Array(rows * groups), zeros: new Uint8Array(rows * groups) };
 }
 
-function setQ(out: Omit<QuantizedMatrix, 'groupIndex'>, n: number, k: number, q: number): void {
-  const index = n * (out.cols / 8) + (k >>> 3);
-  out.qweight[index] = (out.qweight[index]! | (q << (4 * (k & 7)))) >>> 0;
+/**
+ * AWQ qweight [K, N/8] → the layout's [N, K/8]: an 8 × 8 nibble transpose per block of 8 inputs
+ * (k) × 8 outputs (n), undoing AWQ_ORDER on the way. Arithmetic only, ~a few ns a weight, since
+ * this runs over every weight of the model at load.
+ */
+function transposeAwqNibbles(source: Uint32Array | Int32Array, target: Uint32Array, rows: number, cols: number): void {
+  const sourceWords = rows / 8;
+  const targetWords = cols / 8;
+  for (let kb = 0; kb < targetWords; kb++) {
+    for (let j = 0; j < sourceWords; j++) {
+      const base = kb * 8 * sourceWords + j;
+      for (let c = 0; c < 8; c++) {
+        const shift = 4 * AWQ_NIBBLE_OF[c]!;
+        let word = 0;
+        for (let i = 0; i < 8; i++) word |= ((source[base + i * sourceWords]! >>> shift) & 0xf) << (4 * i);
+        target[(8 * j + c) * targetWords + kb] = word >>> 0;
+      }
+    }
+  }
 }
 
 /**
@@ -74,9 +90,7 @@ export function repackAwq(
   checkShape(`${prefix}.scales`, tensors.scales, [groups, rows]);
   const out = layout(rows, cols, groupSize, groups);
   const words = rows / 8;
-  for (let k = 0; k < cols; k++) {
-    for (let n = 0; n < rows; n++) setQ(out, n, k, nibble(tensors.qweight.data[k * words + (n >>> 3)]!, AWQ_NIBBLE_OF[n & 7]!));
-  }
+  transposeAwqNibbles(tensors.qweight.data, out.qweight, rows, cols);
   for (let g = 0; g < groups; g++) {
     for (let n = 0; n < rows; n++) {
       out.scales[n * groups + g] = tensors.scales.data[g * rows + n]!;
@@ -102,8 +116,11 @@ export function repackGptq(
   checkShape(`${prefix}.qzeros`, tensors.qzeros, [groups, rows / 8]);
   checkShape(`${prefix}.scales`, tensors.scales, [groups, rows]);
   const out = layout(rows, cols, size, groups);
-  for (let k = 0; k < cols; k++) {
-    for (let n = 0; n < rows; n++) setQ(out, n, k, nibble(tensors.qweight.data[(k >>> 3) * rows + n]!, k & 7));
+  // GPTQ's word (j, n) already holds q[n, 8j … 8j+7] low nibble first: the layout's word (n, j).
+  const source = tensors.qweight.data;
+  const wordsPerRow = cols / 8;
+  for (let j = 0; j < wordsPerRow; j++) {
+    for (let n = 0; n < rows; n++) out.qweight[n * wordsPerRow + j] = source[j * rows + n]! >>> 0;
   }
   const words = rows / 8;
   for (let g = 0; g < groups; g++) {
