@@ -9,31 +9,21 @@
  *   qwen3-f32: F32, separate lm_head
  * Also: the option is refused for an already quantized checkpoint and for an unknown value.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/engine/generate.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { isQ4Matrix } from '../../src/gpu/q4-weights.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import { allocateWeights } from '../../src/model/model-weights.ts';
+import { fixtureDir, maxAbsDifference, readGolden, runGoldenCase } from '../support/golden-cases.ts';
 import { testGpu } from '../support/gpu-harness.ts';
-
-interface GoldenCase {
-  readonly prompt_ids: number[];
-  readonly greedy_ids: number[];
-  readonly first_logits_f16_kv: number[];
-  readonly max_tokens: number;
-}
 
 const fixtures = [
   { name: 'qwen2-bf16', tied: true },
   { name: 'qwen3-f32', tied: false },
 ];
-const fixtureDir = (name: string) => new URL(`../fixtures/${name}/`, import.meta.url);
-
-function goldenCases(name: string): { groupSize: number; cases: GoldenCase[] } {
-  const golden = JSON.parse(readFileSync(new URL('golden-q4.json', fixtureDir(name)), 'utf8')) as GoldenCase & { group_size: number; cases?: GoldenCase[] };
-  return { groupSize: golden.group_size, cases: [golden, ...(golden.cases ?? [])] };
+function goldenCases(name: string) {
+  const { cases, fields } = readGolden(name, 'golden-q4.json');
+  return { groupSize: fields['group_size'] as number, cases };
 }
 
 describe.each(fixtures)('$name quantized to 4 bits at load matches the PyTorch reference', ({ name, tied }) => {
@@ -60,16 +50,10 @@ describe.each(fixtures)('$name quantized to 4 bits at load matches the PyTorch r
       weights.destroy();
     }
     for (const [index, golden] of cases.entries()) {
-      const result = await generate(model, {
-        promptIds: golden.prompt_ids,
-        maxTokens: golden.max_tokens,
-        ignoreEos: true,
-        returnFirstLogits: true,
-      });
-      expect(result.completionIds, `case ${index}`).toEqual(golden.greedy_ids);
-      const logits = result.firstLogits!;
+      const { tokens, logits } = await runGoldenCase(model, golden);
+      expect(tokens, `case ${index}`).toEqual(golden.greedy_ids);
       expect(logits.length).toBe(golden.first_logits_f16_kv.length);
-      const worst = golden.first_logits_f16_kv.reduce((max, value, i) => Math.max(max, Math.abs(value - logits[i]!)), 0);
+      const worst = maxAbsDifference(golden.first_logits_f16_kv, logits);
       console.log(`[${name} q4 at load] case ${index}: max |logit - golden| = ${worst.toExponential(2)} (f16 KV) on ${gpu.adapterName}`);
       expect(worst, `case ${index}`).toBeLessThan(5e-3);
     }

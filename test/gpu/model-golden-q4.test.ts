@@ -10,32 +10,18 @@
  *     gate, up (fused matrices with a groupIndex per part), 2 shards, separate lm_head
  *   qwen3-gptq-sym: GPTQ v1 sym, desc_act false (g_idx = k / G)
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/engine/generate.ts';
 import { isQ4Matrix } from '../../src/gpu/q4-weights.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
 import { allocateWeights } from '../../src/model/model-weights.ts';
+import { fixtureDir, maxAbsDifference, readGolden, runGoldenCase } from '../support/golden-cases.ts';
 import { testGpu } from '../support/gpu-harness.ts';
-
-interface GoldenCase {
-  readonly prompt_ids: number[];
-  readonly greedy_ids: number[];
-  readonly first_logits_f16_kv: number[];
-  readonly max_tokens: number;
-}
 
 const fixtures = [
   { name: 'qwen2-awq', method: 'awq', actOrder: false },
   { name: 'qwen2-gptq-act-order', method: 'gptq', actOrder: true },
   { name: 'qwen3-gptq-sym', method: 'gptq', actOrder: false },
 ];
-const fixtureDir = (name: string) => new URL(`../fixtures/${name}/`, import.meta.url);
-
-function goldenCases(name: string): GoldenCase[] {
-  const golden = JSON.parse(readFileSync(new URL('golden.json', fixtureDir(name)), 'utf8')) as GoldenCase & { cases?: GoldenCase[] };
-  return [golden, ...(golden.cases ?? [])];
-}
 
 describe.each(fixtures)('$name (4-bit) matches the PyTorch reference', ({ name, method, actOrder }) => {
   const models: LoadedModel[] = [];
@@ -62,17 +48,11 @@ describe.each(fixtures)('$name (4-bit) matches the PyTorch reference', ({ name, 
     } finally {
       weights.destroy();
     }
-    for (const [index, golden] of goldenCases(name).entries()) {
-      const result = await generate(model, {
-        promptIds: golden.prompt_ids,
-        maxTokens: golden.max_tokens,
-        ignoreEos: true,
-        returnFirstLogits: true,
-      });
-      expect(result.completionIds, `case ${index}`).toEqual(golden.greedy_ids);
-      const logits = result.firstLogits!;
+    for (const [index, golden] of readGolden(name).cases.entries()) {
+      const { tokens, logits } = await runGoldenCase(model, golden);
+      expect(tokens, `case ${index}`).toEqual(golden.greedy_ids);
       expect(logits.length).toBe(golden.first_logits_f16_kv.length);
-      const worst = golden.first_logits_f16_kv.reduce((max, value, i) => Math.max(max, Math.abs(value - logits[i]!)), 0);
+      const worst = maxAbsDifference(golden.first_logits_f16_kv, logits);
       console.log(`[${name}] case ${index}: max |logit - golden| = ${worst.toExponential(2)} (f16 KV) on ${gpu.adapterName}`);
       expect(worst, `case ${index}`).toBeLessThan(5e-3);
     }

@@ -6,28 +6,12 @@
  * reference's run with f16-rounded keys and values (`first_logits_f16_kv`) within 5e-3, and with
  * its f32-KV logits (`first_logits`, the 1e-3 check before the KV cache was f16) within 5e-2.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
+import { fixtureDir, maxAbsDifference, readGolden, runGoldenCase } from '../support/golden-cases.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 
-interface GoldenCase {
-  readonly prompt_ids: number[];
-  readonly greedy_ids: number[];
-  readonly first_logits: number[];
-  /** The reference's first logits with keys and values rounded to f16, as the KV cache stores them. */
-  readonly first_logits_f16_kv: number[];
-  readonly max_tokens: number;
-}
-
 const fixtures = ['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded'];
-const fixtureDir = (name: string) => new URL(`../fixtures/${name}/`, import.meta.url);
-
-function goldenCases(name: string): GoldenCase[] {
-  const golden = JSON.parse(readFileSync(new URL('golden.json', fixtureDir(name)), 'utf8')) as GoldenCase & { cases?: GoldenCase[] };
-  return [golden, ...(golden.cases ?? [])];
-}
 
 describe.each(fixtures)('%s matches the PyTorch reference', (name) => {
   const models: LoadedModel[] = [];
@@ -40,19 +24,12 @@ describe.each(fixtures)('%s matches the PyTorch reference', (name) => {
     const gpu = await testGpu();
     const model = await loadModel(gpu, fixtureDir(name).pathname, { maxNumBatchedTokens });
     models.push(model);
-    for (const [index, golden] of goldenCases(name).entries()) {
-      const result = await generate(model, {
-        promptIds: golden.prompt_ids,
-        maxTokens: golden.max_tokens,
-        ignoreEos: true,
-        returnFirstLogits: true,
-      });
-      expect(result.completionIds, `case ${index}`).toEqual(golden.greedy_ids);
-      const logits = result.firstLogits!;
-      expect(logits.length).toBe(golden.first_logits.length);
-      const worst = (expected: readonly number[]) => expected.reduce((max, value, i) => Math.max(max, Math.abs(value - logits[i]!)), 0);
-      const f16Kv = worst(golden.first_logits_f16_kv);
-      const f32Kv = worst(golden.first_logits);
+    for (const [index, golden] of readGolden(name).cases.entries()) {
+      const { tokens, logits } = await runGoldenCase(model, golden);
+      expect(tokens, `case ${index}`).toEqual(golden.greedy_ids);
+      expect(logits.length).toBe(golden.first_logits!.length);
+      const f16Kv = maxAbsDifference(golden.first_logits_f16_kv, logits);
+      const f32Kv = maxAbsDifference(golden.first_logits!, logits);
       console.log(`[${name}] case ${index}: max |logit - golden| = ${f16Kv.toExponential(2)} (f16 KV), ${f32Kv.toExponential(2)} (f32 KV) on ${gpu.adapterName}`);
       expect(golden.first_logits_f16_kv.length).toBe(logits.length);
       // Not 1e-3 as with an f32 cache: the GPU's and PyTorch's f32 keys differ by ~1e-6 relative,
