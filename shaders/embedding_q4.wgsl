@@ -3,6 +3,8 @@
 // One invocation dequantizes one qweight word (8 values). A table larger than one binding is
 // split by rows into chunks; each chunk's dispatch writes only the tokens whose id falls inside it.
 //
+// group_params, Eight and dequant8 come from q4_dequant.wgsl, which the wrapper appends.
+//
 // Bindings:
 //   0 rows     uniform { count }                     number of tokens T
 //   1 qweight  array<u32> [CHUNK_ROWS, HIDDEN / 8]   row r = vocab id CHUNK_START + r
@@ -32,33 +34,6 @@ override CHUNK_START: u32 = 0u;
 override CHUNK_ROWS: u32;
 override ACT_ORDER: bool = false;
 
-/** (scale, zero) of group g of weight row n. */
-fn group_params(n: u32, g: u32) -> vec2<f32> {
-  let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
-  let s = select(pair.x, pair.y, (g & 1u) == 1u);
-  let z = (zeros[n * ZERO_WORDS + g / 4u] >> (8u * (g & 3u))) & 255u;
-  return vec2<f32>(s, f32(z));
-}
-
-struct Eight { lo: vec4<f32>, hi: vec4<f32> }
-
-/** w[n, 8c .. 8c + 8], dequantized from qweight word c of row n. */
-fn dequant8(n: u32, c: u32) -> Eight {
-  let word = qweight[n * (HIDDEN / 8u) + c];
-  let q = Eight(vec4<f32>(vec4<u32>(word, word >> 4u, word >> 8u, word >> 12u) & vec4<u32>(15u)),
-                vec4<f32>(vec4<u32>(word >> 16u, word >> 20u, word >> 24u, word >> 28u) & vec4<u32>(15u)));
-  if (!ACT_ORDER) {
-    let p = group_params(n, c * 8u / GROUP_SIZE);
-    return Eight((q.lo - p.y) * p.x, (q.hi - p.y) * p.x);
-  }
-  var v = array<f32, 8>(q.lo.x, q.lo.y, q.lo.z, q.lo.w, q.hi.x, q.hi.y, q.hi.z, q.hi.w);
-  for (var i = 0u; i < 8u; i++) {
-    let p = group_params(n, group_index[c * 8u + i]);
-    v[i] = (v[i] - p.y) * p.x;
-  }
-  return Eight(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(v[4], v[5], v[6], v[7]));
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let token = gid.y;
@@ -66,7 +41,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (token >= rows.count || c >= HIDDEN / 8u) { return; }
   let id = ids[token];
   if (id < CHUNK_START || id >= CHUNK_START + CHUNK_ROWS) { return; }
-  let v = dequant8(id - CHUNK_START, c);
+  let v = dequant8(id - CHUNK_START, c, HIDDEN / 8u);
   let base = token * HIDDEN + c * 8u;
   out[base] = v.lo.x;
   out[base + 1u] = v.lo.y;

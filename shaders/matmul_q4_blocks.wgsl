@@ -7,6 +7,8 @@
 // With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · w[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 //
+// group_params and Eight come from q4_dequant.wgsl, which the wrapper appends.
+//
 // Bindings (0-8 as matmul_q4_decode.wgsl):
 //   0 rows     uniform { count }                  M (row group z covers rows 8z .. 8z + 8)
 //   1 x        array<f32> [M, K]
@@ -58,15 +60,6 @@ fn bias_at(i: u32) -> f32 {
   return select(pair.x, pair.y, (i & 1u) == 1u);
 }
 
-/** (scale, zero) of group g of weight row n. */
-fn group_params(n: u32, g: u32) -> vec2<f32> {
-  let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
-  let s = select(pair.x, pair.y, (g & 1u) == 1u);
-  let z = (zeros[n * ZERO_WORDS + g / 4u] >> (8u * (g & 3u))) & 255u;
-  return vec2<f32>(s, f32(z));
-}
-
-struct Eight { lo: vec4<f32>, hi: vec4<f32> }
 
 /**
  * Weight row n's 8 weights at word c (zero past CHUNK_N), times g when NORM; p is the row's

@@ -6,6 +6,8 @@
 // With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · w[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 //
+// group_params, Eight and dequant8 come from q4_dequant.wgsl, which the wrapper appends.
+//
 // Bindings:
 //   0 rows     uniform { count }                  M (row group z covers rows 8z .. 8z + 8)
 //   1 x        array<f32> [M, K]
@@ -61,33 +63,6 @@ fn bias_at(i: u32) -> f32 {
   return select(pair.x, pair.y, (i & 1u) == 1u);
 }
 
-/** (scale, zero) of group g of weight row n. */
-fn group_params(n: u32, g: u32) -> vec2<f32> {
-  let pair = unpack2x16float(scales[n * SCALE_WORDS + g / 2u]);
-  let s = select(pair.x, pair.y, (g & 1u) == 1u);
-  let z = (zeros[n * ZERO_WORDS + g / 4u] >> (8u * (g & 3u))) & 255u;
-  return vec2<f32>(s, f32(z));
-}
-
-struct Eight { lo: vec4<f32>, hi: vec4<f32> }
-
-/** w[n, 8c .. 8c + 8], dequantized from qweight word c of row n. */
-fn dequant8(n: u32, c: u32) -> Eight {
-  let word = qweight[n * (K / 8u) + c];
-  let q = Eight(vec4<f32>(vec4<u32>(word, word >> 4u, word >> 8u, word >> 12u) & vec4<u32>(15u)),
-                vec4<f32>(vec4<u32>(word >> 16u, word >> 20u, word >> 24u, word >> 28u) & vec4<u32>(15u)));
-  if (!ACT_ORDER) {
-    let p = group_params(n, c * 8u / GROUP_SIZE);
-    return Eight((q.lo - p.y) * p.x, (q.hi - p.y) * p.x);
-  }
-  var v = array<f32, 8>(q.lo.x, q.lo.y, q.lo.z, q.lo.w, q.hi.x, q.hi.y, q.hi.z, q.hi.w);
-  for (var i = 0u; i < 8u; i++) {
-    let p = group_params(n, group_index[c * 8u + i]);
-    v[i] = (v[i] - p.y) * p.x;
-  }
-  return Eight(vec4<f32>(v[0], v[1], v[2], v[3]), vec4<f32>(v[4], v[5], v[6], v[7]));
-}
-
 fn load8(base: u32) -> Eight {
   return Eight(vec4<f32>(x[base], x[base + 1u], x[base + 2u], x[base + 3u]),
                vec4<f32>(x[base + 4u], x[base + 5u], x[base + 6u], x[base + 7u]));
@@ -108,7 +83,7 @@ fn main(
   var sq = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   if (n < CHUNK_N) {
     for (var c = lane; c < K / 8u; c += LANES) {
-      var weights = dequant8(n, c);
+      var weights = dequant8(n, c, K / 8u);
       if (NORM) {
         let g = Eight(vec4<f32>(unpack2x16float(norm[c * 4u]), unpack2x16float(norm[c * 4u + 1u])),
                       vec4<f32>(unpack2x16float(norm[c * 4u + 2u]), unpack2x16float(norm[c * 4u + 3u])));

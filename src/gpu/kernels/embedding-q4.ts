@@ -1,12 +1,13 @@
 /** Wrapper for embedding_q4.wgsl: gathers and dequantizes 4-bit embedding rows into f32, per table chunk. */
 import embeddingCode from '../../../shaders/embedding_q4.wgsl?raw';
+import dequantCode from '../../../shaders/q4_dequant.wgsl?raw';
 import { bindGroup, ceilDiv, getPipeline, type KernelCall, type RowSource } from '../kernel.ts';
 import type { Q4Matrix } from '../q4-weights.ts';
 
 export function bindEmbeddingQ4(device: GPUDevice, rows: RowSource, table: Q4Matrix, ids: GPUBuffer, out: GPUBuffer, label = 'embedding'): KernelCall {
   const hidden = table.cols;
   const parts = table.chunks.map((chunk, index) => {
-    const pipeline = getPipeline(device, 'embeddingQ4', embeddingCode, {
+    const pipeline = getPipeline(device, 'embeddingQ4', embeddingCode + dequantCode, {
       HIDDEN: hidden,
       GROUP_SIZE: table.groupSize,
       SCALE_WORDS: table.scaleWords,

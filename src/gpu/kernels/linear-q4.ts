@@ -11,6 +11,7 @@
 import blocksCode from '../../../shaders/matmul_q4_blocks.wgsl?raw';
 import decodeCode from '../../../shaders/matmul_q4_decode.wgsl?raw';
 import tiledCode from '../../../shaders/matmul_q4_tiled.wgsl?raw';
+import dequantCode from '../../../shaders/q4_dequant.wgsl?raw';
 import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, type RowSource } from '../kernel.ts';
 import type { Q4Matrix } from '../q4-weights.ts';
 import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
@@ -58,17 +59,17 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
     const rowGroups = (grid: Grid) => (m: number): Grid => [grid[0], grid[1], ceilDiv(m, decodeMaxRows)];
     if (cpu) {
       epilogues ??= blockEpilogues(device, label, weight.chunks.length);
-      const pipeline = getPipeline(device, 'matmulQ4Blocks', blocksCode, { ...shape, ...normConstants });
+      const pipeline = getPipeline(device, 'matmulQ4Blocks', blocksCode + dequantCode, { ...shape, ...normConstants });
       const bindings = [uniform, x, ...matrix, norm?.weight ?? chunk.qweight, groupIndex, epilogues.slot(index, epilogue)];
       const grid = flatGrid(ceilDiv(chunk.rows, blockCols * blocksWorkgroup), maxPerDimension);
       few.push({ pipeline, group: bindGroup(device, `${partLabel}.q4Blocks`, pipeline, bindings), grid: rowGroups(grid) });
       return;
     }
-    const decodePipeline = getPipeline(device, 'matmulQ4Decode', decodeCode, { ...shape, ...epilogue, ...normConstants, LANES: lanes });
+    const decodePipeline = getPipeline(device, 'matmulQ4Decode', decodeCode + dequantCode, { ...shape, ...epilogue, ...normConstants, LANES: lanes });
     const decodeBindings = [uniform, x, ...matrix, norm?.weight ?? chunk.qweight, groupIndex];
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
     few.push({ pipeline: decodePipeline, group: bindGroup(device, `${partLabel}.q4Decode`, decodePipeline, decodeBindings), grid: rowGroups(decodeGrid) });
-    const tiledPipeline = getPipeline(device, 'matmulQ4Tiled', tiledCode, { ...shape, ...epilogue });
+    const tiledPipeline = getPipeline(device, 'matmulQ4Tiled', tiledCode + dequantCode, { ...shape, ...epilogue });
     const tiledBindings = [uniform, norm?.scratch ?? x, ...matrix, groupIndex];
     many.push({
       pipeline: tiledPipeline,
