@@ -16,10 +16,10 @@ import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, 
 import type { Q4Matrix } from '../q4-weights.ts';
 import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
 import type { LinearBuffers } from './linear.ts';
+import { decodeMaxRows, linearCall, type ChunkDispatch } from './linear-dispatch.ts';
 import { RmsNormKernel } from './rmsnorm.ts';
 
 /** MAX_ROWS of matmul_q4_decode.wgsl: more rows than this take the tiled kernel (on GPUs). */
-const decodeMaxRows = 8;
 const decodeWorkgroup = 256;
 const tile = 64;
 /** Weight rows per invocation and invocations per workgroup of matmul_q4_blocks.wgsl. */
@@ -27,12 +27,6 @@ const blockCols = 8;
 const blocksWorkgroup = 64;
 
 export type Q4LinearBuffers = Omit<LinearBuffers, 'weight'> & { readonly weight: Q4Matrix };
-
-interface ChunkDispatch {
-  readonly pipeline: GPUComputePipeline;
-  readonly group: GPUBindGroup;
-  readonly grid: (rows: number) => Grid;
-}
 
 export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4LinearBuffers, label: string, lanes = 32): KernelCall {
   const { x, weight, bias, y, accumulate = false, norm } = buffers;
@@ -80,20 +74,5 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
   const normCall = norm === undefined || cpu
     ? undefined
     : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
-  return {
-    label,
-    destroy: () => epilogues?.buffer.destroy(),
-    encode(pass, counts) {
-      const m = counts[rows.count];
-      if (m === 0) return;
-      const fewRows = m <= decodeMaxRows || cpu;
-      if (!fewRows) normCall?.encode(pass, counts);
-      for (const { pipeline, group, grid } of fewRows ? few : many) {
-        const [gx, gy, gz] = grid(m);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(gx, gy, gz);
-      }
-    },
-  };
+  return linearCall(label, rows, cpu, { few, many }, normCall, () => epilogues?.buffer.destroy());
 }

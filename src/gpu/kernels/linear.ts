@@ -16,9 +16,11 @@ import type { PackedMatrix } from '../packed-weights.ts';
 import { isQ4Matrix, type Q4Matrix } from '../q4-weights.ts';
 import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
 import { bindLinearQ4 } from './linear-q4.ts';
+import { decodeMaxRows, linearCall, type ChunkDispatch } from './linear-dispatch.ts';
 import { RmsNormKernel } from './rmsnorm.ts';
 
-export const decodeMaxRows = 8;
+export { decodeMaxRows } from './linear-dispatch.ts';
+
 const decodeWorkgroup = 256;
 const tile = 64;
 /** Weight rows per invocation and invocations per workgroup of matmul_blocks.wgsl. */
@@ -51,12 +53,6 @@ export interface LinearBuffers {
   readonly accumulate?: boolean;
   /** Normalise x's rows first (the layer norm in front of this projection). */
   readonly norm?: LinearNorm | undefined;
-}
-
-interface ChunkDispatch {
-  readonly pipeline: GPUComputePipeline;
-  readonly group: GPUBindGroup;
-  readonly grid: (rows: number) => Grid;
 }
 
 export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
@@ -112,21 +108,5 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
   const normCall = norm === undefined || cpu
     ? undefined
     : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
-  return {
-    label,
-    destroy: () => epilogues?.buffer.destroy(),
-    encode(pass, counts) {
-      const m = counts[rows.count];
-      if (m === 0) return;
-      // CPU adapters run every row count through the block kernel, 8 rows a group.
-      const fewRows = m <= decodeMaxRows || cpu;
-      if (!fewRows) normCall?.encode(pass, counts);
-      for (const { pipeline, group, grid } of fewRows ? decode : tiled) {
-        const [gx, gy, gz] = grid(m);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
-        pass.dispatchWorkgroups(gx, gy, gz);
-      }
-    },
-  };
+  return linearCall(label, rows, cpu, { few: decode, many: tiled }, normCall, () => epilogues?.buffer.destroy());
 }
