@@ -8,6 +8,7 @@
  *   (each layer norm is folded into the matmul after it, each residual add into the one before)
  *   rows that sample: logits = lm_head(rmsnorm(x[row])) · sample (per-row parameters, sampler.ts)
  */
+import type { KernelTarget } from '../gpu/kernel-target.ts';
 import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '../gpu/kernel.ts';
 import type { AttentionShape } from '../gpu/kernels/attention-shape.ts';
 import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
@@ -68,8 +69,9 @@ export class ForwardPass {
   readonly uniforms: StepUniforms;
   readonly calls: readonly KernelCall[];
 
-  /** `software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
-  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, software: boolean) {
+  /** `target.software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
+  constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, target: KernelTarget) {
+    const { software } = target;
     const lanes = decodeLanes(software);
     const shape: AttentionShape = {
       headDim: config.headDim,

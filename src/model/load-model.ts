@@ -24,6 +24,7 @@ import { ModelRunner } from './model-runner.ts';
 import { allocateWeights, type WeightUpload } from './model-weights.ts';
 import { LOAD_Q4_GROUP_SIZE } from './q4-quantize.ts';
 import type { StepLimits } from './step-batch.ts';
+import { kernelTarget } from '../gpu/kernel-target.ts';
 
 export interface LoadModelOptions extends ModelFileOptions {
   /** Longest sequence (prompt + completion) to plan for; default min(max_position_embeddings, 4096). */
@@ -141,7 +142,7 @@ async function allocate(
     try {
       upload = allocateWeights(device, config, { quantizeGroupSize });
       kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, gpu.isSoftware);
+      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, kernelTarget(gpu));
     } catch (error) {
       failure = error;
     }

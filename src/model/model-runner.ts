@@ -5,6 +5,7 @@
  * step; the inputs and readbacks reuse buffers.
  */
 import { awaitGpu } from '../gpu/await-gpu.ts';
+import type { KernelTarget } from '../gpu/kernel-target.ts';
 import type { RowCounts } from '../gpu/kernel.ts';
 import { SamplerKernel, decodeSamplerOutput } from '../gpu/kernels/sampler.ts';
 import type { SamplerRow } from '../gpu/kernels/sampler-row.ts';
@@ -58,10 +59,10 @@ export class ModelRunner {
     weights: ModelWeights,
     cache: KvCache,
     readonly limits: StepLimits,
-    /** Whether the adapter is a CPU one (SwiftShader): kernels without barriers on hot paths. */
-    software: boolean,
+    /** The adapter's kind and features, which pick the kernel variants. */
+    target: KernelTarget,
   ) {
-    this.forward = new ForwardPass(device, config, weights, cache, limits, software);
+    this.forward = new ForwardPass(device, config, weights, cache, limits, target);
     this.idsReadback = device.createBuffer({
       label: 'readback.ids',
       size: Math.max(16, limits.maxSeqs * SamplerKernel.outWords * 4),

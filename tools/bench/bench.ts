@@ -18,6 +18,7 @@ import { measureCopyBandwidth, timeCall } from './gpu-timing.ts';
 import { memoryRows, printMemoryRows, q4GroupSize } from './memory-bench.ts';
 import { kernelBytes } from './kernel-bytes.ts';
 import { createRandomWeights, qwen25_05b } from './random-model.ts';
+import { kernelTarget } from '../../src/gpu/kernel-target.ts';
 
 const { values } = parseArgs({
   options: {
@@ -57,7 +58,7 @@ async function buildRunner(nodeBackend: 'default' | 'null') {
   const gpu = await getDevice({ nodeBackend });
   const weights = createRandomWeights(gpu.device, config, nodeBackend === 'null');
   const cache = new KvCache(gpu.device, config, { numBlocks: limits.maxBlocksPerSeq, blockSize });
-  return { gpu, runner: new ModelRunner(gpu.device, config, weights, cache, limits, gpu.isSoftware) };
+  return { gpu, runner: new ModelRunner(gpu.device, config, weights, cache, limits, kernelTarget(gpu)) };
 }
 
 async function main(): Promise<void> {

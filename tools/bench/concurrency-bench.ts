@@ -11,6 +11,7 @@ import { KvCache } from '../../src/model/kv-cache.ts';
 import type { LoadedModel } from '../../src/model/load-model.ts';
 import { ModelRunner } from '../../src/model/model-runner.ts';
 import { createRandomWeights, qwen25_05b } from './random-model.ts';
+import { kernelTarget } from '../../src/gpu/kernel-target.ts';
 
 export interface ConcurrencyOptions {
   readonly levels: readonly number[];
@@ -27,7 +28,7 @@ function randomModel(gpu: GpuContext, maxSeqs: number, maxModelLen: number): Loa
   const weights = createRandomWeights(gpu.device, config);
   const maxBlocksPerSeq = Math.ceil(maxModelLen / blockSize);
   const kvCache = new KvCache(gpu.device, config, { numBlocks: maxSeqs * maxBlocksPerSeq + 2, blockSize });
-  const runner = new ModelRunner(gpu.device, config, weights, kvCache, { maxTokens: 512, maxSeqs, maxBlocksPerSeq }, gpu.isSoftware);
+  const runner = new ModelRunner(gpu.device, config, weights, kvCache, { maxTokens: 512, maxSeqs, maxBlocksPerSeq }, kernelTarget(gpu));
   return {
     gpu, location: 'random Qwen2.5-0.5B shapes', config, generationConfig: { eosTokenIds: [...config.eosTokenIds] }, tokenizer: undefined,
     maxModelLen, kvCache, runner,

@@ -11,6 +11,7 @@ import { ModelRunner } from '../../src/model/model-runner.ts';
 import type { StepBatch } from '../../src/model/step-batch.ts';
 import { decodeBytes, type WeightFormat } from './decode-bytes.ts';
 import { createRandomWeights, qwen25_05b, qwen25_15b } from './random-model.ts';
+import { kernelTarget } from '../../src/gpu/kernel-target.ts';
 
 export const q4GroupSize = 32;
 const blockSize = 16;
@@ -45,6 +46,7 @@ export interface MemoryRow {
 interface Gpu {
   readonly device: GPUDevice;
   readonly isSoftware: boolean;
+  readonly features: ReadonlySet<string>;
 }
 
 /** Tokens/s and the bytes per step of what was timed (q4 rows: 4-bit Linears, f16 embedding/head). */
@@ -53,7 +55,7 @@ async function measureDecode(gpu: Gpu, config: ModelConfig, format: WeightFormat
   const limits = { maxTokens: 512, maxSeqs: 1, maxBlocksPerSeq };
   const weights = createRandomWeights(gpu.device, config, false, format.kind === 'q4' ? format.groupSize : undefined);
   const cache = new KvCache(gpu.device, config, { numBlocks: maxBlocksPerSeq, blockSize });
-  const runner = new ModelRunner(gpu.device, config, weights, cache, limits, gpu.isSoftware);
+  const runner = new ModelRunner(gpu.device, config, weights, cache, limits, kernelTarget(gpu));
   const batch = (positions: number[], tokenIds: number[], sampleRows: number[]): StepBatch => ({
     tokenIds, positions, slotMapping: positions, tokenSeq: positions.map(() => 0),
     blockTables: Uint32Array.from({ length: maxBlocksPerSeq }, (_, i) => i), sampleRows,
