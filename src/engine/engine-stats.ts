@@ -10,6 +10,7 @@ export class EngineStatsTracker {
   private prefixCacheHitTokens = 0;
   private promptTokens = 0;
   private generatedTokens = 0;
+  private discardedTokens = 0;
   private preemptions = 0;
   private finishedRequests = 0;
   private abortedRequests = 0;
@@ -17,13 +18,14 @@ export class EngineStatsTracker {
 
   constructor(private readonly blocks: BlockManager, private readonly scheduler: Scheduler) {}
 
-  record(plan: SchedulerOutput, durationMs: number): StepStats {
+  record(plan: SchedulerOutput, durationMs: number, cpuMs: number, discardedTokens = 0): StepStats {
     const sampledSeqs = plan.scheduled.filter((entry) => entry.samples).length;
     if (plan.scheduled.length > 0) this.steps++;
     this.maxRunning = Math.max(this.maxRunning, this.scheduler.running.length);
     this.prefixCacheHitTokens += plan.prefixHitTokens;
     this.preemptions += plan.preempted.length;
-    this.generatedTokens += sampledSeqs;
+    this.generatedTokens += sampledSeqs - discardedTokens;
+    this.discardedTokens += discardedTokens;
     this.last = {
       step: this.steps,
       running: this.scheduler.running.length,
@@ -36,6 +38,8 @@ export class EngineStatsTracker {
       prefixHitTokens: plan.prefixHitTokens,
       preemptions: plan.preempted.length,
       durationMs,
+      cpuMs,
+      discardedTokens,
     };
     return this.last;
   }
@@ -59,6 +63,7 @@ export class EngineStatsTracker {
       prefixCacheHitTokens: this.prefixCacheHitTokens,
       promptTokens: this.promptTokens,
       generatedTokens: this.generatedTokens,
+      discardedTokens: this.discardedTokens,
       preemptions: this.preemptions,
       finishedRequests: this.finishedRequests,
       abortedRequests: this.abortedRequests,

@@ -52,7 +52,12 @@ export interface StepStats {
   readonly blocksFree: number;
   readonly prefixHitTokens: number;
   readonly preemptions: number;
+  /** From scheduling the step to postprocessing it (pipelined: the next step overlaps it). */
   readonly durationMs: number;
+  /** CPU time the engine spent on this step: scheduling, building, encoding, postprocessing. */
+  readonly cpuMs: number;
+  /** Tokens sampled for requests that had finished or were aborted meanwhile (pipelining), dropped. */
+  readonly discardedTokens: number;
 }
 
 export interface EngineStats {
@@ -67,6 +72,8 @@ export interface EngineStats {
   readonly prefixCacheHitTokens: number;
   readonly promptTokens: number;
   readonly generatedTokens: number;
+  /** Sampled, then dropped: the request had finished or been aborted (pipelined decoding). */
+  readonly discardedTokens: number;
   readonly preemptions: number;
   readonly finishedRequests: number;
   readonly abortedRequests: number;

@@ -1,7 +1,11 @@
 /**
  * The serving engine: requests in, one token per running request per step out. Each step
- * schedules (scheduler.ts), runs one batched forward pass with GPU sampling (one submission, one
- * readback), then appends the sampled tokens and retires finished requests. It runs in-process
+ * schedules (scheduler.ts), runs one batched forward pass, samples on the GPU (two submissions,
+ * one readback), then appends the sampled tokens and retires finished requests. Steps are
+ * pipelined: step n + 1 is scheduled and its forward pass submitted, its decode rows fed step n's
+ * tokens on the GPU, before step n is read back; its sampling rows are written once step n's tokens
+ * are known, so grammar masks and penalties are exact. A request that finished in step n had a
+ * token launched in step n + 1: it is discarded, never emitted or cached. It runs in-process
  * (Node, tests, CLI) or inside a Web Worker (worker-host.ts); `submit` drives the step loop.
  * A constrained request samples under its grammar's token mask, and its grammar accepts each token.
  * An Engine writes its model's KV pool only while it holds the pool's lease (kv-pool-lease.ts): from
@@ -16,7 +20,10 @@ import type { StepOutput } from '../model/model-runner.ts';
 import { BlockManager } from './block-manager.ts';
 import { KvPoolLease } from './kv-pool-lease.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
+
+export type { OutputListener } from './live-request.ts';
 import { EngineStatsTracker } from './engine-stats.ts';
+import { notify, randomSeed, rowLogits, type Live, type OutputListener } from './live-request.ts';
 import { validateRequest } from './request-validation.ts';
 import { Scheduler, type SchedulerOutput } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
@@ -33,20 +40,23 @@ export interface EngineOptions {
    * constrained requests are refused.
    */
   readonly compileConstraint?: (spec: ConstraintSpec) => TokenConstraint;
+  /**
+   * Submit step n + 1 before reading step n back (default true): the GPU never waits for the CPU
+   * between steps. Outputs are the same either way; a finished request's extra token is discarded.
+   */
+  readonly pipeline?: boolean;
 }
 
-export type OutputListener = (output: RequestOutput) => void;
-
-interface Live {
-  readonly seq: Sequence;
-  readonly listener: OutputListener | undefined;
-  readonly logprobs: TokenLogprob[];
-  /** Set by submit(); a request added with addRequest() is followed through its listener only. */
-  settle?: { resolve(result: RequestResult): void; reject(error: unknown): void };
-  readonly wantsFirstLogits: boolean;
-  /** The logits its first output token was sampled from, when it asked for them. */
-  firstLogits?: Float32Array;
+/** A step whose forward pass is on the GPU: what was scheduled, and its sampling once submitted. */
+interface LaunchedStep {
+  readonly plan: SchedulerOutput;
+  readonly built: BuiltStep;
+  readonly launchedAt: number;
+  /** CPU time spent on this step so far (scheduling, building, encoding, postprocessing). */
+  cpuMs: number;
+  output?: Promise<StepOutput>;
 }
+
 
 /** Each KV pool's most recently made Engine (what generate() submits to). */
 const latest = new WeakMap<KvCache, Engine>();
@@ -60,6 +70,9 @@ export class Engine {
   private arrivals = 0;
   private loop: Promise<void> | undefined;
   private readonly pool: KvPoolLease;
+  private readonly pipeline: boolean;
+  /** The step whose forward pass (and sampling, once submitted) runs while the next is prepared. */
+  private inFlight: LaunchedStep | undefined;
 
   /** The model's most recently made Engine, if any. */
   static of(model: LoadedModel): Engine | undefined {
@@ -77,6 +90,7 @@ export class Engine {
     this.builder = new StepBuilder(limits, model.kvCache.blockSize, model.config.vocabSize);
     this.tracker = new EngineStatsTracker(this.blocks, this.scheduler);
     this.pool = KvPoolLease.of(model.kvCache);
+    this.pipeline = options.pipeline ?? true;
     latest.set(model.kvCache, this);
   }
 
@@ -116,18 +130,31 @@ export class Engine {
     return true;
   }
 
-  async step(): Promise<StepStats> {
+  /**
+   * One turn of the step loop: schedule and launch step n + 1 (its forward pass goes to the GPU
+   * while step n is still running there), then read step n back and postprocess it, then submit
+   * step n + 1's sampling, whose rows see step n's tokens. Returns step n's statistics, if any.
+   * With `pipeline: false` a step is scheduled, run and postprocessed before the next.
+   */
+  async step(): Promise<StepStats | undefined> {
     // Another Engine on the model may be writing its KV pool: wait for it, then forget cached blocks.
-    if (this.hasWork && (await this.pool.acquire(this))) this.blocks.resetPrefixCache();
-    const started = performance.now();
-    const plan = this.scheduler.schedule();
-    if (plan.scheduled.length > 0) {
-      const built = this.builder.build(plan.scheduled);
-      const output = await this.model.runner.step(built.batch, { sampling: built.sampling, readLogits: this.wantsLogits(built) });
-      this.postprocess(plan, built, output);
+    if (this.hasWork && this.inFlight === undefined && (await this.pool.acquire(this))) this.blocks.resetPrefixCache();
+    const previous = this.pipeline ? this.inFlight : undefined;
+    const next = this.launch();
+    if (!this.pipeline && next !== undefined) this.submitSampling(next);
+    const done = this.pipeline ? previous : next;
+    let discarded = 0;
+    if (done !== undefined) {
+      const output = await done.output!;
+      const started = performance.now();
+      discarded = this.postprocess(done, output);
+      done.cpuMs += performance.now() - started;
     }
-    if (!this.hasWork) this.pool.release(this);
-    const stats = this.tracker.record(plan, performance.now() - started);
+    if (this.pipeline && next !== undefined) this.submitSampling(next);
+    this.inFlight = this.pipeline ? next : undefined;
+    if (!this.hasWork && this.inFlight === undefined) this.pool.release(this);
+    if (done === undefined) return undefined;
+    const stats = this.tracker.record(done.plan, performance.now() - done.launchedAt, done.cpuMs, discarded);
     this.options.onStep?.(stats);
     return stats;
   }
@@ -136,11 +163,44 @@ export class Engine {
     return this.tracker.snapshot();
   }
 
-  private postprocess(plan: SchedulerOutput, built: BuiltStep, output: StepOutput): void {
+  /** Schedules the next step and submits its forward pass; undefined when nothing can run. */
+  private launch(): LaunchedStep | undefined {
+    const launchedAt = performance.now();
+    const plan = this.scheduler.schedule();
+    if (plan.scheduled.length === 0) {
+      if (plan.preempted.length > 0) this.tracker.record(plan, 0, 0);
+      return undefined;
+    }
+    const built = this.builder.build(plan.scheduled);
     for (const { seq, numNewTokens } of plan.scheduled) seq.numComputedTokens += numNewTokens;
     built.samplers.forEach((seq, row) => {
+      seq.numPendingTokens++;
+      seq.lastSampleRow = row;
+    });
+    this.model.runner.submitForward(built.batch, built.feeds);
+    return { plan, built, launchedAt, cpuMs: performance.now() - launchedAt };
+  }
+
+  /** Writes a launched step's sampling rows, as its sequences stand now, and submits its sampler. */
+  private submitSampling(step: LaunchedStep): void {
+    const started = performance.now();
+    const { samplers } = step.built;
+    const sampling = this.builder.samplingRows(samplers, (seq) => this.live.get(seq.id)?.seq === seq);
+    step.output = this.model.runner.sample({ sampling, readLogits: this.wantsLogits(samplers) });
+    step.output.catch(() => undefined); // awaited a turn later; a failure surfaces there
+    step.cpuMs += performance.now() - started;
+  }
+
+  /** Appends each sampled token, retires finished requests; returns how many tokens were dropped. */
+  private postprocess({ built }: LaunchedStep, output: StepOutput): number {
+    let discarded = 0;
+    built.samplers.forEach((seq, row) => {
       const live = this.live.get(seq.id);
-      if (live === undefined || live.seq !== seq) return; // aborted while the step ran
+      // Finished or aborted while the step ran: its token is discarded, never emitted or cached.
+      if (live === undefined || live.seq !== seq) {
+        discarded++;
+        return;
+      }
       const tokenId = output.tokenIds[row]!;
       if (seq.constraint?.acceptToken(tokenId) === false) {
         this.fail(live, new Error(`request ${seq.id}: the sampler chose token ${tokenId}, which its grammar does not allow (a bug)`));
@@ -153,11 +213,12 @@ export class Engine {
       if (finish !== undefined) this.retire(live, finish, [tokenId], logprob);
       else notify(live, this.output(seq, [tokenId], logprob, undefined));
     });
+    return discarded;
   }
 
   /** Whether a request sampling its first token in this step asked for that token's logits. */
-  private wantsLogits(built: BuiltStep): boolean {
-    return built.samplers.some((seq) => seq.numOutputTokens === 0 && this.live.get(seq.id)?.wantsFirstLogits === true);
+  private wantsLogits(samplers: readonly Sequence[]): boolean {
+    return samplers.some((seq) => seq.numOutputTokens === 0 && this.live.get(seq.id)?.wantsFirstLogits === true);
   }
 
   private compileConstraint(spec: ConstraintSpec): TokenConstraint {
@@ -213,7 +274,7 @@ export class Engine {
     try {
       // Let requests submitted in the same turn (or already queued as messages) join the first step.
       await new Promise((resolve) => setTimeout(resolve, 0));
-      while (this.hasWork) await this.step();
+      while (this.hasWork || this.inFlight !== undefined) await this.step();
     } catch (error) {
       // A failed step (device lost, GPU validation) fails every request in flight, not silently.
       for (const live of [...this.live.values()]) {
@@ -223,28 +284,10 @@ export class Engine {
         live.settle?.reject(error);
       }
     } finally {
+      this.inFlight = undefined;
       this.loop = undefined;
       // Requests aborted between steps leave nothing to step, and so no step to hand the pool back.
       if (!this.hasWork) this.pool.release(this);
     }
   }
-}
-
-/** A listener that throws must not stop the engine serving everyone else. */
-function notify(live: Live, output: RequestOutput): void {
-  try {
-    live.listener?.(output);
-  } catch (error) {
-    console.error(`output listener of request ${output.requestId} threw`, error);
-  }
-}
-
-/** One sample row's (vocab) logits, copied out of the step's (sampleRows, vocab) readback. */
-function rowLogits(output: StepOutput, row: number, vocabSize: number): Float32Array {
-  if (output.logits === undefined) throw new Error('the step read back no logits, though a request asked for them (a bug)');
-  return output.logits.slice(row * vocabSize, (row + 1) * vocabSize);
-}
-
-function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
 }

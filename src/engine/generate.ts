@@ -3,7 +3,7 @@
  * one, which may be serving others: the request joins its batch and takes blocks from its block
  * manager), or, when the model has none yet, to one made here without prefix caching, so every
  * call computes its whole prompt. Only Engines write the KV pool (kv-pool-lease.ts). Each step is
- * one submission and one readback of the sampled id; a prompt is prefilled in chunks of at most
+ * a forward and a sampling submission and one readback of the sampled id; a prompt is prefilled in chunks of at most
  * the step's token budget.
  */
 import { LlmError } from '../errors.ts';

@@ -50,8 +50,10 @@ export class Scheduler {
     const scheduled = new Map<Sequence, ScheduledSequence>();
     const preempted: Sequence[] = [];
     let budget = this.limits.maxNumBatchedTokens;
-    const decoding = this.running.filter((seq) => seq.numUncomputedTokens === 1);
-    const prefilling = this.running.filter((seq) => seq.numUncomputedTokens > 1);
+    // A sequence whose pending token ends it (max_tokens) waits for that token instead.
+    const runnable = this.running.filter((seq) => !seq.endsWithPendingToken && seq.numUncomputedTokens > 0);
+    const decoding = runnable.filter((seq) => seq.numUncomputedTokens === 1);
+    const prefilling = runnable.filter((seq) => seq.numUncomputedTokens > 1);
     for (const seq of [...decoding, ...prefilling]) {
       if (budget === 0) break;
       if (seq.status !== 'running') continue; // preempted earlier in this loop
@@ -70,17 +72,21 @@ export class Scheduler {
       }
       if (seq.status !== 'running') continue;
       this.blocks.append(seq, total);
-      scheduled.set(seq, { seq, numNewTokens: numNew, samples: total === seq.tokens.length });
+      scheduled.set(seq, { seq, numNewTokens: numNew, samples: total === seq.numTokens });
       budget -= numNew;
     }
     // Blocks this step fills are registered now, so sequences admitted below can share them in
-    // this very step: every layer writes all rows' K and V before any row attends.
-    for (const { seq, numNewTokens } of scheduled.values()) this.blocks.cacheFullBlocks(seq, seq.tokens, seq.numComputedTokens + numNewTokens);
+    // this very step: every layer writes all rows' K and V before any row attends. A block holding
+    // a pending token waits until that token is known (a step later): it may be discarded.
+    for (const { seq, numNewTokens } of scheduled.values()) {
+      this.blocks.cacheFullBlocks(seq, seq.tokens, Math.min(seq.numComputedTokens + numNewTokens, seq.tokens.length));
+    }
 
     let prefixHitTokens = 0;
     // A step that had to preempt admits nobody: the pool is already short.
     while (preempted.length === 0 && budget > 0 && this.waiting.length > 0 && this.running.length < this.limits.maxNumSeqs) {
       const seq = this.waiting[0]!;
+      if (seq.numPendingTokens > 0) break; // preempted with a token still on the GPU: next step
       const prefix = this.blocks.cachedPrefix(seq.tokens);
       const numNew = Math.min(seq.tokens.length - prefix.numTokens, budget);
       if (!this.blocks.canAllocate(prefix.numTokens + numNew, prefix)) break;

@@ -23,6 +23,13 @@ export class Sequence implements BlockOwner {
   finishReason: FinishReason | undefined;
   /** Output token → times generated, for frequency and presence penalties. */
   readonly outputCounts = new Map<number, number>();
+  /**
+   * Tokens sampled on the GPU but not read back yet (pipelined decoding): a launched step sampled
+   * them, and the next step may already compute them, fed from the sampler's output on the GPU.
+   */
+  numPendingTokens = 0;
+  /** Sample row of this sequence in the most recently launched step (where a pending token is). */
+  lastSampleRow = -1;
   /** Ids that end the output: EOS (unless ignoreEos) and stopTokenIds. */
   readonly stopIds: ReadonlySet<number>;
 
@@ -52,14 +59,25 @@ export class Sequence implements BlockOwner {
     return this.tokens.slice(this.promptIds.length);
   }
 
+  /** Known tokens and pending ones. */
+  get numTokens(): number {
+    return this.tokens.length + this.numPendingTokens;
+  }
+
   /** Tokens still to run before the next one can be sampled. */
   get numUncomputedTokens(): number {
-    return this.tokens.length - this.numComputedTokens;
+    return this.numTokens - this.numComputedTokens;
+  }
+
+  /** Whether its pending token is certain to be its last (max_tokens): nothing after it is worth running. */
+  get endsWithPendingToken(): boolean {
+    return this.numPendingTokens > 0 && this.numOutputTokens + this.numPendingTokens >= this.sampling.maxTokens;
   }
 
   /** Appends a sampled token and says whether the sequence is done. */
   appendToken(id: number): FinishReason | undefined {
     this.tokens.push(id);
+    if (this.numPendingTokens > 0) this.numPendingTokens--;
     this.outputCounts.set(id, (this.outputCounts.get(id) ?? 0) + 1);
     // A complete grammar allows nothing more (its stop token may be ignored with ignoreEos).
     if (this.stopIds.has(id) || this.constraint?.isTerminated() === true) return 'stop';

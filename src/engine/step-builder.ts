@@ -1,18 +1,22 @@
 /**
  * Turns the scheduler's choice into what the GPU step reads: one row per scheduled token (with
  * its position, KV slot and sequence index), each sequence's block table, the rows that sample,
- * and each sampling row's parameters, penalty entries and, when anything restricts it, the token
- * mask its grammar and token bans give now (token-mask.ts). Arrays are reused between steps.
+ * and for a row whose token is still pending on the GPU, the previous step's sample row to take
+ * it from (a token feed). Sampling rows are built separately, just before the step samples, so
+ * their parameters, penalty entries and token mask (token-mask.ts) see every token read back by
+ * then. Arrays are reused between steps.
  */
 import { tokenMaskWords, type PenaltyEntry, type SamplerRow } from '../gpu/kernels/sampler-row.ts';
-import type { StepBatch, StepLimits } from '../model/step-batch.ts';
+import { greedyRow } from '../model/model-runner.ts';
+import type { StepBatch, StepLimits, TokenFeed } from '../model/step-batch.ts';
 import type { ScheduledSequence } from './scheduler.ts';
 import type { Sequence } from './sequence.ts';
 import { fillTokenMask } from './token-mask.ts';
 
 export interface BuiltStep {
   readonly batch: StepBatch;
-  readonly sampling: readonly SamplerRow[];
+  /** Rows whose token is the previous step's sampled token, read on the GPU. */
+  readonly feeds: readonly TokenFeed[];
   /** The sequence each sampling row belongs to. */
   readonly samplers: readonly Sequence[];
 }
@@ -40,21 +44,23 @@ export class StepBuilder {
   build(scheduled: readonly ScheduledSequence[]): BuiltStep {
     const { maxBlocksPerSeq } = this.limits;
     const sampleRows: number[] = [];
-    const sampling: SamplerRow[] = [];
     const samplers: Sequence[] = [];
+    const feeds: TokenFeed[] = [];
     let row = 0;
     scheduled.forEach(({ seq, numNewTokens, samples }, index) => {
       this.blockTables.set(seq.blockTable, index * maxBlocksPerSeq);
       for (let i = 0; i < numNewTokens; i++, row++) {
         const position = seq.numComputedTokens + i;
-        this.tokenIds[row] = seq.tokens[position]!;
+        const token = seq.tokens[position];
+        // Past the known tokens is the pending one, sampled by the previous step at lastSampleRow.
+        if (token === undefined) feeds.push({ row, sampleRow: seq.lastSampleRow });
+        this.tokenIds[row] = token ?? 0;
         this.positions[row] = position;
         this.slotMapping[row] = seq.blockTable[Math.floor(position / this.blockSize)]! * this.blockSize + (position % this.blockSize);
         this.tokenSeq[row] = index;
       }
       if (samples) {
         sampleRows.push(row - 1);
-        sampling.push(samplerRow(seq, this.maskFor(seq, sampling.length)));
         samplers.push(seq);
       }
     });
@@ -67,9 +73,17 @@ export class StepBuilder {
         blockTables: this.blockTables.subarray(0, scheduled.length * maxBlocksPerSeq),
         sampleRows,
       },
-      sampling,
+      feeds,
       samplers,
     };
+  }
+
+  /**
+   * The sampling rows of a built step, from its sequences' state now. A sequence that finished
+   * since (its token is discarded) samples greedily, unmasked.
+   */
+  samplingRows(samplers: readonly Sequence[], isLive: (seq: Sequence) => boolean): SamplerRow[] {
+    return samplers.map((seq, slot) => (isLive(seq) ? samplerRow(seq, this.maskFor(seq, slot)) : greedyRow));
   }
 
   /** Sampling row `slot`'s token mask (grammar, allowed ids, bans), or undefined when every token may come. */

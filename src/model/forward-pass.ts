@@ -21,6 +21,7 @@ import { RmsNormKernel } from '../gpu/kernels/rmsnorm.ts';
 import { RopeKernel } from '../gpu/kernels/rope.ts';
 import { SamplerInputs, SamplerKernel } from '../gpu/kernels/sampler.ts';
 import { SwiGluKernel } from '../gpu/kernels/swiglu.ts';
+import { TokenFeedKernel } from '../gpu/kernels/token-feed.ts';
 import type { ModelConfig } from './config.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { ModelWeights } from './model-weights.ts';
@@ -67,7 +68,11 @@ export class ForwardPass {
   readonly samplerInputs: SamplerInputs;
   readonly activations: Activations;
   readonly uniforms: StepUniforms;
+  readonly tokenFeed: TokenFeedKernel;
+  /** Every dispatch of a step, in order: the forward calls, then the sample calls. */
   readonly calls: readonly KernelCall[];
+  readonly forwardCalls: readonly KernelCall[];
+  readonly sampleCalls: readonly KernelCall[];
 
   /** `target.software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
   constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, target: KernelTarget) {
@@ -99,7 +104,8 @@ export class ForwardPass {
     const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq, software);
     const swiglu = new SwiGluKernel(device, config.intermediateSize);
 
-    const calls: KernelCall[] = [bindEmbedding(device, tokens, weights.embed, input.tokenIds, x)];
+    this.tokenFeed = new TokenFeedKernel(device, limits.maxSeqs, SamplerKernel.outWords, sampled, input.tokenIds);
+    const calls: KernelCall[] = [this.tokenFeed.bind(), bindEmbedding(device, tokens, weights.embed, input.tokenIds, x)];
     weights.layers.forEach((layer, i) => {
       const kv = cache.layers[i]!;
       const name = (op: string) => `layer${i}.${op}`;
@@ -120,18 +126,34 @@ export class ForwardPass {
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampledRows, 'sampleGather'),
       new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
       bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', lanes),
+    );
+    this.forwardCalls = [...calls];
+    calls.push(
       ...new SamplerKernel(device, config.vocabSize, software ? 8 : 16).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
     );
     this.calls = calls;
+    this.sampleCalls = calls.slice(this.forwardCalls.length);
   }
 
+  /** The whole step, sampling included, in one pass. */
   encode(pass: GPUComputePassEncoder, counts: RowCounts): void {
     for (const call of this.calls) call.encode(pass, counts);
+  }
+
+  /** Token feed through the LM head: everything up to the logits. */
+  encodeForward(pass: GPUComputePassEncoder, counts: RowCounts): void {
+    for (const call of this.forwardCalls) call.encode(pass, counts);
+  }
+
+  /** The sampler over the logits, with the sampling rows written since the forward pass. */
+  encodeSample(pass: GPUComputePassEncoder, counts: RowCounts): void {
+    for (const call of this.sampleCalls) call.encode(pass, counts);
   }
 
   destroy(): void {
     for (const call of this.calls) call.destroy?.();
     this.inputs.destroy();
+    this.tokenFeed.destroy();
     this.samplerInputs.destroy();
     this.activations.destroy();
     this.uniforms.buffer.destroy();

@@ -1,11 +1,13 @@
 /**
- * Runs one forward step: write the step's inputs and sampling rows, encode the whole forward pass
- * (sampling included) into one compute pass, copy the sampled ids and logprobs (and, when asked,
- * the logits) to mappable buffers, submit once, and read back once. No GPU object is created per
- * step; the inputs and readbacks reuse buffers.
+ * Runs forward steps in two submissions: the forward pass up to the logits, then the sampler with
+ * a copy of the sampled ids and logprobs (and, when asked, the logits) to a mappable buffer, read
+ * back once. Split so a pipelined engine can submit step n + 1's forward pass before it reads step
+ * n back, and write step n + 1's sampling rows (masks, penalties) only once step n's tokens are
+ * known. No GPU object is created per step; inputs and readbacks reuse buffers.
  */
 import { awaitGpu } from '../gpu/await-gpu.ts';
 import type { KernelTarget } from '../gpu/kernel-target.ts';
+import type { PassTimestamps, StepPassKind } from '../gpu/pass-timestamps.ts';
 import type { RowCounts } from '../gpu/kernel.ts';
 import { SamplerKernel, decodeSamplerOutput } from '../gpu/kernels/sampler.ts';
 import type { SamplerRow } from '../gpu/kernels/sampler-row.ts';
@@ -13,7 +15,7 @@ import type { ModelConfig } from './config.ts';
 import { ForwardPass } from './forward-pass.ts';
 import type { KvCache } from './kv-cache.ts';
 import type { ModelWeights } from './model-weights.ts';
-import type { StepBatch, StepLimits } from './step-batch.ts';
+import type { StepBatch, StepLimits, TokenFeed } from './step-batch.ts';
 
 export interface TokenLogprob {
   readonly tokenId: number;
@@ -49,9 +51,15 @@ function noRow(row: number): never {
 
 export class ModelRunner {
   readonly forward: ForwardPass;
-  private readonly idsReadback: GPUBuffer;
+  /** Two, used in turn: one step's ids can be mapped while the next step's are copied. */
+  private readonly idsReadbacks: readonly GPUBuffer[];
+  private nextReadback = 0;
   private logitsReadback: GPUBuffer | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The counts of the step whose forward pass was submitted last (what sample() samples). */
+  private counts: RowCounts = { tokens: 0, sampleRows: 0 };
+  /** When set, every compute pass is timed through it (benchmarks). */
+  passTimestamps: PassTimestamps | undefined;
 
   constructor(
     private readonly device: GPUDevice,
@@ -63,48 +71,79 @@ export class ModelRunner {
     target: KernelTarget,
   ) {
     this.forward = new ForwardPass(device, config, weights, cache, limits, target);
-    this.idsReadback = device.createBuffer({
-      label: 'readback.ids',
+    this.idsReadbacks = [0, 1].map((i) => device.createBuffer({
+      label: `readback.ids${i}`,
       size: Math.max(16, limits.maxSeqs * SamplerKernel.outWords * 4),
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    }));
   }
 
   /**
-   * Runs one step. Steps are serialised: the inputs and readback buffers are shared, so a step
-   * asked for while another is in flight (two engines on one model) waits for it.
+   * Runs one step: its forward pass, then its sampling, read back. Steps are serialised: the
+   * inputs and readback buffers are shared, so a step asked for while another is in flight (two
+   * engines on one model) waits for it.
    */
   step(batch: StepBatch, options: StepOptions = {}): Promise<StepOutput> {
-    const run = this.queue.then(() => this.runStep(batch, options));
+    const run = this.queue.then(() => {
+      this.submitForward(batch);
+      return this.sample(options);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async runStep(batch: StepBatch, options: StepOptions): Promise<StepOutput> {
+  /**
+   * Writes a step's inputs and submits its forward pass, up to the logits. `feeds` rows take their
+   * token from the previous step's sampler output on the GPU, so this may be called before that
+   * step is read back: the queue runs the previous sampling first. The caller keeps the order
+   * submitForward(n), sample(n), submitForward(n + 1), sample(n + 1), … and awaits each sample
+   * before the one after next (two readback buffers).
+   */
+  submitForward(batch: StepBatch, feeds: readonly TokenFeed[] = []): void {
     const counts: RowCounts = { tokens: batch.tokenIds.length, sampleRows: batch.sampleRows.length };
+    this.forward.inputs.write(batch);
+    this.forward.tokenFeed.write(feeds);
+    this.forward.uniforms.write(counts);
+    this.counts = counts;
+    const encoder = this.device.createCommandEncoder({ label: 'step.forward' });
+    const pass = encoder.beginComputePass(this.passDescriptor('forward'));
+    this.forward.encodeForward(pass, counts);
+    pass.end();
+    this.passTimestamps?.resolve(encoder);
+    this.device.queue.submit([encoder.finish({ label: encoder.label })]);
+  }
+
+  /**
+   * Samples the logits of the step submitted last (one row per sample row, greedy when `sampling`
+   * is absent) and reads the ids, logprobs and, when asked, the logits back: one submission, one
+   * readback.
+   */
+  async sample(options: StepOptions = {}): Promise<StepOutput> {
+    const counts = this.counts;
     const sampling = options.sampling ?? Array.from({ length: counts.sampleRows }, () => greedyRow);
     if (sampling.length !== counts.sampleRows) throw new RangeError(`${sampling.length} sampling rows for ${counts.sampleRows} sample rows`);
-    this.forward.inputs.write(batch);
+    if (counts.sampleRows === 0) return { tokenIds: new Uint32Array(0), logprob: noRow, logits: undefined };
     this.forward.samplerInputs.write(sampling);
-    this.forward.uniforms.write(counts);
-    const encoder = this.device.createCommandEncoder({ label: 'step' });
-    const pass = encoder.beginComputePass({ label: 'step.forward' });
-    this.forward.encode(pass, counts);
+    const encoder = this.device.createCommandEncoder({ label: 'step.sample' });
+    const pass = encoder.beginComputePass(this.passDescriptor('sample'));
+    this.forward.encodeSample(pass, counts);
     pass.end();
     const idBytes = counts.sampleRows * SamplerKernel.outWords * 4;
     const logitBytes = counts.sampleRows * this.config.vocabSize * 4;
-    const logitsReadback = options.readLogits === true && counts.sampleRows > 0 ? this.logitsBuffer() : undefined;
-    if (idBytes > 0) encoder.copyBufferToBuffer(this.forward.activations.sampled, 0, this.idsReadback, 0, idBytes);
+    const idsReadback = this.idsReadbacks[this.nextReadback]!;
+    this.nextReadback = 1 - this.nextReadback;
+    const logitsReadback = options.readLogits === true ? this.logitsBuffer() : undefined;
+    encoder.copyBufferToBuffer(this.forward.activations.sampled, 0, idsReadback, 0, idBytes);
     if (logitsReadback !== undefined) encoder.copyBufferToBuffer(this.forward.activations.logits, 0, logitsReadback, 0, logitBytes);
-    this.device.queue.submit([encoder.finish()]);
-    if (idBytes === 0) return { tokenIds: new Uint32Array(0), logprob: noRow, logits: undefined };
+    this.passTimestamps?.resolve(encoder);
+    this.device.queue.submit([encoder.finish({ label: encoder.label })]);
     // One wait covers both copies: they finish with the same submission.
     await awaitGpu(Promise.all([
-      this.idsReadback.mapAsync(GPUMapMode.READ, 0, idBytes),
+      idsReadback.mapAsync(GPUMapMode.READ, 0, idBytes),
       ...(logitsReadback === undefined ? [] : [logitsReadback.mapAsync(GPUMapMode.READ, 0, logitBytes)]),
     ]));
-    const words = new Uint32Array(this.idsReadback.getMappedRange(0, idBytes).slice(0));
-    this.idsReadback.unmap();
+    const words = new Uint32Array(idsReadback.getMappedRange(0, idBytes).slice(0));
+    idsReadback.unmap();
     const decoded = decodeSamplerOutput(words, counts.sampleRows, sampling.map((row) => row.numLogprobs));
     let logits: Float32Array | undefined;
     if (logitsReadback !== undefined) {
@@ -125,6 +164,11 @@ export class ModelRunner {
     };
   }
 
+  private passDescriptor(kind: StepPassKind): GPUComputePassDescriptor {
+    const timestampWrites = this.passTimestamps?.writesFor(kind);
+    return { label: `step.${kind}`, ...(timestampWrites === undefined ? {} : { timestampWrites }) };
+  }
+
   /** Logits are a debugging and testing aid, so their buffer is only made when first asked for. */
   private logitsBuffer(): GPUBuffer {
     this.logitsReadback ??= this.device.createBuffer({
@@ -137,7 +181,7 @@ export class ModelRunner {
 
   destroy(): void {
     this.forward.destroy();
-    this.idsReadback.destroy();
+    for (const buffer of this.idsReadbacks) buffer.destroy();
     this.logitsReadback?.destroy();
   }
 }

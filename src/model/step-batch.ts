@@ -17,6 +17,9 @@ export interface StepBatch {
   readonly sampleRows: ArrayLike<number>;
 }
 
+/** A row whose token is the previous step's sampled token, copied on the GPU (pipelined decoding). */
+export type { TokenFeedPair as TokenFeed } from '../gpu/kernels/token-feed.ts';
+
 export interface StepLimits {
   readonly maxTokens: number;
   readonly maxSeqs: number;

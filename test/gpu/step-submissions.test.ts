@@ -1,8 +1,9 @@
 /**
- * The decode loop's sync budget (style rule 6): a step is one `queue.submit` and one buffer read.
- * Counters wrap the device's queue (an instance property shadows the prototype method) and
- * `GPUBuffer.prototype.mapAsync` (Dawn's buffers all share the class `webgpu` puts on globalThis),
- * and only count while generate() runs.
+ * The decode loop's sync budget (style rule 6) and its pipelining: a step is two submissions (its
+ * forward pass, then its sampling) and one buffer read, and at steady state step n + 1's forward
+ * pass is submitted before step n is read back. Counters wrap the device's queue (an instance
+ * property shadows the prototype method) and `GPUBuffer.prototype.mapAsync` / `getMappedRange`
+ * (Dawn's buffers all share the class `webgpu` puts on globalThis), and only count while a run goes.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +24,13 @@ const golden = JSON.parse(readFileSync(new URL('golden.json', fixtureDir), 'utf8
 const chunkSize = 5;
 
 interface Counts {
-  submits: number;
+  /** Submissions by command-buffer label: 'step.forward' (up to the logits), 'step.sample'. */
+  forwards: number;
+  samples: number;
   /** Byte sizes of each mapAsync, in call order: ids reads are small, logits reads vocab-sized. */
   maps: number[];
-  /** Submits seen before each mapAsync: tells which step read back. */
-  submitsBeforeMap: number[];
+  /** What happened, in order: 'F' forward submit, 'S' sample submit, 'R' a readback read on the CPU. */
+  events: string[];
 }
 
 let counts: Counts | undefined;
@@ -37,33 +40,55 @@ function instrument(device: GPUDevice): () => void {
   const queue = device.queue;
   const submit = queue.submit.bind(queue);
   queue.submit = (buffers: Iterable<GPUCommandBuffer>) => {
-    if (counts) counts.submits += 1;
-    submit(buffers);
+    const list = [...buffers];
+    if (counts) {
+      for (const buffer of list) {
+        const forward = buffer.label === 'step.forward';
+        if (forward) counts.forwards += 1;
+        else if (buffer.label === 'step.sample') counts.samples += 1;
+        counts.events.push(forward ? 'F' : buffer.label === 'step.sample' ? 'S' : '?');
+      }
+    }
+    submit(list);
   };
   const prototype = GPUBuffer.prototype;
   const mapAsync = prototype.mapAsync;
+  const getMappedRange = prototype.getMappedRange;
   prototype.mapAsync = function (this: GPUBuffer, mode: GPUMapModeFlags, offset?: GPUSize64, size?: GPUSize64) {
-    if (counts) {
-      counts.maps.push(size ?? this.size - (offset ?? 0));
-      counts.submitsBeforeMap.push(counts.submits);
-    }
+    counts?.maps.push(size ?? this.size - (offset ?? 0));
     return mapAsync.call(this, mode, offset, size);
+  };
+  prototype.getMappedRange = function (this: GPUBuffer, offset?: GPUSize64, size?: GPUSize64) {
+    if (counts && this.label.startsWith('readback.ids')) counts.events.push('R');
+    return getMappedRange.call(this, offset, size);
   };
   return () => {
     // Deleting the own property uncovers the prototype's submit again.
     delete (queue as { submit?: unknown }).submit;
     prototype.mapAsync = mapAsync;
+    prototype.getMappedRange = getMappedRange;
   };
 }
 
+function freshCounts(): Counts {
+  return { forwards: 0, samples: 0, maps: [], events: [] };
+}
+
 async function counted(model: LoadedModel, options: GenerateOptions): Promise<{ ids: number[]; counts: Counts }> {
-  counts = { submits: 0, maps: [], submitsBeforeMap: [] };
+  counts = freshCounts();
   try {
     const result = await generate(model, options);
     return { ids: result.completionIds, counts };
   } finally {
     counts = undefined;
   }
+}
+
+/** Index in `events` of the k-th (1-based) occurrence of `event`. */
+function nth(events: readonly string[], event: string, k: number): number {
+  let seen = 0;
+  for (let i = 0; i < events.length; i++) if (events[i] === event && ++seen === k) return i;
+  return -1;
 }
 
 describe('submissions and readbacks per step', () => {
@@ -86,11 +111,37 @@ describe('submissions and readbacks per step', () => {
   it.each([1, 2, 8])('%i tokens: one prefill step + (N - 1) decode steps, one read each', async (n) => {
     const { ids, counts } = await counted(whole, { promptIds: golden.prompt_ids, maxTokens: n, ignoreEos: true });
     expect(ids).toEqual(golden.greedy_ids.slice(0, n));
-    // The prefill step samples token 1; each later token is one decode step.
-    expect(counts.submits).toBe(n);
+    // The prefill step samples token 1; each later token is one decode step. A token certain to
+    // be the last (max_tokens) launches no further step.
+    expect(counts.forwards).toBe(n);
+    expect(counts.samples).toBe(n);
     expect(counts.maps).toHaveLength(n);
-    // Each read follows its own step's submit: 1, 2, …, n.
-    expect(counts.submitsBeforeMap).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(counts.events.filter((event) => event === 'R')).toHaveLength(n);
+  });
+
+  it('at steady state step n + 1 is submitted before step n is read back; without pipelining, after', async () => {
+    const n = 8;
+    const pipelined = await counted(whole, { promptIds: golden.prompt_ids, maxTokens: n, ignoreEos: true });
+    const { events } = pipelined.counts;
+    console.log(`[pipeline] events: ${events.join(' ')}`);
+    for (let k = 1; k < n; k++) {
+      // Step k + 1's forward pass goes to the GPU before step k's ids are read on the CPU, and its
+      // sampling after (its rows see step k's token).
+      expect(nth(events, 'F', k + 1), `step ${k + 1} forward before step ${k} read`).toBeLessThan(nth(events, 'R', k));
+      expect(nth(events, 'S', k + 1), `step ${k + 1} sampling after step ${k} read`).toBeGreaterThan(nth(events, 'R', k));
+    }
+    const engine = new Engine(whole, { enablePrefixCaching: false, pipeline: false });
+    counts = freshCounts();
+    const serial = counts;
+    try {
+      const result = await engine.submit({ id: 'serial', promptIds: golden.prompt_ids, sampling: { maxTokens: n, temperature: 0, ignoreEos: true } });
+      expect(result.completionIds).toEqual(pipelined.ids);
+    } finally {
+      counts = undefined;
+    }
+    for (let k = 1; k < n; k++) expect(nth(serial.events, 'F', k + 1)).toBeGreaterThan(nth(serial.events, 'R', k));
+    // generate() runs on the model's latest Engine: give it back a pipelined one.
+    new Engine(whole, { enablePrefixCaching: false });
   });
 
   it('returnFirstLogits adds one map, on the first step only', async () => {
@@ -98,31 +149,31 @@ describe('submissions and readbacks per step', () => {
     const plain = await counted(whole, { promptIds: golden.prompt_ids, maxTokens: n, ignoreEos: true });
     const withLogits = await counted(whole, { promptIds: golden.prompt_ids, maxTokens: n, ignoreEos: true, returnFirstLogits: true });
     expect(withLogits.ids).toEqual(plain.ids);
-    expect(withLogits.counts.submits).toBe(n);
+    expect(withLogits.counts.forwards).toBe(n);
     expect(withLogits.counts.maps).toHaveLength(n + 1);
-    // The two maps of step 1 (ids, then logits) both wait on the first submit.
-    expect(withLogits.counts.submitsBeforeMap).toEqual([1, 1, 2, 3, 4, 5, 6]);
     const vocabBytes = whole.config.vocabSize * 4;
     expect(withLogits.counts.maps.filter((bytes) => bytes >= vocabBytes)).toEqual([vocabBytes]);
+    // The two maps of step 1 (ids, then logits) come first.
     expect(withLogits.counts.maps[1]).toBe(vocabBytes);
   });
 
-  it('a prompt longer than maxNumBatchedTokens prefills in ceil(len / chunk) submits, reading only the last', async () => {
+  it('a prompt longer than maxNumBatchedTokens prefills in ceil(len / chunk) forward submits, sampling only the last', async () => {
     const { prompt_ids: promptIds, greedy_ids: greedyIds } = golden.cases[0]!;
     expect(promptIds.length).toBeGreaterThan(chunkSize);
     const n = 4;
     const prefillSteps = Math.ceil(promptIds.length / chunkSize);
     const { ids, counts } = await counted(chunked, { promptIds, maxTokens: n, ignoreEos: true });
     expect(ids).toEqual(greedyIds.slice(0, n));
-    expect(counts.submits).toBe(prefillSteps + n - 1);
+    expect(counts.forwards).toBe(prefillSteps + n - 1);
+    // No sampling and no read during the prefill chunks.
+    expect(counts.samples).toBe(n);
     expect(counts.maps).toHaveLength(n);
-    // No read during the prefill chunks: the first read waits on the last chunk's submit.
-    expect(counts.submitsBeforeMap).toEqual(Array.from({ length: n }, (_, i) => prefillSteps + i));
+    expect(counts.events.indexOf('S')).toBe(prefillSteps);
   });
 
-  it('an engine step over many sequences, with sampling and logprobs, is still one submit and at most one read', async () => {
+  it('an engine step over many sequences, with sampling and logprobs, is still one forward, one sampling and at most one read', async () => {
     const steps: StepStats[] = [];
-    counts = { submits: 0, maps: [], submitsBeforeMap: [] };
+    counts = freshCounts();
     const seen = counts;
     const cases = [golden, ...golden.cases];
     try {
@@ -137,8 +188,10 @@ describe('submissions and readbacks per step', () => {
       counts = undefined;
     }
     expect(steps.length).toBeGreaterThanOrEqual(8);
-    expect(seen.submits).toBe(steps.length);
-    expect(seen.maps).toHaveLength(steps.filter((step) => step.sampledSeqs > 0).length);
+    expect(seen.forwards).toBe(steps.length);
+    const sampling = steps.filter((step) => step.sampledSeqs > 0).length;
+    expect(seen.samples).toBe(sampling);
+    expect(seen.maps).toHaveLength(sampling);
     expect(Math.max(...steps.map((step) => step.scheduledSeqs))).toBe(2 * cases.length);
   });
 });
