@@ -3,17 +3,24 @@
  * is present — each kernel's achieved GB/s (matmuls also as a fraction of the adapter's copy
  * bandwidth), decode tokens/s, prefill tokens/s of one prompt chunk (--prefill-tokens, default 512,
  * 32 on CPU adapters), and the CPU time to encode one decode step on Dawn's null backend.
- * With --concurrency 1,4,8,16: the engine serving that many streams at once (concurrency-bench.ts).
- * First, and alone with --memory-only or --json: weights/KV memory and bytes per decode step for
- * Qwen2.5-0.5B and 1.5B shapes at f16 and 4-bit, decode tok/s and roofline share on a GPU
- * (memory-bench.ts); --json prints that as one JSON object.
+ * Then the engine-level report (engine-report.ts): batch-1 decode through the step loop with greedy
+ * and default sampling at 128 and 4,096 tokens of context, the sampler's share of a step, the
+ * GPU-idle share between steps and the CPU time per step; with --concurrency 1,4,8,16 also the
+ * engine serving that many streams at once. On a software adapter the engine-level part runs a
+ * reduced body under the real vocabulary (bench-shape.ts).
+ * First: weights/KV memory and bytes per decode step for Qwen2.5-0.5B and 1.5B shapes at f16 and
+ * 4-bit, decode tok/s and roofline share on a GPU (memory-bench.ts). --memory-only: only that.
+ * --json: that, the engine-level report and 1/4/8/16 streams as ONE JSON object on stdout (the
+ * tables go to stderr); --memory-only --json: the memory part alone.
  */
 import { parseArgs } from 'node:util';
-import { getDevice } from '../../src/gpu/device.ts';
+import { getDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { KvCache } from '../../src/model/kv-cache.ts';
 import { ModelRunner } from '../../src/model/model-runner.ts';
 import type { StepBatch } from '../../src/model/step-batch.ts';
+import { benchShape } from './bench-shape.ts';
 import { benchConcurrency } from './concurrency-bench.ts';
+import { engineReport } from './engine-report.ts';
 import { measureCopyBandwidth, timeCall } from './gpu-timing.ts';
 import { memoryRows, printMemoryRows, q4GroupSize } from './memory-bench.ts';
 import { kernelBytes } from './kernel-bytes.ts';
@@ -36,8 +43,19 @@ const { values } = parseArgs({
     'memory-context': { type: 'string', default: '1024' },
     // Time decode at the 0.5B/1.5B shapes even on a software adapter (minutes per token there).
     'force-decode': { type: 'boolean', default: false },
+    // The engine-level report: timed decode steps per run, the two contexts, the model shape.
+    'engine-tokens': { type: 'string' },
+    'decode-context': { type: 'string', default: '128' },
+    'long-context': { type: 'string', default: '4096' },
+    shape: { type: 'string', default: 'auto' },
+    'skip-engine': { type: 'boolean', default: false },
+    // Fewer tokens, no long context, 1 and 8 streams only: a smoke run of every figure.
+    quick: { type: 'boolean', default: false },
   },
 });
+const shapeKinds = ['auto', 'qwen2.5-0.5b', 'reduced'] as const;
+const shapeKind = shapeKinds.find((kind) => kind === values.shape);
+if (shapeKind === undefined) throw new Error(`--shape must be one of ${shapeKinds.join(', ')}, got ${values.shape}`);
 const config = qwen25_05b;
 const blockSize = 16;
 const maxModelLen = 4096;
@@ -137,52 +155,95 @@ async function measureEncodeTime(): Promise<void> {
     `submit ${(submitting / iterations).toFixed(3)} ms, on ${gpu.adapterName}`);
 }
 
-/** The memory / bytes-per-step report (memory-bench.ts), as a table or one JSON object. */
-async function memoryReport(json: boolean): Promise<void> {
-  const gpu = await getDevice();
-  const adapter = `${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`;
+const adapterLabel = (gpu: GpuContext) => `${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`;
+
+/** The memory / bytes-per-step report (memory-bench.ts): printed as a table, or returned for JSON. */
+async function memoryReport(gpu: GpuContext, json: boolean) {
+  const adapter = adapterLabel(gpu);
   const copyGbps = await measureCopyBandwidth(gpu.device, gpu.isSoftware ? 64 : 512);
   const context = Number(values['memory-context']);
   const decodeTokens = Number(values.tokens ?? (gpu.isSoftware ? 2 : 64));
   const rows = await memoryRows(gpu, copyGbps, context, decodeTokens, values['force-decode']);
-  if (json) {
-    console.log(JSON.stringify({
-      adapter,
-      software_adapter: gpu.isSoftware,
-      copy_gbps: copyGbps,
-      batch: 1,
-      context,
-      q4_group_size: q4GroupSize,
-      q4_scope: 'every Linear and the tied embedding/LM head; norms and biases f16',
-      kv_dtype: 'f16',
-      rows,
-    }, null, 2));
-  } else {
+  if (!json) {
     printMemoryRows(adapter, copyGbps, rows);
     console.log();
   }
-  gpu.device.destroy();
+  return {
+    adapter,
+    software_adapter: gpu.isSoftware,
+    copy_gbps: copyGbps,
+    batch: 1,
+    context,
+    q4_group_size: q4GroupSize,
+    q4_scope: 'every Linear and the tied embedding/LM head; norms and biases f16',
+    kv_dtype: 'f16',
+    rows,
+  };
 }
 
-async function concurrency(list: string): Promise<void> {
-  const gpu = await getDevice();
-  console.log(`adapter: ${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}`);
-  await benchConcurrency(gpu, {
-    levels: list.split(',').map(Number),
-    decodeTokens: Number(values['decode-tokens'] ?? (gpu.isSoftware ? 3 : 64)),
+/** Levels for the streams part: --concurrency, else 1,4,8,16 (1,8 with --quick). */
+function concurrencyOptions(gpu: GpuContext, list: string | undefined) {
+  const levels = (list ?? (values.quick ? '1,8' : '1,4,8,16')).split(',').filter((level) => level !== '').map(Number);
+  if (levels.length === 0) return undefined;
+  return {
+    levels,
+    decodeTokens: Number(values['decode-tokens'] ?? (gpu.isSoftware || values.quick ? 3 : 64)),
     promptTokens: Number(values['prompt-tokens']),
     prefixTokens: Number(values['prefix-tokens']),
+  };
+}
+
+/** The engine-level report at the shape this adapter can afford; `withStreams`: the N-stream part too. */
+async function engineLevel(gpu: GpuContext, withStreams: boolean, log: (line: string) => void) {
+  const shape = benchShape(shapeKind!, gpu.isSoftware);
+  const summary = await engineReport(gpu, {
+    shape,
+    shortContext: Number(values['decode-context']),
+    longContext: values.quick ? 0 : Number(values['long-context']),
+    tokens: Number(values['engine-tokens'] ?? (gpu.isSoftware || values.quick ? 4 : 64)),
+    profileRepeats: gpu.isSoftware ? 3 : 50,
+    concurrency: withStreams ? concurrencyOptions(gpu, values.concurrency) : undefined,
+    log,
   });
+  const { config } = shape;
+  return {
+    shape: {
+      name: shape.name, description: shape.description, reduced: shape.reduced, hidden_size: config.hiddenSize, num_layers: config.numLayers,
+      num_heads: config.numHeads, num_kv_heads: config.numKvHeads, intermediate_size: config.intermediateSize, vocab_size: config.vocabSize, weights: 'f16',
+    },
+    ...summary,
+  };
+}
+
+/** Everything as one JSON object on stdout; the tables go to stderr. */
+async function jsonReport(): Promise<void> {
+  const gpu = await getDevice();
+  const log = (line: string) => console.error(line);
+  const memory = await memoryReport(gpu, true);
+  const engine = values['memory-only'] ? {} : await engineLevel(gpu, true, log);
+  console.log(JSON.stringify({ ...memory, ...engine }, null, 2));
+  gpu.device.destroy();
 }
 
 if (values['encode-only']) {
   await measureEncodeTime();
-} else if (values.json || values['memory-only']) {
-  await memoryReport(values.json);
+} else if (values.json) {
+  await jsonReport();
+} else if (values['memory-only']) {
+  const gpu = await getDevice();
+  await memoryReport(gpu, false);
+  gpu.device.destroy();
 } else {
-  await memoryReport(false);
-  // --skip-kernels: only the concurrency part (the per-kernel part takes minutes on CPU adapters).
+  const gpu = await getDevice();
+  await memoryReport(gpu, false);
+  gpu.device.destroy();
+  // --skip-kernels: only the engine-level part (the per-kernel part takes minutes on CPU adapters).
   if (!values['skip-kernels']) await main();
-  if (values.concurrency !== undefined) await concurrency(values.concurrency);
+  if (!values['skip-engine'] || values.concurrency !== undefined) {
+    const engineGpu = await getDevice();
+    console.log(`\nadapter: ${adapterLabel(engineGpu)}`);
+    if (values['skip-engine']) await benchConcurrency(engineGpu, { ...concurrencyOptions(engineGpu, values.concurrency)!, config: benchShape(shapeKind, engineGpu.isSoftware).config });
+    else await engineLevel(engineGpu, values.concurrency !== undefined, (line) => console.log(line));
+  }
 }
 process.exit(0);

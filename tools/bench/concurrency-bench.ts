@@ -1,46 +1,42 @@
 /**
- * `npm run bench -- --concurrency 1,4,8,16`: the engine serving N streams at once on the random
- * Qwen2.5-0.5B-shaped model — aggregate and per-stream decode tokens/s, time to first token —
- * and the time to first token of a request behind a shared prefix, with and without a hit in the
- * prefix cache.
+ * `npm run bench -- --concurrency 1,4,8,16`: the engine serving N streams at once on a random
+ * model (Qwen2.5-0.5B shapes unless told otherwise) — aggregate and per-stream decode tokens/s,
+ * time to first token — and the time to first token of a request behind a shared prefix, with and
+ * without a hit in the prefix cache. Prints a table and returns the numbers.
  */
 import { Engine } from '../../src/engine/engine.ts';
 import type { EngineRequest, StepStats } from '../../src/engine/engine-types.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
-import { KvCache } from '../../src/model/kv-cache.ts';
-import type { LoadedModel } from '../../src/model/load-model.ts';
-import { ModelRunner } from '../../src/model/model-runner.ts';
-import { createRandomWeights, qwen25_05b } from './random-model.ts';
-import { kernelTarget } from '../../src/gpu/kernel-target.ts';
+import type { ModelConfig } from '../../src/model/config.ts';
+import { benchBlockSize, benchPrompt, randomLoadedModel } from './random-loaded-model.ts';
+import { qwen25_05b } from './random-model.ts';
 
 export interface ConcurrencyOptions {
   readonly levels: readonly number[];
   readonly decodeTokens: number;
   readonly promptTokens: number;
   readonly prefixTokens: number;
+  readonly config?: ModelConfig;
+  /** Where the table goes (stderr when stdout carries JSON). */
+  readonly log?: (line: string) => void;
 }
 
-const blockSize = 16;
-
-/** A LoadedModel over random weights, sized for `maxSeqs` streams of `maxModelLen` tokens. */
-function randomModel(gpu: GpuContext, maxSeqs: number, maxModelLen: number): LoadedModel {
-  const config = qwen25_05b;
-  const weights = createRandomWeights(gpu.device, config);
-  const maxBlocksPerSeq = Math.ceil(maxModelLen / blockSize);
-  const kvCache = new KvCache(gpu.device, config, { numBlocks: maxSeqs * maxBlocksPerSeq + 2, blockSize });
-  const runner = new ModelRunner(gpu.device, config, weights, kvCache, { maxTokens: 512, maxSeqs, maxBlocksPerSeq }, kernelTarget(gpu));
-  return {
-    gpu, location: 'random Qwen2.5-0.5B shapes', config, generationConfig: { eosTokenIds: [...config.eosTokenIds] }, tokenizer: undefined,
-    maxModelLen, kvCache, runner,
-    dispose() {
-      runner.destroy();
-      kvCache.destroy();
-      weights.destroy();
-    },
-  };
+export interface ConcurrencyLevel {
+  readonly streams: number;
+  readonly aggregate_tok_s: number;
+  readonly per_stream_tok_s: number;
+  readonly mean_ttft_ms: number;
+  readonly decode_steps: number;
 }
 
-const prompt = (seed: number, length: number) => Array.from({ length }, (_, i) => (seed * 7919 + i * 104729) % 150000);
+export interface ConcurrencyResult {
+  readonly prompt_tokens: number;
+  readonly decode_tokens: number;
+  readonly levels: readonly ConcurrencyLevel[];
+  readonly prefix_tokens: number;
+  readonly prefix_ttft_cold_ms: number;
+  readonly prefix_ttft_hit_ms: number;
+}
 
 /** Runs requests together; returns each one's time to first token in ms. */
 async function serve(engine: Engine, requests: readonly EngineRequest[]): Promise<{ ttft: number[] }> {
@@ -52,19 +48,21 @@ async function serve(engine: Engine, requests: readonly EngineRequest[]): Promis
   return { ttft: [...ttft.values()] };
 }
 
-export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOptions): Promise<void> {
+export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOptions): Promise<ConcurrencyResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
   const maxSeqs = Math.max(...options.levels);
-  const model = randomModel(gpu, maxSeqs, Math.max(options.promptTokens + options.decodeTokens + 1, options.prefixTokens + options.promptTokens + 2) + blockSize);
+  const maxModelLen = Math.max(options.promptTokens + options.decodeTokens + 1, options.prefixTokens + options.promptTokens + 2) + benchBlockSize;
+  const model = randomLoadedModel(gpu, options.config ?? qwen25_05b, { maxSeqs, maxModelLen, location: 'random weights (concurrency)' });
   const steps: StepStats[] = [];
+  const levels: ConcurrencyLevel[] = [];
   try {
-    console.log(`\nconcurrency (engine, greedy, ${options.promptTokens}-token prompts, ${options.decodeTokens} decode tokens per stream)`);
-    console.log('streams   aggregate tok/s   per-stream tok/s   mean TTFT ms   steps');
-    const rates = new Map<number, number>();
+    log(`\nconcurrency (engine, greedy, ${options.promptTokens}-token prompts, ${options.decodeTokens} decode tokens per stream)`);
+    log('streams   aggregate tok/s   per-stream tok/s   mean TTFT ms   steps');
     for (const level of options.levels) {
       steps.length = 0;
       const engine = new Engine(model, { enablePrefixCaching: false, onStep: (stats) => steps.push(stats) });
       const requests = Array.from({ length: level }, (_, i): EngineRequest => ({
-        id: `s${i}`, promptIds: prompt(level * 100 + i, options.promptTokens), sampling: { maxTokens: options.decodeTokens + 1, temperature: 0, ignoreEos: true },
+        id: `s${i}`, promptIds: benchPrompt(level * 100 + i, options.promptTokens), sampling: { maxTokens: options.decodeTokens + 1, temperature: 0, ignoreEos: true },
       }));
       const { ttft } = await serve(engine, requests);
       // Pure decode steps: every running stream contributes exactly one token.
@@ -72,23 +70,31 @@ export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOpti
       const tokens = decode.reduce((sum, step) => sum + step.sampledSeqs, 0);
       const seconds = decode.reduce((sum, step) => sum + step.durationMs, 0) / 1000;
       const aggregate = tokens / seconds;
-      rates.set(level, aggregate);
       const meanTtft = ttft.reduce((a, b) => a + b, 0) / ttft.length;
-      console.log(`${String(level).padStart(7)} ${aggregate.toFixed(2).padStart(17)} ${(aggregate / level).toFixed(2).padStart(18)} ${meanTtft.toFixed(0).padStart(14)} ${String(decode.length).padStart(7)}`);
+      levels.push({ streams: level, aggregate_tok_s: aggregate, per_stream_tok_s: aggregate / level, mean_ttft_ms: meanTtft, decode_steps: decode.length });
+      log(`${String(level).padStart(7)} ${aggregate.toFixed(2).padStart(17)} ${(aggregate / level).toFixed(2).padStart(18)} ${meanTtft.toFixed(0).padStart(14)} ${String(decode.length).padStart(7)}`);
     }
-    const one = rates.get(1);
-    const eight = rates.get(8);
-    if (one !== undefined && eight !== undefined) console.log(`8-stream aggregate / 1-stream: ${(eight / one).toFixed(2)}× (target ≥ 5× on a GPU adapter)`);
+    const one = levels.find((level) => level.streams === 1)?.aggregate_tok_s;
+    const eight = levels.find((level) => level.streams === 8)?.aggregate_tok_s;
+    if (one !== undefined && eight !== undefined) log(`8-stream aggregate / 1-stream: ${(eight / one).toFixed(2)}× (target ≥ 5× on a GPU adapter)`);
 
     const engine = new Engine(model, { enablePrefixCaching: true });
-    const shared = prompt(1, options.prefixTokens);
+    const shared = benchPrompt(1, options.prefixTokens);
     const behindPrefix = (id: string, seed: number): EngineRequest => ({
-      id, promptIds: [...shared, ...prompt(seed, options.promptTokens)], sampling: { maxTokens: 1, temperature: 0, ignoreEos: true },
+      id, promptIds: [...shared, ...benchPrompt(seed, options.promptTokens)], sampling: { maxTokens: 1, temperature: 0, ignoreEos: true },
     });
     const cold = (await serve(engine, [behindPrefix('cold', 2)])).ttft[0]!;
     const warm = (await serve(engine, [behindPrefix('warm', 3)])).ttft[0]!;
-    console.log(`prefix cache, ${options.prefixTokens}-token shared prefix: TTFT ${cold.toFixed(0)} ms cold, ${warm.toFixed(0)} ms on a hit ` +
+    log(`prefix cache, ${options.prefixTokens}-token shared prefix: TTFT ${cold.toFixed(0)} ms cold, ${warm.toFixed(0)} ms on a hit ` +
       `(${(cold / warm).toFixed(1)}× faster; target ≥ 5× on a GPU adapter; ${engine.stats().prefixCacheHitTokens} tokens hit)`);
+    return {
+      prompt_tokens: options.promptTokens,
+      decode_tokens: options.decodeTokens,
+      levels,
+      prefix_tokens: options.prefixTokens,
+      prefix_ttft_cold_ms: cold,
+      prefix_ttft_hit_ms: warm,
+    };
   } finally {
     model.dispose();
   }
