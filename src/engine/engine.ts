@@ -27,7 +27,7 @@ import { notify, randomSeed, rowLogits, type Live, type OutputListener } from '.
 import { validateRequest } from './request-validation.ts';
 import { Scheduler, type SchedulerOutput } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
-import { StepBuilder, type BuiltStep } from './step-builder.ts';
+import { samplesWithoutCpu, StepBuilder, type BuiltStep } from './step-builder.ts';
 
 export interface EngineOptions {
   /** Reuse KV blocks of identical prompt prefixes across requests (default true). */
@@ -150,7 +150,7 @@ export class Engine {
       discarded = this.postprocess(done, output);
       done.cpuMs += performance.now() - started;
     }
-    if (this.pipeline && next !== undefined) this.submitSampling(next);
+    if (this.pipeline && next !== undefined && next.output === undefined) this.submitSampling(next);
     this.inFlight = this.pipeline ? next : undefined;
     if (!this.hasWork && this.inFlight === undefined) this.pool.release(this);
     if (done === undefined) return undefined;
@@ -178,7 +178,10 @@ export class Engine {
       seq.lastSampleRow = row;
     });
     this.model.runner.submitForward(built.batch, built.feeds);
-    return { plan, built, launchedAt, cpuMs: performance.now() - launchedAt };
+    const step: LaunchedStep = { plan, built, launchedAt, cpuMs: performance.now() - launchedAt };
+    // Nothing in its sampling waits for step n's tokens: sample in this turn, no gap on the GPU.
+    if (this.pipeline && built.samplers.every(samplesWithoutCpu)) this.submitSampling(step);
+    return step;
   }
 
   /** Writes a launched step's sampling rows, as its sequences stand now, and submits its sampler. */
@@ -218,7 +221,7 @@ export class Engine {
 
   /** Whether a request sampling its first token in this step asked for that token's logits. */
   private wantsLogits(samplers: readonly Sequence[]): boolean {
-    return samplers.some((seq) => seq.numOutputTokens === 0 && this.live.get(seq.id)?.wantsFirstLogits === true);
+    return samplers.some((seq) => seq.numOutputTokens + seq.numPendingTokens === 1 && this.live.get(seq.id)?.wantsFirstLogits === true);
   }
 
   private compileConstraint(spec: ConstraintSpec): TokenConstraint {

@@ -79,7 +79,7 @@ export class StepBuilder {
   }
 
   /**
-   * The sampling rows of a built step, from its sequences' state now. A sequence that finished
+   * The sampling rows of a launched step, from its sequences' state now. A sequence that finished
    * since (its token is discarded) samples greedily, unmasked.
    */
   samplingRows(samplers: readonly Sequence[], isLive: (seq: Sequence) => boolean): SamplerRow[] {
@@ -91,6 +91,17 @@ export class StepBuilder {
     const mask = this.masks[slot]!;
     return fillTokenMask(seq, mask, this.vocabSize) ? mask : undefined;
   }
+}
+
+/**
+ * Whether a sequence's next sampling row is known before its pending tokens are: no grammar, no
+ * penalty that counts tokens, no bad words, min_tokens met — its mask (allowed ids) and bias are
+ * fixed. A step whose rows all are can sample in the same turn as its forward pass.
+ */
+export function samplesWithoutCpu(seq: Sequence): boolean {
+  const s = seq.sampling;
+  return seq.constraint === undefined && s.badWordIds.length === 0 && seq.numOutputTokens >= s.minTokens
+    && s.repetitionPenalty === 1 && s.presencePenalty === 0 && s.frequencyPenalty === 0;
 }
 
 /** The GPU sampler's view of a sequence about to sample its next token. */
@@ -108,7 +119,8 @@ export function samplerRow(seq: Sequence, mask?: Uint32Array): SamplerRow {
     frequencyPenalty: s.frequencyPenalty,
     seedLo: Number(seed & 0xffffffffn),
     seedHi: Number(seed >> 32n),
-    counter: seq.numOutputTokens,
+    // The output index of the token being sampled: known tokens, then pending ones (the last is this one).
+    counter: seq.numOutputTokens + seq.numPendingTokens - 1,
     numLogprobs: s.logprobs ?? 0,
     entries: penaltyEntries(seq),
   };

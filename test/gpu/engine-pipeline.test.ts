@@ -106,6 +106,16 @@ describe('pipelined decoding gives the outputs of the unpipelined engine', () =>
     expect(pipelined.stats.discardedTokens).toBeGreaterThan(0);
   });
 
+  it('requests whose sampling needs no CPU between tokens, sampled in the same turn as their forward pass: the same tokens', async () => {
+    const random = new Random(34);
+    const cpuFree = { repetitionPenalty: 1, presencePenalty: 0, frequencyPenalty: 0 };
+    const requests = mixedRequests(random, 12).map((r) => ({ ...r, sampling: { ...r.sampling, ...cpuFree } }));
+    const pipelined = await run(roomy, requests, true);
+    const serial = await run(roomy, requests, false);
+    expectSame(pipelined, serial);
+    expect(pipelined.stats.discardedTokens).toBeGreaterThan(0);
+  });
+
   it('a pool small enough to preempt, and a shared prefix served by the prefix cache', async () => {
     const random = new Random(32);
     const shared = randomPrompt(random, 64, vocab);

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/engine/engine.ts';
+import { Engine, type EngineOptions } from '../../src/engine/engine.ts';
+import type { SamplingParams } from '../../src/engine/sampling-params.ts';
 import type { StepStats } from '../../src/engine/engine-types.ts';
 import { generate, type GenerateOptions } from '../../src/engine/generate.ts';
 import { loadModel, type LoadedModel } from '../../src/model/load-model.ts';
@@ -29,7 +30,7 @@ interface Counts {
   samples: number;
   /** Byte sizes of each mapAsync, in call order: ids reads are small, logits reads vocab-sized. */
   maps: number[];
-  /** What happened, in order: 'F' forward submit, 'S' sample submit, 'R' a readback read on the CPU. */
+  /** What happened, in order: 'F' forward submit, 'S' sample submit, 'R' a readback read on the CPU, 'T' a token delivered. */
   events: string[];
 }
 
@@ -121,26 +122,43 @@ describe('submissions and readbacks per step', () => {
 
   it('at steady state step n + 1 is submitted before step n is read back; without pipelining, after', async () => {
     const n = 8;
-    const pipelined = await counted(whole, { promptIds: golden.prompt_ids, maxTokens: n, ignoreEos: true });
-    const { events } = pipelined.counts;
-    console.log(`[pipeline] events: ${events.join(' ')}`);
+    // 'T': the engine hands step k's token to the request, the moment step k has been read back.
+    const run = async (id: string, options: EngineOptions, sampling: Partial<SamplingParams>) => {
+      const engine = new Engine(whole, { enablePrefixCaching: false, ...options });
+      counts = freshCounts();
+      const seen = counts;
+      try {
+        const result = await engine.submit(
+          { id, promptIds: golden.prompt_ids, sampling: { maxTokens: n, ignoreEos: true, ...sampling } },
+          (output) => output.tokenIds.forEach(() => seen.events.push('T')),
+        );
+        return { ids: result.completionIds, events: seen.events.filter((event) => event !== 'R') };
+      } finally {
+        counts = undefined;
+      }
+    };
+    const greedy = await run('greedy', {}, { temperature: 0, repetitionPenalty: 1 });
+    expect(greedy.ids).toEqual(golden.greedy_ids.slice(0, n));
+    console.log(`[pipeline] greedy: ${greedy.events.join(' ')}`);
+    // Greedy sampling needs nothing from step k's token: step k + 1's forward pass and sampling
+    // both go to the GPU before step k is read back.
     for (let k = 1; k < n; k++) {
-      // Step k + 1's forward pass goes to the GPU before step k's ids are read on the CPU, and its
-      // sampling after (its rows see step k's token).
-      expect(nth(events, 'F', k + 1), `step ${k + 1} forward before step ${k} read`).toBeLessThan(nth(events, 'R', k));
-      expect(nth(events, 'S', k + 1), `step ${k + 1} sampling after step ${k} read`).toBeGreaterThan(nth(events, 'R', k));
+      expect(nth(greedy.events, 'F', k + 1), `step ${k + 1} forward before step ${k} read`).toBeLessThan(nth(greedy.events, 'T', k));
+      expect(nth(greedy.events, 'S', k + 1), `step ${k + 1} sampling before step ${k} read`).toBeLessThan(nth(greedy.events, 'T', k));
     }
-    const engine = new Engine(whole, { enablePrefixCaching: false, pipeline: false });
-    counts = freshCounts();
-    const serial = counts;
-    try {
-      const result = await engine.submit({ id: 'serial', promptIds: golden.prompt_ids, sampling: { maxTokens: n, temperature: 0, ignoreEos: true } });
-      expect(result.completionIds).toEqual(pipelined.ids);
-    } finally {
-      counts = undefined;
+    // A penalty counts step k's token (the fixture's default repetition penalty 1.05, and a
+    // frequency penalty): step k + 1's forward pass still goes first, its sampling waits for the read.
+    const penalised = await run('penalised', {}, { temperature: 0, frequencyPenalty: 0.5 });
+    console.log(`[pipeline] penalised: ${penalised.events.join(' ')}`);
+    for (let k = 1; k < n; k++) {
+      expect(nth(penalised.events, 'F', k + 1)).toBeLessThan(nth(penalised.events, 'T', k));
+      expect(nth(penalised.events, 'S', k + 1)).toBeGreaterThan(nth(penalised.events, 'T', k));
     }
-    for (let k = 1; k < n; k++) expect(nth(serial.events, 'F', k + 1)).toBeGreaterThan(nth(serial.events, 'R', k));
-    // generate() runs on the model's latest Engine: give it back a pipelined one.
+    const serial = await run('serial', { pipeline: false }, { temperature: 0, repetitionPenalty: 1 });
+    expect(serial.ids).toEqual(greedy.ids);
+    for (let k = 1; k < n; k++) expect(nth(serial.events, 'F', k + 1)).toBeGreaterThan(nth(serial.events, 'T', k));
+    expect((await run('serial-penalised', { pipeline: false }, { temperature: 0, frequencyPenalty: 0.5 })).ids).toEqual(penalised.ids);
+    // generate() runs on the model's latest Engine: give it back a default one.
     new Engine(whole, { enablePrefixCaching: false });
   });
 
