@@ -7,9 +7,15 @@
 import { awaitGpu } from './await-gpu.ts';
 import type { PassTimestamps, StepPassKind } from './pass-timestamps.ts';
 
+/**
+ * What a timed interval is: one of the runner's passes, or a whole queue submission (bracketed by
+ * two empty passes, for a runner that consults no hook).
+ */
+export type TimedKind = StepPassKind | 'submission';
+
 /** One timed pass: GPU timestamps in nanoseconds, and which command buffer it was in. */
 export interface TimedPass {
-  readonly kind: StepPassKind;
+  readonly kind: TimedKind;
   readonly commandBuffer: number;
   readonly beginNs: number;
   readonly endNs: number;
@@ -32,7 +38,7 @@ export class PassTimestampRecorder implements PassTimestamps {
   private readonly querySet: GPUQuerySet;
   private readonly scratch: GPUBuffer;
   private readonly results: GPUBuffer;
-  private readonly kinds: StepPassKind[] = [];
+  private readonly kinds: TimedKind[] = [];
   private readonly commandBuffers: number[] = [];
   private pending: PendingRange[] = [];
   private nextQuery = 0;
@@ -59,7 +65,7 @@ export class PassTimestampRecorder implements PassTimestamps {
     return this.kinds.length;
   }
 
-  writesFor(kind: StepPassKind): GPUComputePassTimestampWrites | undefined {
+  writesFor(kind: TimedKind): GPUComputePassTimestampWrites | undefined {
     if (!this.enabled || this.kinds.length >= this.capacity) return undefined;
     // Queries of the buffer being encoded are not resolved yet: the ring must not lap them.
     const open = this.pending.reduce((sum, range) => sum + range.passes, 0);

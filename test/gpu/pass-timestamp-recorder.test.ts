@@ -2,11 +2,14 @@
  * PassTimestampRecorder (src/gpu/pass-timestamp-recorder.ts) on the real device: every timed pass
  * comes back once, in order, with begin ≤ end, across command buffers and a wrap of its query
  * ring; disabled, full, or with the ring's room taken by one buffer it leaves passes untimed.
+ * And the bench's submission bracketing (tools/bench/submission-timestamps.ts): one interval per
+ * submission, in order, and the queue as it was once undone.
  * Skipped on an adapter without 'timestamp-query'.
  */
 import { describe, expect, it } from 'vitest';
 import { PassTimestampRecorder } from '../../src/gpu/pass-timestamp-recorder.ts';
 import type { StepPassKind } from '../../src/gpu/pass-timestamps.ts';
+import { timeSubmissions } from '../../tools/bench/submission-timestamps.ts';
 import { testGpu } from '../support/gpu-harness.ts';
 
 const gpu = await testGpu();
@@ -58,5 +61,25 @@ describe.skipIf(!supported)(`pass timestamp recorder on ${gpu.adapterName}`, () 
     expect(submitPasses(small, ['forward', 'sample', 'forward'])).toEqual([true, true, false]);
     expect((await small.read()).length).toBe(2);
     small.destroy();
+  });
+
+  it('brackets each queue submission while installed', async () => {
+    const { device } = gpu;
+    const recorder = new PassTimestampRecorder(device);
+    const submit = device.queue.submit;
+    const undo = timeSubmissions(device, recorder);
+    const submitEmpty = () => device.queue.submit([device.createCommandEncoder().finish()]);
+    submitEmpty(); // not enabled: passes through untimed
+    recorder.enabled = true;
+    submitEmpty();
+    submitEmpty();
+    recorder.enabled = false;
+    undo();
+    expect(device.queue.submit).toBe(submit);
+    const passes = await recorder.read();
+    expect(passes.map((pass) => pass.kind)).toEqual(['submission', 'submission']);
+    expect(passes[0]!.endNs).toBeGreaterThanOrEqual(passes[0]!.beginNs);
+    expect(passes[1]!.beginNs).toBeGreaterThanOrEqual(passes[0]!.endNs);
+    recorder.destroy();
   });
 });

@@ -1,6 +1,10 @@
-/** The bench's GPU-idle arithmetic (tools/bench/idle-share.ts): overlapping passes merged, idle over the span. */
+/**
+ * The bench's GPU-idle arithmetic (tools/bench/idle-share.ts): overlapping passes merged, idle over
+ * the span; and the median its repeated timings report.
+ */
 import { describe, expect, it } from 'vitest';
 import { busyTime, gpuIdleShare, mergeIntervals, wallIdleShare } from '../../tools/bench/idle-share.ts';
+import { median } from '../../tools/bench/median.ts';
 
 describe('bench idle share', () => {
   it('merges overlapping and touching intervals, in any order', () => {
@@ -27,5 +31,13 @@ describe('bench idle share', () => {
     expect(wallIdleShare(6, 8)).toBeCloseTo(0.25, 12);
     expect(wallIdleShare(9, 8)).toBe(0);
     expect(wallIdleShare(1, 0)).toBeNull();
+  });
+});
+
+describe('bench median', () => {
+  it('is the middle value, or the mean of the two middle ones, whatever the order', () => {
+    expect(median([5, 1, 100])).toBe(5);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
   });
 });

@@ -10,7 +10,7 @@ import { isSamplerCall } from '../../tools/bench/step-profile.ts';
 const ms = 1e6; // ns per ms
 
 function run(sampling: 'greedy' | 'default', context: number, tokS: number, passes: DecodeRunFigures['passes'] = []): DecodeRunFigures {
-  return { sampling, context, timedSteps: 4, tokS, wallMsPerStep: 1000 / tokS, cpuMsPerStep: sampling === 'default' ? 0.5 : 0.25, passes };
+  return { sampling, context, timedSteps: 4, tokS, wallMsPerStep: 1000 / tokS, wallMsPerStepMean: 1100 / tokS, cpuMsPerStep: sampling === 'default' ? 0.5 : 0.25, timestampMethod: passes.length > 0 ? 'passes' : 'none', passes };
 }
 
 // Two steps of the default run: forward 0–6 ms, sample 6–8 ms, idle 8–10 ms, forward 10–16, sample 16–18.
@@ -41,7 +41,7 @@ describe('bench JSON summary', () => {
     expect(summary.decode_tok_s_sampled_ctx4k).toBe(50);
     expect(summary.sampler_share).toBe(0.25);
     expect(summary.sampler_share_timestamps).toBeCloseTo(4 / 16, 12);
-    expect(summary.gpu_idle_method).toBe('timestamps');
+    expect(summary.gpu_idle_method).toBe('pass-timestamps');
     expect(summary.gpu_idle_share).toBeCloseTo(2 / 18, 12);
     // Wall 12.5 ms a step against 8 ms of kernels alone.
     expect(summary.gpu_idle_share_wall).toBeCloseTo(1 - 8 / 12.5, 12);
@@ -50,6 +50,17 @@ describe('bench JSON summary', () => {
     const sampled = summary.decode_runs.find((r) => r.sampling === 'default' && r.context === 128)!;
     expect(sampled.gpu_ms_per_step_timestamps).toBeCloseTo(8, 12);
     expect(sampled.timed_passes).toBe(4);
+  });
+
+  it('reads submission timestamps (a runner without the pass hook) per timed step', () => {
+    // Two steps, one submission each: busy 0–8 and 10–18 ms.
+    const submissions: DecodeRunFigures['passes'] = [{ kind: 'submission', beginNs: 0, endNs: 8 * ms }, { kind: 'submission', beginNs: 10 * ms, endNs: 18 * ms }];
+    const sampled: DecodeRunFigures = { ...run('default', 128, 80), timedSteps: 2, timestampMethod: 'submissions', passes: submissions };
+    const summary = benchSummary({ shortContext: 128, longContext: 0, profiles, concurrency: undefined, runs: [run('greedy', 128, 100), sampled] });
+    expect(summary.gpu_idle_method).toBe('submission-timestamps');
+    expect(summary.gpu_idle_share).toBeCloseTo(2 / 18, 12);
+    expect(summary.sampler_share_timestamps).toBeNull();
+    expect(summary.decode_runs[1]!.gpu_ms_per_step_timestamps).toBeCloseTo(8, 12);
   });
 
   it('falls back to wall time against kernels alone, and gives null for what was not measured', () => {

@@ -14,9 +14,14 @@ export interface DecodeRunFigures {
   readonly timedSteps: number;
   readonly tokS: number;
   readonly wallMsPerStep: number;
+  readonly wallMsPerStepMean: number;
   readonly cpuMsPerStep: number | null;
-  /** GPU timestamps of the timed steps' passes: one 'forward' pass per step, 'sample' passes when sampling runs apart. */
-  readonly passes: readonly { readonly kind: 'forward' | 'sample'; readonly beginNs: number; readonly endNs: number }[];
+  readonly timestampMethod: 'passes' | 'submissions' | 'none';
+  /**
+   * GPU timestamps of the timed steps: the runner's passes (one 'forward' per step, a 'sample'
+   * pass when sampling runs apart) or whole queue submissions.
+   */
+  readonly passes: readonly { readonly kind: 'forward' | 'sample' | 'submission'; readonly beginNs: number; readonly endNs: number }[];
 }
 
 export interface ProfileFigures {
@@ -40,8 +45,11 @@ export interface RunSummary {
   readonly context: number;
   readonly timed_steps: number;
   readonly tok_s: number;
+  /** Median over the timed steps (tok_s is 1000 / this); the mean beside it. */
   readonly wall_ms_per_step: number;
+  readonly wall_ms_per_step_mean: number;
   readonly cpu_ms_per_step: number | null;
+  readonly timestamp_method: 'passes' | 'submissions' | 'none';
   readonly timed_passes: number;
   /** Busy GPU time (overlaps counted once) per forward pass, i.e. per step. */
   readonly gpu_ms_per_step_timestamps: number | null;
@@ -52,7 +60,9 @@ export interface RunSummary {
 
 function runSummary(run: DecodeRunFigures): RunSummary {
   const intervals = run.passes.map((pass) => ({ begin: pass.beginNs, end: pass.endNs }));
-  const steps = run.passes.filter((pass) => pass.kind === 'forward').length;
+  // Each step has one forward pass; timed by submissions, the timed steps are the recorded ones.
+  const forwardPasses = run.passes.filter((pass) => pass.kind === 'forward').length;
+  const steps = run.passes.length === 0 ? 0 : forwardPasses > 0 ? forwardPasses : run.timedSteps;
   const duration = (kind?: 'sample') => run.passes.filter((pass) => kind === undefined || pass.kind === kind).reduce((sum, pass) => sum + pass.endNs - pass.beginNs, 0);
   const sampleSeparate = run.passes.some((pass) => pass.kind === 'sample');
   return {
@@ -61,7 +71,9 @@ function runSummary(run: DecodeRunFigures): RunSummary {
     timed_steps: run.timedSteps,
     tok_s: run.tokS,
     wall_ms_per_step: run.wallMsPerStep,
+    wall_ms_per_step_mean: run.wallMsPerStepMean,
     cpu_ms_per_step: run.cpuMsPerStep,
+    timestamp_method: run.timestampMethod,
     timed_passes: run.passes.length,
     gpu_ms_per_step_timestamps: steps === 0 ? null : busyTime(intervals) / steps / 1e6,
     sample_pass_share_timestamps: sampleSeparate && duration() > 0 ? duration('sample') / duration() : null,
@@ -79,6 +91,7 @@ export function benchSummary(input: SummaryInput) {
   const profile = idleRun === undefined ? undefined : input.profiles?.[idleRun.sampling];
   const idleWall = idleRun === undefined || profile === undefined ? null : wallIdleShare(profile.stepGpuMs, idleRun.wall_ms_per_step);
   const idleTimestamps = idleRun?.gpu_idle_share_timestamps ?? null;
+  const timestampMethod = idleRun?.timestamp_method === 'submissions' ? 'submission-timestamps' : 'pass-timestamps';
   const levels = input.concurrency?.levels ?? [];
   const one = levels.find((level) => level.streams === 1)?.aggregate_tok_s;
   const eight = levels.find((level) => level.streams === 8)?.aggregate_tok_s;
@@ -93,7 +106,7 @@ export function benchSummary(input: SummaryInput) {
     sampler_share_greedy: input.profiles?.greedy.samplerShare ?? null,
     sampler_share_timestamps: sampled?.sample_pass_share_timestamps ?? null,
     gpu_idle_share: idleTimestamps ?? idleWall,
-    gpu_idle_method: idleTimestamps !== null ? 'timestamps' : idleWall !== null ? 'wall-vs-isolated-gpu' : null,
+    gpu_idle_method: idleTimestamps !== null ? timestampMethod : idleWall !== null ? 'wall-vs-isolated-gpu' : null,
     gpu_idle_share_timestamps: idleTimestamps,
     gpu_idle_share_wall: idleWall,
     cpu_ms_per_step: idleRun?.cpu_ms_per_step ?? null,

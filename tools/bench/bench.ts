@@ -200,8 +200,8 @@ async function engineLevel(gpu: GpuContext, withStreams: boolean, log: (line: st
     shape,
     shortContext: Number(values['decode-context']),
     longContext: values.quick ? 0 : Number(values['long-context']),
-    tokens: Number(values['engine-tokens'] ?? (gpu.isSoftware || values.quick ? 4 : 64)),
-    profileRepeats: gpu.isSoftware ? 3 : 50,
+    tokens: Number(values['engine-tokens'] ?? (values.quick ? 4 : gpu.isSoftware ? 8 : 64)),
+    profileRepeats: gpu.isSoftware ? 2 : 50,
     concurrency: withStreams ? concurrencyOptions(gpu, values.concurrency) : undefined,
     log,
   });

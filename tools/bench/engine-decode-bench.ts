@@ -2,7 +2,7 @@
  * Batch-1 decode through the real step loop (Engine over a LoadedModel): one request with a
  * prompt of `context` tokens is prefilled, then `tokens` decode steps run; the first decode step
  * is a warm-up and only the steps after it are timed. Besides tokens/s: the wall time per step,
- * the step loop's CPU time per step (StepStats.cpuMs, when the engine reports it) and, when a
+ * (median of the timed steps: robust to a busy machine), the step loop's CPU time per step (StepStats.cpuMs, when the engine reports it) and, when a
  * PassTimestampRecorder is given and the runner consults it, the GPU timestamps of every pass of
  * the timed steps.
  */
@@ -12,7 +12,9 @@ import type { SamplingParams } from '../../src/engine/sampling-params.ts';
 import type { PassTimestampRecorder, TimedPass } from '../../src/gpu/pass-timestamp-recorder.ts';
 import type { PassTimestamps } from '../../src/gpu/pass-timestamps.ts';
 import type { LoadedModel } from '../../src/model/load-model.ts';
+import { median } from './median.ts';
 import { benchPrompt } from './random-loaded-model.ts';
+import { timeSubmissions } from './submission-timestamps.ts';
 
 export type DecodeSampling = 'greedy' | 'default';
 
@@ -23,18 +25,28 @@ export interface EngineDecodeOptions {
   readonly sampling: DecodeSampling;
   /** The model's default sampling (generation_config), written out as request fields. */
   readonly defaultSampling: Omit<SamplingParams, 'maxTokens'>;
-  readonly recorder?: PassTimestampRecorder | undefined;
+  /**
+   * How the GPU is timed: through the runner's passTimestamps hook ('passes'), by bracketing every
+   * queue submission ('submissions', for a runner without the hook), or not at all.
+   */
+  readonly timestamps: { readonly recorder: PassTimestampRecorder; readonly method: TimestampMethod } | undefined;
 }
+
+export type TimestampMethod = 'passes' | 'submissions';
 
 export interface EngineDecodeRun {
   readonly context: number;
   readonly sampling: DecodeSampling;
   readonly timedSteps: number;
+  /** From the median step time. */
   readonly tokS: number;
+  /** Median and mean time between the ends of consecutive timed steps. */
   readonly wallMsPerStep: number;
+  readonly wallMsPerStepMean: number;
   /** Mean StepStats.cpuMs over the timed steps; null when the engine does not report it. */
   readonly cpuMsPerStep: number | null;
-  /** GPU timestamps of the timed steps' passes; empty without a recorder or when the runner ignores it. */
+  readonly timestampMethod: TimestampMethod | 'none';
+  /** GPU timestamps of the timed steps' passes (or submissions); empty when not timed. */
   readonly passes: readonly TimedPass[];
 }
 
@@ -56,16 +68,20 @@ function cpuMsOf(stats: StepStats): number | undefined {
 }
 
 export async function benchEngineDecode(model: LoadedModel, options: EngineDecodeOptions): Promise<EngineDecodeRun> {
-  const { context, tokens, recorder } = options;
+  const { context, tokens } = options;
+  const recorder = options.timestamps?.recorder;
+  const method = options.timestamps?.method ?? 'none';
   const runner = model.runner as typeof model.runner & WithPassTimestamps;
   recorder?.clear();
+  let undo = () => undefined as void;
   if (recorder !== undefined) {
     recorder.enabled = false;
-    runner.passTimestamps = recorder;
+    if (method === 'passes') runner.passTimestamps = recorder;
+    else undo = timeSubmissions(model.gpu.device, recorder);
   }
   let decodeSteps = 0;
   let timedFrom: number | undefined;
-  let timedTo = 0;
+  const stepEnds: number[] = [];
   const cpuMs: number[] = [];
   const onStep = (stats: StepStats) => {
     const now = performance.now();
@@ -77,7 +93,7 @@ export async function benchEngineDecode(model: LoadedModel, options: EngineDecod
       if (recorder !== undefined) recorder.enabled = true;
       return;
     }
-    timedTo = now;
+    stepEnds.push(now);
     const cpu = cpuMsOf(stats);
     if (cpu !== undefined) cpuMs.push(cpu);
   };
@@ -91,19 +107,43 @@ export async function benchEngineDecode(model: LoadedModel, options: EngineDecod
   } finally {
     if (recorder !== undefined) {
       recorder.enabled = false;
-      runner.passTimestamps = undefined;
+      if (method === 'passes') runner.passTimestamps = undefined;
+      undo();
     }
   }
   const timedSteps = decodeSteps - warmupSteps;
   if (timedFrom === undefined || timedSteps < 1) throw new Error(`only ${decodeSteps} decode steps ran; ${warmupSteps + tokens} expected`);
-  const wallMs = timedTo - timedFrom;
+  const stepMs = stepEnds.map((end, i) => end - (i === 0 ? timedFrom! : stepEnds[i - 1]!));
+  const wallMs = median(stepMs);
   return {
     context,
     sampling: options.sampling,
     timedSteps,
-    tokS: (timedSteps * 1000) / wallMs,
-    wallMsPerStep: wallMs / timedSteps,
+    tokS: 1000 / wallMs,
+    wallMsPerStep: wallMs,
+    wallMsPerStepMean: stepMs.reduce((a, b) => a + b, 0) / stepMs.length,
     cpuMsPerStep: cpuMs.length === timedSteps ? cpuMs.reduce((a, b) => a + b, 0) / cpuMs.length : null,
+    timestampMethod: method,
     passes: recorder === undefined ? [] : await recorder.read(),
   };
+}
+
+/**
+ * Whether the runner times its passes through a passTimestamps hook: one 1-token step (no sampling,
+ * KV slot 0, which later runs overwrite) with the recorder set and enabled.
+ */
+export async function runnerConsultsHook(model: LoadedModel, recorder: PassTimestampRecorder): Promise<boolean> {
+  const runner = model.runner as typeof model.runner & WithPassTimestamps;
+  recorder.clear();
+  recorder.enabled = true;
+  runner.passTimestamps = recorder;
+  try {
+    await runner.step({ tokenIds: [1], positions: [0], slotMapping: [0], tokenSeq: [0], blockTables: new Uint32Array(runner.limits.maxBlocksPerSeq), sampleRows: [] });
+  } finally {
+    recorder.enabled = false;
+    runner.passTimestamps = undefined;
+  }
+  const passes = await recorder.read();
+  recorder.clear();
+  return passes.length > 0;
 }

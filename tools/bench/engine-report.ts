@@ -12,7 +12,7 @@ import { benchSummary, type BenchSummary } from './bench-summary.ts';
 import type { BenchShape } from './bench-shape.ts';
 import { qwen25GenerationConfig, qwen25Sampling } from './bench-shape.ts';
 import { benchConcurrency, type ConcurrencyOptions } from './concurrency-bench.ts';
-import { benchEngineDecode, type DecodeSampling, type EngineDecodeRun } from './engine-decode-bench.ts';
+import { benchEngineDecode, runnerConsultsHook, type DecodeSampling, type EngineDecodeRun, type TimestampMethod } from './engine-decode-bench.ts';
 import { benchBlockSize, benchPrompt, randomLoadedModel } from './random-loaded-model.ts';
 import { defaultSamplingRow, profileDecodeStep, type StepProfile } from './step-profile.ts';
 
@@ -38,15 +38,19 @@ export async function engineReport(gpu: GpuContext, options: EngineReportOptions
   const model = randomLoadedModel(gpu, shape.config, { maxSeqs: 1, maxModelLen, generationConfig: qwen25GenerationConfig, location: shape.name });
   const recorder = PassTimestampRecorder.supported(gpu.device) ? new PassTimestampRecorder(gpu.device) : undefined;
   const runs: EngineDecodeRun[] = [];
+  let method: TimestampMethod | undefined;
   let profiles: { greedy: StepProfile; default: StepProfile };
   try {
+    // A runner without the passTimestamps hook is timed around its queue submissions instead.
+    if (recorder !== undefined) method = (await runnerConsultsHook(model, recorder)) ? 'passes' : 'submissions';
+    const timestamps = recorder === undefined || method === undefined ? undefined : { recorder, method };
     log(`\nengine decode, batch 1: ${shape.description}`);
     log(`default sampling = Qwen2.5 generation_config (temperature ${qwen25Sampling.temperature}, top_p ${qwen25Sampling.topP}, top_k ${qwen25Sampling.topK}, ` +
       `repetition_penalty ${qwen25Sampling.repetitionPenalty}); ${tokens} timed decode steps after 1 warm-up; on ${gpu.adapterName}`);
-    log('sampling  context    tok/s  wall ms/step  CPU ms/step  GPU ms/step (ts)  sample pass (ts)  GPU idle (ts)');
+    log(`sampling  context    tok/s  wall ms/step  CPU ms/step  GPU ms/step (ts)  sample pass (ts)  GPU idle (ts)   (ts: timestamps ${method === undefined ? 'n/a' : `of ${method}`})`);
     for (const context of contexts) {
       for (const sampling of ['greedy', 'default'] as DecodeSampling[]) {
-        const run = await benchEngineDecode(model, { context, tokens, sampling, defaultSampling: qwen25Sampling, recorder });
+        const run = await benchEngineDecode(model, { context, tokens, sampling, defaultSampling: qwen25Sampling, timestamps });
         runs.push(run);
         const row = benchSummary({ shortContext, longContext, runs: [run], profiles: undefined, concurrency: undefined }).decode_runs[0]!;
         log(`${sampling.padEnd(9)} ${String(context).padStart(7)} ${fixed(run.tokS).padStart(8)} ${fixed(run.wallMsPerStep, 1).padStart(13)} ` +
@@ -69,8 +73,8 @@ export async function engineReport(gpu: GpuContext, options: EngineReportOptions
     `LM head ${sampled.lmHeadGpuMs.toFixed(2)} ms`);
   const concurrency = options.concurrency === undefined ? undefined : await benchConcurrency(gpu, { ...options.concurrency, config: shape.config, log });
   const summary = benchSummary({ shortContext, longContext, runs, profiles, concurrency });
-  if (recorder === undefined) log('pass timestamps: the adapter has no timestamp-query');
-  else if (runs.every((run) => run.passes.length === 0)) log('pass timestamps: none recorded (the model runner consults no passTimestamps hook)');
+  if (recorder === undefined) log('timestamps: the adapter has no timestamp-query');
+  else if (method === 'submissions') log('timestamps: around each queue submission (the model runner consults no passTimestamps hook)');
   log(`GPU idle between steps (default sampling, context ${shortContext}): ${percent(summary.gpu_idle_share)} by ${summary.gpu_idle_method ?? 'n/a'} ` +
     `(timestamps ${percent(summary.gpu_idle_share_timestamps)}, wall vs kernels alone ${percent(summary.gpu_idle_share_wall)}); ` +
     `CPU per step ${summary.cpu_ms_per_step === null ? 'n/a (StepStats has no cpuMs)' : `${summary.cpu_ms_per_step.toFixed(3)} ms`}`);

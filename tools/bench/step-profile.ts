@@ -1,6 +1,6 @@
 /**
  * GPU time of one batch-1 decode step with its kernels timed alone (gpu-timing.ts: repeated in one
- * submission), split into the sampler's calls, the LM head and the rest — so the sampler's share
+ * submission; the median of a few rounds), split into the sampler's calls, the LM head and the rest — so the sampler's share
  * of a step can be read at a real vocabulary, and a step's GPU time compared with its wall time.
  * The runner's forward pass is driven directly: a decode row at `context` with the given sampling
  * row written into its sampler inputs.
@@ -9,6 +9,7 @@ import type { KernelCall, RowCounts } from '../../src/gpu/kernel.ts';
 import type { SamplerRow } from '../../src/gpu/kernels/sampler-row.ts';
 import type { ModelRunner } from '../../src/model/model-runner.ts';
 import { timeCall } from './gpu-timing.ts';
+import { median } from './median.ts';
 
 export interface StepProfile {
   readonly stepGpuMs: number;
@@ -38,7 +39,8 @@ export function defaultSamplingRow(params: { temperature: number; topP: number; 
   };
 }
 
-export async function profileDecodeStep(device: GPUDevice, runner: ModelRunner, context: number, row: SamplerRow, repeats: number): Promise<StepProfile> {
+/** `trials` rounds of each timing (step, sampler, LM head in turn), `repeats` calls each; the median round counts. */
+export async function profileDecodeStep(device: GPUDevice, runner: ModelRunner, context: number, row: SamplerRow, repeats: number, trials = 3): Promise<StepProfile> {
   const { forward, limits } = runner;
   const counts: RowCounts = { tokens: 1, sampleRows: 1 };
   forward.inputs.write({
@@ -50,8 +52,11 @@ export async function profileDecodeStep(device: GPUDevice, runner: ModelRunner, 
   const sampler = forward.calls.filter((call) => isSamplerCall(call.label));
   const lmHead = forward.calls.filter((call) => call.label === 'lmHead');
   if (sampler.length === 0) throw new Error('no sampler calls in the forward pass (labels starting "sample")');
-  const stepGpuMs = (await timeCall(device, together('step', forward.calls), counts, repeats)) * 1e3;
-  const samplerGpuMs = (await timeCall(device, together('sampler', sampler), counts, repeats)) * 1e3;
-  const lmHeadGpuMs = lmHead.length === 0 ? 0 : (await timeCall(device, together('lmHead', lmHead), counts, repeats)) * 1e3;
+  const groups = [together('step', forward.calls), together('sampler', sampler), together('lmHead', lmHead)];
+  const times: number[][] = groups.map(() => []);
+  for (let trial = 0; trial < trials; trial++) {
+    for (const [i, group] of groups.entries()) times[i]!.push((await timeCall(device, group, counts, repeats)) * 1e3);
+  }
+  const [stepGpuMs, samplerGpuMs, lmHeadGpuMs] = times.map(median) as [number, number, number];
   return { stepGpuMs, samplerGpuMs, lmHeadGpuMs, samplerShare: samplerGpuMs / stepGpuMs, calls: forward.calls.length, samplerCalls: sampler.length };
 }
