@@ -1,12 +1,14 @@
 // Decode matmul over 4-bit weights for a few rows: y[m, N_OFFSET + n] = Σ_k x[m, k] · w[n, k]
 // (+ bias[N_OFFSET + n]), m < M ≤ MAX_ROWS, w[n, k] = (q[n, k] − z[n, g(k)]) · s[n, g(k)] in f32
 // (layout: src/gpu/q4-weights.ts). LANES invocations stream one weight row a u32 word (8 weights)
-// at a time; each word is read once and dequantized in registers for all M rows, then the lanes'
-// partial sums are reduced in workgroup memory. CPU adapters use matmul_q4_blocks.wgsl instead.
+// at a time; each word is read once and dequantized in registers for all M rows, then lane_sums
+// adds the lanes' partial sums (subgroup operations or a workgroup-memory tree: the lane_sums
+// library the wrapper prepended). CPU adapters use matmul_q4_blocks.wgsl instead.
 // With NORM the input is RMS-normalised on the fly, as in matmul_decode.wgsl:
 //   y[m, n] = s_m · Σ_k x[m, k] · g[k] · w[n, k],  s_m = 1 / sqrt(mean_k x[m, k]² + EPS)
 //
-// group_params, Eight and dequant8 come from q4_dequant.wgsl, which the wrapper appends.
+// group_params, Eight and dequant8 come from q4_dequant.wgsl, which the wrapper appends; LaneIds,
+// lane_slot and lane_sums from lane_sums_subgroup.wgsl or lane_sums_workgroup.wgsl, prepended.
 //
 // Bindings:
 //   0 rows     uniform { count }                  M (row group z covers rows 8z .. 8z + 8)
@@ -50,9 +52,7 @@ override LANES: u32 = 32u;
 
 const MAX_ROWS = 8u;
 const WORKGROUP = 256u;
-
-var<workgroup> partial: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] dot products
-var<workgroup> partial_sq: array<f32, 2048>;  // [MAX_ROWS, WORKGROUP] Σ x² (NORM)
+const SUMS = 2u * MAX_ROWS;  // per row: the dot product, then Σ x² with NORM
 
 fn store(i: u32, value: f32) {
   if (ACCUMULATE) { y[i] += value; } else { y[i] = value; }
@@ -68,17 +68,18 @@ fn load8(base: u32) -> Eight {
                vec4<f32>(x[base + 4u], x[base + 5u], x[base + 6u], x[base + 7u]));
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn main(
   @builtin(workgroup_id) wid: vec3<u32>,
   @builtin(num_workgroups) groups: vec3<u32>,
-  @builtin(local_invocation_index) lid: u32,
+  ids: LaneIds,
 ) {
   let m0 = wid.z * MAX_ROWS;
   if (m0 >= rows.count) { return; }
   let m_count = min(rows.count - m0, MAX_ROWS);
-  let lane = lid % LANES;
-  let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + lid / LANES;
+  let slot = lane_slot(ids);
+  let lane = slot % LANES;
+  let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + slot / LANES;
   var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   var sq = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
   if (n < CHUNK_N) {
@@ -97,26 +98,20 @@ fn main(
       }
     }
   }
-  var b = 0.0;
-  if (HAS_BIAS && n < CHUNK_N) { b = bias_at(N_OFFSET + n); }
+  // Only the rows present are summed (a decode step usually has one): [dot, Σ x² with NORM] per row.
+  let per_row = select(1u, 2u, NORM);
+  var values = array<f32, SUMS>();
   for (var m = 0u; m < MAX_ROWS; m++) {
-    partial[m * WORKGROUP + lid] = acc[m];
-    partial_sq[m * WORKGROUP + lid] = sq[m];
+    values[m * per_row] = acc[m];
+    if (NORM) { values[m * per_row + 1u] = sq[m]; }
   }
-  workgroupBarrier();
-  for (var width = LANES / 2u; width > 0u; width /= 2u) {
-    if (lane < width) {
-      for (var m = 0u; m < MAX_ROWS; m++) {
-        partial[m * WORKGROUP + lid] += partial[m * WORKGROUP + lid + width];
-        if (NORM) { partial_sq[m * WORKGROUP + lid] += partial_sq[m * WORKGROUP + lid + width]; }
-      }
-    }
-    workgroupBarrier();
-  }
+  let sums = lane_sums(ids, slot, values, m_count * per_row);
   if (lane == 0u && n < CHUNK_N) {
+    var b = 0.0;
+    if (HAS_BIAS) { b = bias_at(N_OFFSET + n); }
     for (var m = 0u; m < m_count; m++) {
-      let scale = select(1.0, inverseSqrt(partial_sq[m * WORKGROUP + lid] / f32(K) + EPS), NORM);
-      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, partial[m * WORKGROUP + lid] * scale + b);
+      let scale = select(1.0, inverseSqrt(sums[m * per_row + 1u] / f32(K) + EPS), NORM);
+      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, sums[m * per_row] * scale + b);
     }
   }
 }

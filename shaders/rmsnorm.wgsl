@@ -1,4 +1,6 @@
 // RMSNorm over rows: out[r, :] = weight ⊙ x[r, :] / sqrt(mean(x[r, :]²) + EPS), in f32.
+// The workgroup's Σ x² goes through lane_sums (one group of WORKGROUP lanes), from the lane_sums
+// library the wrapper prepends: subgroup operations or a workgroup-memory tree.
 //
 // Bindings:
 //   0 rows    uniform { count }          number of rows R
@@ -17,8 +19,8 @@ struct Rows { count: u32 }
 override DIM: u32;
 override EPS: f32;
 override WORKGROUP: u32 = 128u;
-
-var<workgroup> partial: array<f32, WORKGROUP>;
+override LANES: u32 = WORKGROUP;  // lane_sums: the whole workgroup is one group
+const SUMS = 1u;
 
 fn weight_at(i: u32) -> f32 {
   let pair = unpack2x16float(weight[i / 2u]);
@@ -26,23 +28,19 @@ fn weight_at(i: u32) -> f32 {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, ids: LaneIds) {
   let row = wid.x;
   if (row >= rows.count) { return; }
+  let slot = lane_slot(ids);
   let base = row * DIM;
   var sum = 0.0;
-  for (var i = lid; i < DIM; i += WORKGROUP) {
+  for (var i = slot; i < DIM; i += WORKGROUP) {
     let v = x[base + i];
     sum += v * v;
   }
-  partial[lid] = sum;
-  workgroupBarrier();
-  for (var width = WORKGROUP / 2u; width > 0u; width /= 2u) {
-    if (lid < width) { partial[lid] += partial[lid + width]; }
-    workgroupBarrier();
-  }
-  let scale = inverseSqrt(partial[0] / f32(DIM) + EPS);
-  for (var i = lid; i < DIM; i += WORKGROUP) {
+  let total = lane_sums(ids, slot, array<f32, SUMS>(sum), 1u)[0];
+  let scale = inverseSqrt(total / f32(DIM) + EPS);
+  for (var i = slot; i < DIM; i += WORKGROUP) {
     out[base + i] = weight_at(i) * (x[base + i] * scale);
   }
 }

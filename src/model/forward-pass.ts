@@ -15,7 +15,7 @@ import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
 import { bindEmbedding } from '../gpu/kernels/embedding.ts';
 import { GatherRowsKernel } from '../gpu/kernels/gather-rows.ts';
 import { KvWriteKernel } from '../gpu/kernels/kv-write.ts';
-import { bindLinear, decodeLanes } from '../gpu/kernels/linear.ts';
+import { bindLinear, decodeKernel } from '../gpu/kernels/linear.ts';
 import { PagedAttentionKernel } from '../gpu/kernels/paged-attention.ts';
 import { RmsNormKernel } from '../gpu/kernels/rmsnorm.ts';
 import { RopeKernel } from '../gpu/kernels/rope.ts';
@@ -77,7 +77,7 @@ export class ForwardPass {
   /** `target.software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
   constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, target: KernelTarget) {
     const { software } = target;
-    const lanes = decodeLanes(software);
+    const decode = decodeKernel(target);
     const shape: AttentionShape = {
       headDim: config.headDim,
       numHeads: config.numHeads,
@@ -110,22 +110,22 @@ export class ForwardPass {
       const kv = cache.layers[i]!;
       const name = (op: string) => `layer${i}.${op}`;
       calls.push(
-        bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), lanes),
+        bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decode),
         rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
         kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
         pagedAttention.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
-        bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), lanes),
-        bindLinear(device, tokens, { x, norm: normed(layer.postNorm), weight: layer.gateUp, y: gateUp }, name('gateUp'), lanes),
+        bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), decode),
+        bindLinear(device, tokens, { x, norm: normed(layer.postNorm), weight: layer.gateUp, y: gateUp }, name('gateUp'), decode),
         swiglu.bind(tokens, gateUp, act, name('swiglu')),
-        bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), lanes),
+        bindLinear(device, tokens, { x: act, weight: layer.down, y: x, accumulate: true }, name('down'), decode),
       );
     });
     calls.push(
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampledRows, 'sampleGather'),
       new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
-      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', lanes),
+      bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', decode),
     );
     this.forwardCalls = [...calls];
     calls.push(

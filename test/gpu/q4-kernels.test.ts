@@ -4,12 +4,13 @@
  * on GPUs (lanes 32 and 8, forced here on SwiftShader as linear.test.ts does) the decode kernel for
  * ≤ 8 rows and the tiled kernel above — over awkward shapes (K 64 … 1024 including 96 and 136 with
  * an odd number of groups, N 1, 7, 257, M 1 … 130), G 8 / 32 / 64 / 128, with and without an
- * act-order groupIndex, each epilogue (bias, accumulate, folded RMSNorm) and chunked weights; and the
- * embedding gather, which must be exact.
+ * act-order groupIndex, each epilogue (bias, accumulate, folded RMSNorm) and chunked weights, with
+ * workgroup-memory sums and again with subgroup sums (lanes 32, 8 and 2, as in linear.test.ts); and
+ * the embedding gather, which must be exact.
  */
 import { describe, expect, it } from 'vitest';
 import { bindEmbedding } from '../../src/gpu/kernels/embedding.ts';
-import { bindLinear } from '../../src/gpu/kernels/linear.ts';
+import { bindLinear, type DecodeKernel } from '../../src/gpu/kernels/linear.ts';
 import { createPackedVector } from '../../src/gpu/packed-weights.ts';
 import { createQ4Matrix, writeQ4GroupIndex, writeQ4Rows, type Q4Matrix, type Q4Rows } from '../../src/gpu/q4-weights.ts';
 import { embeddingRef, linearRef, rmsNormRef } from '../support/cpu-reference.ts';
@@ -49,6 +50,43 @@ function randomWeights(device: GPUDevice, random: Random, n: number, k: number, 
   return { matrix, w: dequantizeQ4Rows(packed, n, k, groupSize, groupIndex) };
 }
 
+interface Q4Case {
+  readonly m: number;
+  readonly k: number;
+  readonly groupSize: number;
+  readonly n: number;
+  readonly actOrder: boolean;
+  readonly chunked: boolean;
+  readonly withBias: boolean;
+  readonly withNorm: boolean;
+  readonly accumulate: boolean;
+  readonly kernel: DecodeKernel;
+}
+
+/** Runs one linear case on random 4-bit weights against the reference; returns the chunk count. */
+async function checkQ4Linear(device: GPUDevice, random: Random, spec: Q4Case, caseLabel: string): Promise<number> {
+  const { m, k, groupSize, n, actOrder, chunked, withBias, withNorm, accumulate, kernel } = spec;
+  const { matrix, w } = randomWeights(device, random, n, k, groupSize, actOrder, chunked);
+  const x = random.floats(m * k);
+  const biasHalves = random.halves(n, -4, 0);
+  const normHalves = random.halves(k, -2, 1);
+  const residual = random.floats(m * n, 2);
+  const y = accumulate ? storageBuffer(device, residual) : storageBuffer(device, m * n * 4);
+  const counts = { tokens: m, sampleRows: 0 };
+  const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+  const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
+  const norm = withNorm ? { weight: createPackedVector(device, [normHalves], 'norm'), eps: 1e-6, scratch: storageBuffer(device, m * k * 4) } : undefined;
+  await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate, norm }, 'q4Linear', kernel)], counts);
+  const input = withNorm ? rmsNormRef(x, m, k, halvesToFloats(normHalves), 1e-6) : x;
+  const product = linearRef(input, m, k, w, n, withBias ? halvesToFloats(biasHalves) : undefined);
+  const expected = accumulate ? product.map((value, i) => value + residual[i]!) : product;
+  // |x| ≤ 1 (normed: |g| < 4 times x/rms(x)), |w| ≤ 16 · 2^-5: f32 accumulation over K ≤ 1024 terms stays under 2e-4.
+  const label = `${caseLabel}: m ${m} k ${k} G ${groupSize} n ${n} actOrder ${actOrder} bias ${withBias} chunks ${matrix.chunks.length} ` +
+    `lanes ${kernel.lanes} subgroups ${kernel.subgroups} accumulate ${accumulate} norm ${withNorm}`;
+  expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(2e-4);
+  return matrix.chunks.length;
+}
+
 describe('4-bit kernels match the dequantize-then-multiply reference', () => {
   it('linear: 24 random shapes through the block, decode and tiled paths', async () => {
     const { device } = await testGpu();
@@ -66,32 +104,43 @@ describe('4-bit kernels match the dequantize-then-multiply reference', () => {
       const n = c % 4 === 3 ? random.int(2, 300) : widths[c % 4]!;
       const m = pathRows[path][variant % pathRows[path].length]!;
       const lanes = path === 'blocks' ? 1 : c % 2 === 0 ? 32 : 8;
-      const { matrix, w } = randomWeights(device, random, n, k, groupSize, actOrder, chunked);
-      const x = random.floats(m * k);
-      const biasHalves = random.halves(n, -4, 0);
-      const normHalves = random.halves(k, -2, 1);
-      const residual = random.floats(m * n, 2);
-      const y = accumulate ? storageBuffer(device, residual) : storageBuffer(device, m * n * 4);
-      const counts = { tokens: m, sampleRows: 0 };
-      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-      const bias = withBias ? createPackedVector(device, [biasHalves], 'bias') : undefined;
-      const norm = withNorm ? { weight: createPackedVector(device, [normHalves], 'norm'), eps: 1e-6, scratch: storageBuffer(device, m * k * 4) } : undefined;
-      await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, bias, y, accumulate, norm }, 'q4Linear', lanes)], counts);
-      const input = withNorm ? rmsNormRef(x, m, k, halvesToFloats(normHalves), 1e-6) : x;
-      const product = linearRef(input, m, k, w, n, withBias ? halvesToFloats(biasHalves) : undefined);
-      const expected = accumulate ? product.map((value, i) => value + residual[i]!) : product;
-      // |x| ≤ 1 (normed: |g| < 4 times x/rms(x)), |w| ≤ 16 · 2^-5: f32 accumulation over K ≤ 1024 terms stays under 2e-4.
-      const label = `case ${c}: ${path} m ${m} k ${k} G ${groupSize} n ${n} actOrder ${actOrder} bias ${withBias} chunks ${matrix.chunks.length} lanes ${lanes} accumulate ${accumulate} norm ${withNorm}`;
-      expect(maxAbsDiff(await readFloats(device, y, m * n), expected), label).toBeLessThan(2e-4);
+      const spec = { m, k, groupSize, n, actOrder, chunked, withBias, withNorm, accumulate, kernel: { lanes, subgroups: false } };
+      const chunks = await checkQ4Linear(device, random, spec, `case ${c}: ${path}`);
       for (const [feature, on] of [['actOrder', actOrder], ['norm', withNorm], ['accumulate', accumulate], ['bias', withBias]] as const) {
         if (on) seen.add(`${path}+${feature}`);
       }
       seen.add(path);
-      if (matrix.chunks.length > 1) seen.add(`${path}+chunked`);
+      if (chunks > 1) seen.add(`${path}+chunked`);
     }
     const expectedPaths = (['blocks', 'decode', 'tiled'] as const).flatMap((path) =>
       [path, ...['accumulate', 'actOrder', 'bias', 'chunked', 'norm'].map((feature) => `${path}+${feature}`)]);
     expect([...seen].sort()).toEqual(expectedPaths.sort());
+  });
+
+  it('linear with subgroup sums: the decode kernel at lanes 32, 8 and 2, each with and without norm, bias and accumulate, and the tiled path\'s norm', async ({ skip }) => {
+    const { device, features } = await testGpu();
+    if (!features.has('subgroups')) skip('the adapter has no subgroups');
+    const random = new Random(45);
+    const seen = new Set<string>();
+    for (let c = 0; c < 9; c++) {
+      // As in linear.test.ts: cases 0-7 each combination of norm, bias, accumulate once, lanes taking
+      // turns; case 8 more rows than the decode kernel takes (the subgroup RMSNorm before the tiled kernel).
+      const tiled = c === 8;
+      const lanes = [32, 8, 2][c % 3]!;
+      const withNorm = tiled || (c & 1) === 1;
+      const withBias = (c & 2) === 2;
+      const accumulate = (c & 4) === 4;
+      const [k, groupSize] = shapes[c % shapes.length]!;
+      const m = tiled ? pathRows.tiled[random.int(0, 2)]! : random.int(1, 8);
+      const n = c % 4 === 3 ? random.int(2, 300) : widths[c % 4]!;
+      const spec = { m, k, groupSize, n, actOrder: c % 5 === 1 || c % 5 === 3, chunked: c % 4 === 3, withBias, withNorm, accumulate, kernel: { lanes, subgroups: true } };
+      const chunks = await checkQ4Linear(device, random, spec, `subgroup case ${c}`);
+      const path = tiled ? 'tiled' : `decode lanes ${lanes}`;
+      for (const [feature, on] of [['norm', withNorm], ['bias', withBias], ['accumulate', accumulate]] as const) seen.add(`${path} ${feature} ${on}`);
+      if (spec.actOrder) seen.add('actOrder');
+      if (chunks > 1) seen.add('chunked');
+    }
+    expect(seen.size).toBe(3 * 3 * 2 + 3 + 2);
   });
 
   it('linear: a fused act-order matrix (q/k/v, gate/up) with its own groupIndex per part, chunks ending at part ends', async () => {
@@ -121,7 +170,7 @@ describe('4-bit kernels match the dequantize-then-multiply reference', () => {
         const y = storageBuffer(device, m * n * 4);
         const counts = { tokens: m, sampleRows: 0 };
         const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-        await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, y }, 'q4Fused', lanes)], counts);
+        await runCalls(device, [bindLinear(device, rows, { x: storageBuffer(device, x), weight: matrix, y }, 'q4Fused', { lanes, subgroups: false })], counts);
         const label = `case ${c}: parts ${partRows.join('/')} k ${k} G ${groupSize} m ${m} lanes ${lanes} chunks ${matrix.chunks.length}`;
         expect(maxAbsDiff(await readFloats(device, y, m * n), linearRef(x, m, k, w, n)), label).toBeLessThan(2e-4);
       }

@@ -1,6 +1,7 @@
 /**
  * Embedding, RMSNorm, SwiGLU and row gather against their CPU references,
- * each on 24 random shapes including sizes that are not multiples of the workgroup size.
+ * each on 24 random shapes including sizes that are not multiples of the workgroup size;
+ * RMSNorm again with subgroup sums on 12.
  */
 import { describe, expect, it } from 'vitest';
 import { bindEmbedding } from '../../src/gpu/kernels/embedding.ts';
@@ -13,6 +14,26 @@ import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu 
 import { Random, halvesToFloats } from '../support/random.ts';
 
 const shapes = 24;
+
+/** RMSNorm on `cases` random shapes (dim up to 1100, not a multiple of the workgroup) against the CPU reference. */
+async function checkRmsNorm(random: Random, cases: number, subgroups: boolean): Promise<void> {
+  const { device } = await testGpu();
+  for (let c = 0; c < cases; c++) {
+    const dim = c < 2 ? [64, 128][c]! : random.int(1, 1100);
+    const rowCount = random.int(1, 20);
+    const eps = random.pick([1e-6, 1e-5]);
+    const x = random.floats(rowCount * dim, random.uniform(0.1, 10));
+    const weightHalves = random.halves(dim, -3, 1);
+    const out = storageBuffer(device, rowCount * dim * 4);
+    const counts = { tokens: rowCount, sampleRows: 0 };
+    const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+    const kernel = new RmsNormKernel(device, dim, eps, subgroups);
+    await runCalls(device, [kernel.bind(rows, storageBuffer(device, x), createPackedVector(device, [weightHalves], 'w'), out)], counts);
+    const expected = rmsNormRef(x, rowCount, dim, halvesToFloats(weightHalves), eps);
+    // Outputs are O(weight) ≤ 4; f32 sums over ≤ 1100 terms keep ~1e-6 relative error.
+    expect(maxAbsDiff(await readFloats(device, out, rowCount * dim), expected), `case ${c} dim ${dim} subgroups ${subgroups}`).toBeLessThan(4e-5);
+  }
+}
 
 describe('row-wise kernels match their CPU references', () => {
   it('embedding gather (exact), tables split into chunks too', async () => {
@@ -38,23 +59,13 @@ describe('row-wise kernels match their CPU references', () => {
   });
 
   it('rmsnorm within 1e-5 relative to the row scale', async () => {
-    const { device } = await testGpu();
-    const random = new Random(2);
-    for (let c = 0; c < shapes; c++) {
-      const dim = c < 2 ? [64, 128][c]! : random.int(1, 1100);
-      const rowCount = random.int(1, 20);
-      const eps = random.pick([1e-6, 1e-5]);
-      const x = random.floats(rowCount * dim, random.uniform(0.1, 10));
-      const weightHalves = random.halves(dim, -3, 1);
-      const out = storageBuffer(device, rowCount * dim * 4);
-      const counts = { tokens: rowCount, sampleRows: 0 };
-      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-      const kernel = new RmsNormKernel(device, dim, eps);
-      await runCalls(device, [kernel.bind(rows, storageBuffer(device, x), createPackedVector(device, [weightHalves], 'w'), out)], counts);
-      const expected = rmsNormRef(x, rowCount, dim, halvesToFloats(weightHalves), eps);
-      // Outputs are O(weight) ≤ 4; f32 sums over ≤ 1100 terms keep ~1e-6 relative error.
-      expect(maxAbsDiff(await readFloats(device, out, rowCount * dim), expected), `case ${c} dim ${dim}`).toBeLessThan(4e-5);
-    }
+    await checkRmsNorm(new Random(2), shapes, false);
+  });
+
+  it('rmsnorm with subgroup sums, the same tolerance', async ({ skip }) => {
+    const { features } = await testGpu();
+    if (!features.has('subgroups')) skip('the adapter has no subgroups');
+    await checkRmsNorm(new Random(5), 12, true);
   });
 
   it('swiglu within 2e-5', async () => {

@@ -2,7 +2,7 @@
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ, over 4-bit weights (Q4Matrix, layout in
  * q4-weights.ts); bindLinear (linear.ts) sends a Q4Matrix here, so the paths match the f16 ones:
  * on GPUs matmul_q4_decode.wgsl (each weight word read once and dequantized in registers for all
- * ≤ 8 rows) for few rows, matmul_q4_tiled.wgsl (the weight tile dequantized into workgroup memory
+ * ≤ 8 rows; subgroup sums where granted) for few rows, matmul_q4_tiled.wgsl (the weight tile dequantized into workgroup memory
  * once) otherwise; on CPU adapters (lanes = 1) the barrier-free matmul_q4_blocks.wgsl for every
  * row count. `norm` folds into the decode and block kernels, a separate RMSNorm runs before the
  * tiled one. With a groupIndex (act-order; one per chunk) every kernel looks up each channel's group (ACT_ORDER).
@@ -16,10 +16,11 @@ import { bindGroup, ceilDiv, flatGrid, getPipeline, type Grid, type KernelCall, 
 import type { Q4Matrix } from '../q4-weights.ts';
 import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
 import type { LinearBuffers } from './linear.ts';
-import { decodeMaxRows, linearCall, type ChunkDispatch } from './linear-dispatch.ts';
+import { withLaneSums } from './lane-sums.ts';
+import { decodeMaxRows, linearCall, type ChunkDispatch, type DecodeKernel } from './linear-dispatch.ts';
 import { RmsNormKernel } from './rmsnorm.ts';
 
-/** MAX_ROWS of matmul_q4_decode.wgsl: more rows than this take the tiled kernel (on GPUs). */
+/** Invocations per workgroup of matmul_q4_decode.wgsl. */
 const decodeWorkgroup = 256;
 const tile = 64;
 /** Weight rows per invocation and invocations per workgroup of matmul_q4_blocks.wgsl. */
@@ -28,7 +29,8 @@ const blocksWorkgroup = 64;
 
 export type Q4LinearBuffers = Omit<LinearBuffers, 'weight'> & { readonly weight: Q4Matrix };
 
-export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4LinearBuffers, label: string, lanes = 32): KernelCall {
+export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4LinearBuffers, label: string, kernel: DecodeKernel): KernelCall {
+  const { lanes, subgroups } = kernel;
   const { x, weight, bias, y, accumulate = false, norm } = buffers;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
   const cpu = lanes === 1;
@@ -59,7 +61,8 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
       few.push({ pipeline, group: bindGroup(device, `${partLabel}.q4Blocks`, pipeline, bindings), grid: rowGroups(grid) });
       return;
     }
-    const decodePipeline = getPipeline(device, 'matmulQ4Decode', decodeCode + dequantCode, { ...shape, ...epilogue, ...normConstants, LANES: lanes });
+    const source = withLaneSums('matmulQ4Decode', decodeCode + dequantCode, subgroups);
+    const decodePipeline = getPipeline(device, source.label, source.code, { ...shape, ...epilogue, ...normConstants, LANES: lanes });
     const decodeBindings = [uniform, x, ...matrix, norm?.weight ?? chunk.qweight, groupIndex];
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
     few.push({ pipeline: decodePipeline, group: bindGroup(device, `${partLabel}.q4Decode`, decodePipeline, decodeBindings), grid: rowGroups(decodeGrid) });
@@ -73,6 +76,6 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
   });
   const normCall = norm === undefined || cpu
     ? undefined
-    : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
+    : new RmsNormKernel(device, weight.cols, norm.eps, subgroups).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return linearCall(label, rows, cpu, { few, many }, normCall, () => epilogues?.buffer.destroy());
 }

@@ -1,7 +1,8 @@
 /**
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix. On GPUs: the
- * decode kernel (each weight read once for all ≤ 8 rows) when the step has few rows, the tiled
- * kernel otherwise. On CPU adapters (lanes = 1): the barrier-free block kernel (8 rows × 8 weight
+ * decode kernel (each weight read once for all ≤ 8 rows; the lanes' sums added with subgroup
+ * operations where granted) when the step has few rows, the tiled kernel otherwise. On CPU
+ * adapters (lanes = 1): the barrier-free block kernel (8 rows × 8 weight
  * rows per invocation) for every row count, which also makes a row's result independent of the
  * batch it is in. One dispatch per weight chunk, each writing its own output columns.
  * With `norm`, x is RMS-normalised first: folded into the decode and block kernels (one dispatch
@@ -16,25 +17,19 @@ import type { PackedMatrix } from '../packed-weights.ts';
 import { isQ4Matrix, type Q4Matrix } from '../q4-weights.ts';
 import { blockEpilogues, type BlockEpilogues } from './block-epilogues.ts';
 import { bindLinearQ4 } from './linear-q4.ts';
-import { decodeMaxRows, linearCall, type ChunkDispatch } from './linear-dispatch.ts';
+import { withLaneSums } from './lane-sums.ts';
+import { decodeMaxRows, linearCall, type ChunkDispatch, type DecodeKernel } from './linear-dispatch.ts';
 import { RmsNormKernel } from './rmsnorm.ts';
 
-export { decodeMaxRows } from './linear-dispatch.ts';
+export { decodeKernel, decodeMaxRows, type DecodeKernel } from './linear-dispatch.ts';
 
 const decodeWorkgroup = 256;
 const tile = 64;
 /** Weight rows per invocation and invocations per workgroup of matmul_blocks.wgsl. */
 const blockCols = 8;
 const blocksWorkgroup = 64;
-
-/**
- * Invocations that share one weight row in the decode kernel: 32 on GPUs (coalesced 512-byte
- * reads per row). 1 on CPU adapters, where workgroup barriers are what costs: it selects the
- * barrier-free block kernel for every row count.
- */
-export function decodeLanes(isSoftwareAdapter: boolean): number {
-  return isSoftwareAdapter ? 1 : 32;
-}
+/** A GPU without subgroups: 32 lanes a weight row, workgroup-memory sums. */
+const plainGpu: DecodeKernel = { lanes: 32, subgroups: false };
 
 export interface LinearNorm {
   /** f16 RMSNorm weight over x's columns. */
@@ -55,8 +50,9 @@ export interface LinearBuffers {
   readonly norm?: LinearNorm | undefined;
 }
 
-export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, lanes = 32): KernelCall {
-  if (isQ4Matrix(buffers.weight)) return bindLinearQ4(device, rows, { ...buffers, weight: buffers.weight }, label, lanes);
+export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBuffers, label: string, kernel: DecodeKernel = plainGpu): KernelCall {
+  if (isQ4Matrix(buffers.weight)) return bindLinearQ4(device, rows, { ...buffers, weight: buffers.weight }, label, kernel);
+  const { lanes, subgroups } = kernel;
   const { x, bias, y, accumulate = false, norm } = buffers;
   const weight: PackedMatrix = buffers.weight;
   const maxPerDimension = device.limits.maxComputeWorkgroupsPerDimension;
@@ -91,7 +87,8 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       });
       return;
     }
-    const decodePipeline = getPipeline(device, 'matmulDecode', decodeCode, { ...constants, LANES: lanes, ...normConstants });
+    const source = withLaneSums('matmulDecode', decodeCode, subgroups);
+    const decodePipeline = getPipeline(device, source.label, source.code, { ...constants, LANES: lanes, ...normConstants });
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
     decode.push({
       pipeline: decodePipeline,
@@ -107,6 +104,6 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
   });
   const normCall = norm === undefined || cpu
     ? undefined
-    : new RmsNormKernel(device, weight.cols, norm.eps).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
+    : new RmsNormKernel(device, weight.cols, norm.eps, subgroups).bind(rows, x, norm.weight, norm.scratch, `${label}.norm`);
   return linearCall(label, rows, cpu, { few: decode, many: tiled }, normCall, () => epilogues?.buffer.destroy());
 }
