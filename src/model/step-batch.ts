@@ -26,6 +26,12 @@ export interface StepLimits {
   readonly maxBlocksPerSeq: number;
 }
 
+/** GPU inputs a step derives from its batch on the CPU; owned (and destroyed) by StepInputBuffers. */
+export interface DerivedStepInput {
+  write(batch: StepBatch): void;
+  destroy(): void;
+}
+
 export class StepInputBuffers {
   readonly tokenIds: GPUBuffer;
   readonly positions: GPUBuffer;
@@ -35,7 +41,8 @@ export class StepInputBuffers {
   readonly sampleRows: GPUBuffer;
   private readonly staging: Uint32Array<ArrayBuffer>;
 
-  constructor(private readonly device: GPUDevice, readonly limits: StepLimits) {
+  /** `derived`: inputs computed on the CPU from each batch (e.g. attention's routing of rows), written with it. */
+  constructor(private readonly device: GPUDevice, readonly limits: StepLimits, private readonly derived: readonly DerivedStepInput[] = []) {
     const create = (label: string, words: number) =>
       device.createBuffer({ label, size: Math.max(16, words * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.tokenIds = create('step.tokenIds', limits.maxTokens);
@@ -57,6 +64,7 @@ export class StepInputBuffers {
     this.writeWords(this.tokenSeq, batch.tokenSeq);
     this.writeWords(this.sampleRows, batch.sampleRows);
     if (batch.blockTables.length > 0) this.device.queue.writeBuffer(this.blockTables, 0, batch.blockTables);
+    for (const input of this.derived) input.write(batch);
   }
 
   private writeWords(buffer: GPUBuffer, values: ArrayLike<number>): void {
@@ -67,5 +75,6 @@ export class StepInputBuffers {
 
   destroy(): void {
     for (const buffer of [this.tokenIds, this.positions, this.slotMapping, this.tokenSeq, this.blockTables, this.sampleRows]) buffer.destroy();
+    for (const input of this.derived) input.destroy();
   }
 }

@@ -10,9 +10,9 @@ import { KvWriteKernel } from '../../src/gpu/kernels/kv-write.ts';
 import { PagedAttentionKernel } from '../../src/gpu/kernels/paged-attention.ts';
 import { RopeKernel } from '../../src/gpu/kernels/rope.ts';
 import { createPackedVector } from '../../src/gpu/packed-weights.ts';
-import { float32BitsToFloat16Bits } from '../../src/model/safetensors.ts';
-import { attentionRef, f16Round, f16Ulp, kvStoredRef, rmsNormRef, ropeRef } from '../support/cpu-reference.ts';
+import { f16Round, f16Ulp, rmsNormRef, ropeRef } from '../support/cpu-reference.ts';
 import { maxAbsDiff, readBuffer, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
+import { pagedAttentionRef, randomPagedKv, shuffle } from '../support/paged-kv.ts';
 import { Random, halvesToFloats } from '../support/random.ts';
 
 const shapes = 24;
@@ -117,30 +117,11 @@ describe('attention-side kernels match their CPU references', () => {
     const random = new Random(23);
     for (let c = 0; c < shapes; c++) {
       const shape = randomShape(random, c);
-      const { headDim, numHeads, numKvHeads, blockSize } = shape;
+      const { headDim, numHeads, numKvHeads } = shape;
       const width = (numHeads + 2 * numKvHeads) * headDim;
       const numSeqs = random.int(1, 3);
       const lengths = Array.from({ length: numSeqs }, () => random.int(1, c % 4 === 0 ? 150 : 40));
-      const maxBlocks = Math.max(...lengths.map((length) => Math.ceil(length / blockSize)));
-      const totalBlocks = lengths.reduce((sum, length) => sum + Math.ceil(length / blockSize), 0) + 2;
-      const physical = shuffle(random, Array.from({ length: totalBlocks }, (_, i) => i));
-      const blockTables = new Uint32Array(numSeqs * maxBlocks);
-      const keys = lengths.map((length) => random.floats(length * numKvHeads * headDim));
-      const values = lengths.map((length) => random.floats(length * numKvHeads * headDim));
-      const poolLength = totalBlocks * numKvHeads * blockSize * headDim;
-      const kPool = new Float32Array(poolLength);
-      const vPool = new Float32Array(poolLength);
-      lengths.forEach((length, seq) => {
-        for (let b = 0; b < Math.ceil(length / blockSize); b++) blockTables[seq * maxBlocks + b] = physical.pop()!;
-        for (let s = 0; s < length; s++) {
-          const block = blockTables[seq * maxBlocks + Math.floor(s / blockSize)]!;
-          for (let h = 0; h < numKvHeads; h++) {
-            const at = ((block * numKvHeads + h) * blockSize + (s % blockSize)) * headDim;
-            kPool.set(keys[seq]!.subarray((s * numKvHeads + h) * headDim, (s * numKvHeads + h + 1) * headDim), at);
-            vPool.set(values[seq]!.subarray((s * numKvHeads + h) * headDim, (s * numKvHeads + h + 1) * headDim), at);
-          }
-        }
-      });
+      const kv = randomPagedKv(random, shape, lengths);
       // Each sequence queries its last few positions (a prompt chunk, or one decode token).
       const tokenSeq: number[] = [];
       const positions: number[] = [];
@@ -156,22 +137,17 @@ describe('attention-side kernels match their CPU references', () => {
       const out = storageBuffer(device, tokens * numHeads * headDim * 4);
       const counts = { tokens, sampleRows: 0 };
       const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
-      const kernel = new PagedAttentionKernel(device, shape, maxBlocks, serial);
+      const kernel = new PagedAttentionKernel(device, shape, kv.maxBlocks, serial);
       await runCalls(device, [kernel.bind(rows, {
         qkv: storageBuffer(device, qkv),
-        kPool: storageBuffer(device, toHalves(kPool)),
-        vPool: storageBuffer(device, toHalves(vPool)),
+        kPool: storageBuffer(device, kv.kPool),
+        vPool: storageBuffer(device, kv.vPool),
         positions: storageBuffer(device, Uint32Array.from(positions)),
         tokenSeq: storageBuffer(device, Uint32Array.from(tokenSeq)),
-        blockTables: storageBuffer(device, blockTables),
+        blockTables: storageBuffer(device, kv.blockTables),
         out,
       })], counts);
-      const expected = new Float64Array(tokens * numHeads * headDim);
-      tokenSeq.forEach((seq, t) => {
-        const q = new Float64Array(numHeads * headDim);
-        for (let i = 0; i < numHeads * headDim; i++) q[i] = qkv[t * width + i]!;
-        expected.set(attentionRef(q, kvStoredRef(keys[seq]!), kvStoredRef(values[seq]!), [positions[t]!], numHeads, numKvHeads, headDim), t * numHeads * headDim);
-      });
+      const expected = pagedAttentionRef(kv, qkv, tokenSeq, positions);
       // The reference reads the same f16-rounded keys and values the pools hold, so only the f32
       // arithmetic differs: outputs are convex combinations of values in [-1, 1]; f32 softmax
       // keeps ~1e-6 error. (Against the unrounded f32 keys and values the gap is ~1e-4: this fails.)
@@ -180,16 +156,3 @@ describe('attention-side kernels match their CPU references', () => {
     }
   });
 });
-
-/** f32 values → their f16 bit patterns (nearest even): a pool as kv_write.wgsl packs it. */
-function toHalves(values: Float32Array): Uint16Array {
-  return float32BitsToFloat16Bits(new Uint32Array(values.buffer, values.byteOffset, values.length));
-}
-
-function shuffle<T>(random: Random, items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = random.int(0, i);
-    [items[i], items[j]] = [items[j]!, items[i]!];
-  }
-  return items;
-}

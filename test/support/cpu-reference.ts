@@ -77,22 +77,22 @@ export function attentionRef(
   positions.forEach((position, t) => {
     for (let h = 0; h < numHeads; h++) {
       const kvHead = Math.floor(h / group);
-      const scores: number[] = [];
+      const at = (t * numHeads + h) * headDim;
+      const scores = new Float64Array(position + 1);
       for (let s = 0; s <= position; s++) {
         let dot = 0;
-        for (let d = 0; d < headDim; d++) {
-          dot += (q[(t * numHeads + h) * headDim + d] as number) * (keys[(s * numKvHeads + kvHead) * headDim + d] as number);
-        }
-        scores.push(dot / Math.sqrt(headDim));
+        for (let d = 0; d < headDim; d++) dot += (q[at + d] as number) * (keys[(s * numKvHeads + kvHead) * headDim + d] as number);
+        scores[s] = dot / Math.sqrt(headDim);
       }
-      const max = Math.max(...scores);
-      const weights = scores.map((score) => Math.exp(score - max));
-      const total = weights.reduce((a, b) => a + b, 0);
-      for (let d = 0; d < headDim; d++) {
-        let sum = 0;
-        weights.forEach((w, s) => (sum += w * (values[(s * numKvHeads + kvHead) * headDim + d] as number)));
-        out[(t * numHeads + h) * headDim + d] = sum / total;
+      const max = scores.reduce((a, b) => Math.max(a, b), -Infinity);
+      // Weighted values summed key by key (each output dimension still in key order).
+      let total = 0;
+      for (let s = 0; s <= position; s++) {
+        const weight = Math.exp(scores[s]! - max);
+        total += weight;
+        for (let d = 0; d < headDim; d++) out[at + d]! += weight * (values[(s * numKvHeads + kvHead) * headDim + d] as number);
       }
+      for (let d = 0; d < headDim; d++) out[at + d]! /= total;
     }
   });
   return out;

@@ -1,0 +1,38 @@
+/**
+ * Wrapper for attention_prefill.wgsl: causal attention for prompt chunks, one workgroup per
+ * (query heads of one KV head, tile of ≤ split.tile consecutive rows), each K/V chunk staged once
+ * for the whole tile. The grid comes from the step's plan (attention-work.ts).
+ */
+import prefillCode from '../../../shaders/attention_prefill.wgsl?raw';
+import { bindGroup, getPipeline, type KernelCall } from '../kernel.ts';
+import type { AttentionShape } from './attention-shape.ts';
+import { splitAttentionConstants, type SplitAttentionBuffers } from './attention-decode.ts';
+import type { AttentionSplit } from './attention-split.ts';
+import type { AttentionWork } from './attention-work.ts';
+
+export class AttentionPrefillKernel {
+  private readonly pipeline: GPUComputePipeline;
+  constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, split: AttentionSplit, maxBlocksPerSeq: number) {
+    this.pipeline = getPipeline(device, 'attentionPrefill', prefillCode, {
+      ...splitAttentionConstants(shape, split, maxBlocksPerSeq),
+      TILE: split.tile,
+      KEYS: split.keys,
+    });
+  }
+
+  bind(work: AttentionWork, buffers: SplitAttentionBuffers, label = 'attentionPrefill'): KernelCall {
+    const { qkv, kPool, vPool, blockTables, out } = buffers;
+    const group = bindGroup(this.device, label, this.pipeline, [work.tiles, qkv, kPool, vPool, blockTables, out]);
+    const slices = this.shape.numHeads / work.split.heads;
+    return {
+      label,
+      encode: (pass) => {
+        const { tileCount } = work.plan;
+        if (tileCount === 0) return;
+        pass.setPipeline(this.pipeline);
+        pass.setBindGroup(0, group);
+        pass.dispatchWorkgroups(slices, tileCount);
+      },
+    };
+  }
+}
