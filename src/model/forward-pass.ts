@@ -124,7 +124,7 @@ export class ForwardPass {
     });
     calls.push(
       new GatherRowsKernel(device, config.hiddenSize).bind(sampleRows, x, input.sampleRows, sampledRows, 'sampleGather'),
-      new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
+      new RmsNormKernel(device, config.hiddenSize, config.rmsNormEps, target.subgroups).bind(sampleRows, sampledRows, weights.finalNorm, sampledNormed, 'finalNorm'),
       bindLinear(device, sampleRows, { x: sampledNormed, weight: weights.lmHead, y: logits }, 'lmHead', decode),
     );
     this.forwardCalls = [...calls];
