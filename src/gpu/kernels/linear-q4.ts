@@ -2,9 +2,9 @@
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ, over 4-bit weights (Q4Matrix, layout in
  * q4-weights.ts); bindLinear (linear.ts) sends a Q4Matrix here, so the paths match the f16 ones:
  * on GPUs matmul_q4_decode.wgsl (each weight word read once and dequantized in registers for all
- * ≤ 8 rows; subgroup sums where granted) for few rows, matmul_q4_tiled.wgsl (the weight tile dequantized into workgroup memory
- * once) otherwise; on CPU adapters (lanes = 1) the barrier-free matmul_q4_blocks.wgsl for every
- * row count. `norm` folds into the decode and block kernels, a separate RMSNorm runs before the
+ * ≤ 8 rows; subgroup sums where granted) for few rows, matmul_q4_tiled.wgsl (the weight tile
+ * dequantized into workgroup memory once) otherwise; on CPU adapters (lanes = 1) the barrier-free
+ * matmul_q4_blocks.wgsl for every row count. `norm` folds into the decode and block kernels, a separate RMSNorm runs before the
  * tiled one. With a groupIndex (act-order; one per chunk) every kernel looks up each channel's group (ACT_ORDER).
  * One dispatch per weight chunk, each writing its own output columns.
  */

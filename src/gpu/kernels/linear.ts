@@ -2,9 +2,8 @@
  * Linear layer y = x·Wᵀ (+ b), or y += x·Wᵀ for a residual, over a PackedMatrix. On GPUs: the
  * decode kernel (each weight read once for all ≤ 8 rows; the lanes' sums added with subgroup
  * operations where granted) when the step has few rows, the tiled kernel otherwise. On CPU
- * adapters (lanes = 1): the barrier-free block kernel (8 rows × 8 weight
- * rows per invocation) for every row count, which also makes a row's result independent of the
- * batch it is in. One dispatch per weight chunk, each writing its own output columns.
+ * adapters (lanes = 1): the barrier-free block kernel (8 rows × 8 weight rows per invocation) for
+ * every row count, which also makes a row's result independent of the batch it is in. One dispatch per weight chunk, each writing its own output columns.
  * With `norm`, x is RMS-normalised first: folded into the decode and block kernels (one dispatch
  * fewer per norm on the hot path), a separate RMSNorm dispatch before the tiled kernel.
  * A Q4Matrix (4-bit weights) takes the same paths through linear-q4.ts's kernels.
