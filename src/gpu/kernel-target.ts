@@ -9,6 +9,12 @@ import type { GpuContext } from './device.ts';
 export interface KernelTarget {
   readonly software: boolean;
   readonly subgroups: boolean;
+  /**
+   * Attention through the split kernels (flash-decoding and prefill tiles, which route a row by
+   * the batch it is in) rather than the per-row paged kernels. Default: on GPUs, not on CPU
+   * adapters, where a row must come out the same in any batch (attention-variant.ts).
+   */
+  readonly splitAttention?: boolean;
 }
 
 export function kernelTarget(gpu: Pick<GpuContext, 'isSoftware' | 'features'>, overrides: Partial<KernelTarget> = {}): KernelTarget {

@@ -24,7 +24,7 @@ import { ModelRunner } from './model-runner.ts';
 import { allocateWeights, type WeightUpload } from './model-weights.ts';
 import { LOAD_Q4_GROUP_SIZE } from './q4-quantize.ts';
 import type { StepLimits } from './step-batch.ts';
-import { kernelTarget } from '../gpu/kernel-target.ts';
+import { kernelTarget, type KernelTarget } from '../gpu/kernel-target.ts';
 
 export interface LoadModelOptions extends ModelFileOptions {
   /** Longest sequence (prompt + completion) to plan for; default min(max_position_embeddings, 4096). */
@@ -45,6 +45,8 @@ export interface LoadModelOptions extends ModelFileOptions {
    * Refused for a checkpoint that is already quantized. Default: weights as stored.
    */
   readonly quantization?: 'q4' | undefined;
+  /** Overrides the kernel variants the adapter selects (kernel-target.ts), e.g. to run a GPU's on a CPU adapter. */
+  readonly kernelTarget?: Partial<KernelTarget> | undefined;
 }
 
 export interface LoadedModel {
@@ -75,7 +77,7 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   checkAdapterFits(config, device.limits, limits);
   const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint, quantizeGroupSize), blockSize, options);
 
-  const parts = await allocate(gpu, config, numKvBlocks, limits, source.location, quantizeGroupSize);
+  const parts = await allocate(gpu, config, numKvBlocks, limits, source.location, quantizeGroupSize, options.kernelTarget);
   try {
     progress.setPhase('weights');
     await uploadWeights(device, source, checkpoint, parts.upload);
@@ -127,6 +129,7 @@ interface ModelParts {
 /** Every GPU object, before any weight byte: the GPU refuses a model too big up front. */
 async function allocate(
   gpu: GpuContext, config: ModelConfig, numKvBlocks: number, limits: StepLimits, location: string, quantizeGroupSize: number | undefined,
+  target: Partial<KernelTarget> | undefined,
 ): Promise<ModelParts> {
   const { device } = gpu;
   let upload: WeightUpload | undefined;
@@ -142,7 +145,7 @@ async function allocate(
     try {
       upload = allocateWeights(device, config, { quantizeGroupSize });
       kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, kernelTarget(gpu));
+      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, kernelTarget(gpu, target));
     } catch (error) {
       failure = error;
     }

@@ -1,8 +1,12 @@
 /**
- * Which attention kernels a forward pass runs: the split kernels (split-attention.ts: flash-decoding
- * for decode rows, query tiles for prompt chunks) wherever head_dim allows their vec4 loads (a
- * multiple of 8 up to 256), else paged_attention.wgsl on GPUs and paged_attention_serial.wgsl on
- * CPU adapters (paged-attention.ts).
+ * Which attention kernels a forward pass runs. GPUs: the split kernels (split-attention.ts:
+ * flash-decoding for decode rows, query tiles for prompt chunks) wherever head_dim allows their vec4
+ * loads (a multiple of 8 up to 256), else paged_attention.wgsl. CPU adapters:
+ * paged_attention_serial.wgsl, which computes a row the same way whatever batch it is in (as the
+ * block matmul kernel does there), so a token recomputed in a prompt chunk after preemption gets
+ * the bits it got as a decode row, and the engine's exact-equality tests hold. The split kernels
+ * would be 1.2-1.5x faster there at 4,096 keys (tools/bench/attention-bench.ts on SwiftShader, except
+ * 8 decode rows at 0.5B shapes: 0.9x), but route a row by its batch, and take ~4 s more to build.
  */
 import type { KernelTarget } from '../kernel-target.ts';
 import type { KernelCall, RowSource } from '../kernel.ts';
@@ -19,7 +23,7 @@ export interface LayerAttention {
 }
 
 export function layerAttention(device: GPUDevice, shape: AttentionShape, limits: SplitAttentionLimits, target: KernelTarget): LayerAttention {
-  if (supportsSplitAttention(shape)) {
+  if ((target.splitAttention ?? !target.software) && supportsSplitAttention(shape)) {
     const split = new SplitAttention(device, shape, limits);
     return { work: split.work, bind: (_rows, buffers, label) => split.bind(buffers, label) };
   }
