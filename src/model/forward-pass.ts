@@ -13,10 +13,10 @@ import { StepUniforms, type KernelCall, type RowCounts, type RowSource } from '.
 import type { AttentionShape } from '../gpu/kernels/attention-shape.ts';
 import { qkvWidth } from '../gpu/kernels/attention-shape.ts';
 import { bindEmbedding } from '../gpu/kernels/embedding.ts';
+import { layerAttention } from '../gpu/kernels/attention-variant.ts';
 import { GatherRowsKernel } from '../gpu/kernels/gather-rows.ts';
 import { KvWriteKernel } from '../gpu/kernels/kv-write.ts';
 import { bindLinear, decodeKernel } from '../gpu/kernels/linear.ts';
-import { PagedAttentionKernel } from '../gpu/kernels/paged-attention.ts';
 import { RmsNormKernel } from '../gpu/kernels/rmsnorm.ts';
 import { RopeKernel } from '../gpu/kernels/rope.ts';
 import { SamplerInputs, SamplerKernel } from '../gpu/kernels/sampler.ts';
@@ -84,7 +84,8 @@ export class ForwardPass {
       numKvHeads: config.numKvHeads,
       blockSize: cache.blockSize,
     };
-    this.inputs = new StepInputBuffers(device, limits);
+    const attentionKernels = layerAttention(device, shape, limits, target);
+    this.inputs = new StepInputBuffers(device, limits, attentionKernels.work === undefined ? [] : [attentionKernels.work]);
     // A row's penalty entries are unique tokens of its sequence, plus at most 300 biased ones
     // (the engine's logit-bias limit).
     this.samplerInputs = new SamplerInputs(device, {
@@ -101,7 +102,6 @@ export class ForwardPass {
     const normed = (weight: GPUBuffer) => ({ weight, eps: config.rmsNormEps, scratch: h });
     const rope = new RopeKernel(device, shape, config.qkNorm ? config.rmsNormEps : undefined);
     const kvWrite = new KvWriteKernel(device, shape);
-    const pagedAttention = new PagedAttentionKernel(device, shape, limits.maxBlocksPerSeq, software);
     const swiglu = new SwiGluKernel(device, config.intermediateSize);
 
     this.tokenFeed = new TokenFeedKernel(device, limits.maxSeqs, SamplerKernel.outWords, sampled, input.tokenIds);
@@ -113,7 +113,7 @@ export class ForwardPass {
         bindLinear(device, tokens, { x, norm: normed(layer.inputNorm), weight: layer.qkv, bias: layer.qkvBias, y: qkv }, name('qkv'), decode),
         rope.bind(tokens, qkv, input.positions, weights.invFreq, layer.qkNorm ?? weights.invFreq, name('rope')),
         kvWrite.bind(tokens, qkv, input.slotMapping, kv.k, kv.v, name('kvWrite')),
-        pagedAttention.bind(tokens, {
+        attentionKernels.bind(tokens, {
           qkv, kPool: kv.k, vPool: kv.v, positions: input.positions, tokenSeq: input.tokenSeq, blockTables: input.blockTables, out: attention,
         }, name('attention')),
         bindLinear(device, tokens, { x: attention, weight: layer.o, y: x, accumulate: true }, name('o'), decode),
