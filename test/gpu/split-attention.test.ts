@@ -69,7 +69,7 @@ const gqa7 = [
 
 describe('split attention matches the CPU reference', () => {
   // Outputs are convex combinations of f16 values in [-1, 1] and the reference reads the same
-  // f16 keys and values, so only f32 arithmetic differs: ~1e-6 at 4,096 keys. Against the
+  // f16 keys and values, so only f32 arithmetic differs: 1.2e-7 at 4,096 keys on SwiftShader. Against the
   // unrounded f32 keys and values the gap is ~1e-4, which fails.
   const tolerance = 1e-5;
 
@@ -81,6 +81,7 @@ describe('split attention matches the CPU reference', () => {
       { length: 1, rows: 1 },
       { length: 4093, rows: 1 },
     ]);
+    console.log(`4,096 keys, head_dim ${shape.headDim}: max |out - reference| = ${error.toExponential(2)}`);
     expect(plan).toMatchObject({ decodeCount: 3, partitions: 16 });
     expect(plan.tileCount).toBeGreaterThan(1);
     expect(error).toBeLessThan(tolerance);
