@@ -76,7 +76,6 @@ export class ForwardPass {
 
   /** `target.software`: kernels for a CPU adapter (no workgroup barriers on the hot paths). */
   constructor(device: GPUDevice, config: ModelConfig, weights: ModelWeights, cache: KvCache, limits: StepLimits, target: KernelTarget) {
-    const { software } = target;
     const decode = decodeKernel(target);
     const shape: AttentionShape = {
       headDim: config.headDim,
@@ -129,7 +128,7 @@ export class ForwardPass {
     );
     this.forwardCalls = [...calls];
     calls.push(
-      ...new SamplerKernel(device, config.vocabSize, software ? 8 : 16).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
+      ...new SamplerKernel(device, config.vocabSize, target).bind(sampleRows, { logits, inputs: this.samplerInputs, scratch: samplerScratch, out: sampled }, 'sample'),
     );
     this.calls = calls;
     this.sampleCalls = calls.slice(this.forwardCalls.length);

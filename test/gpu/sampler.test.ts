@@ -1,10 +1,11 @@
 /**
- * The GPU sampler (sample_rows.wgsl) against its CPU reference: token ids, raw logprobs and top
+ * The GPU sampler (sample_*.wgsl) against its CPU reference: token ids, raw logprobs and top
  * logprobs over random shapes and parameter mixes (token masks included), greedy with penalties
  * and bias, seeded determinism independent of the batch, masks that allow one token, and the
  * distribution of many draws, masked or not.
  *
- * Both reduction shapes (lanes 16 on GPUs, 8 on CPU adapters) run every case.
+ * Both workgroup shapes (256 on GPUs, 64 on CPU adapters) with subgroup and workgroup-memory
+ * reductions run every case (sampler-vocab.test.ts: the real 151,936 vocabulary and every route).
  * Tolerances: logprobs within 1e-5 absolute (f32 log-sum-exp over ≤ 3000 logits of magnitude
  * ≤ 8); top-logprob ids exact. Sampled ids are exact except for rows the reference reports as a
  * near tie (a decision within relative 3e-5 of its threshold, or greedy values within 1e-5),
@@ -12,48 +13,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { tokenMaskWords, type SamplerRow } from '../../src/gpu/kernels/sampler-row.ts';
-import { SamplerInputs, SamplerKernel, decodeSamplerOutput, type SamplerOutput } from '../../src/gpu/kernels/sampler.ts';
-import { maxAbsDiff, readBuffer, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
+import { maxAbsDiff, testGpu } from '../support/gpu-harness.ts';
 import { Random } from '../support/random.ts';
 import { randomEntries, randomLogits, randomMask, randomRow } from '../support/sampler-cases.ts';
+import { checkRow, logprobTolerance } from '../support/sampler-check.ts';
+import { runSampler as sample, samplerVariants } from '../support/sampler-run.ts';
 import { logSoftmaxRef, maskAllowsRef, processedLogitsRef, sampleRef, topLogprobsRef } from '../support/sampler-reference.ts';
 
-const logprobTolerance = 1e-5;
-
-async function sample(device: GPUDevice, vocab: number, logits: Float32Array, rows: readonly SamplerRow[], lanes: number): Promise<SamplerOutput & { logitsAfter: Float32Array }> {
-  const counts = { tokens: rows.length, sampleRows: rows.length };
-  const inputs = new SamplerInputs(device, { maxRows: rows.length, maxEntries: rows.reduce((n, row) => n + row.entries.length, 0), vocab });
-  inputs.write(rows);
-  const logitsBuffer = storageBuffer(device, logits, 'logits');
-  const scratch = storageBuffer(device, SamplerKernel.scratchBytes(rows.length, vocab), 'scratch');
-  const out = storageBuffer(device, SamplerKernel.outBytes(rows.length), 'out');
-  const sampleRows = { uniforms: stepUniforms(device, counts), count: 'sampleRows' as const };
-  const calls = new SamplerKernel(device, vocab, lanes).bind(sampleRows, { logits: logitsBuffer, inputs, scratch, out });
-  await runCalls(device, calls, counts);
-  const words = new Uint32Array(await readBuffer(device, out, SamplerKernel.outBytes(rows.length)));
-  const logitsAfter = await readFloats(device, logitsBuffer, logits.length);
-  for (const buffer of [logitsBuffer, scratch, out, sampleRows.uniforms.buffer]) buffer.destroy();
-  inputs.destroy();
-  return { ...decodeSamplerOutput(words, rows.length, rows.map((row) => row.numLogprobs)), logitsAfter };
-}
-
-/** Checks one row against the reference; returns the near-tie reason when its id is not compared. */
-function checkRow(got: SamplerOutput, r: number, raw: Float32Array, row: SamplerRow, where: string): string | undefined {
-  const ref = sampleRef(raw, row);
-  const id = got.tokenIds[r]!;
-  if (ref.nearTie === undefined) expect(id, where).toBe(ref.tokenId);
-  expect(id, where).toBeLessThan(raw.length);
-  expect(maskAllowsRef(row, id), `${where}: masked token ${id}`).toBe(true);
-  if (ref.probs !== undefined && ref.nearTie === undefined) expect(ref.probs[id], `${where}: kept`).toBeGreaterThan(0);
-  expect(Math.abs(got.logprobs[r]! - logSoftmaxRef(raw)[id]!), `${where}: logprob`).toBeLessThan(logprobTolerance);
-  const top = topLogprobsRef(raw, row.numLogprobs);
-  expect(got.top[r]!.ids, `${where}: top ids`).toEqual(top.ids);
-  expect(maxAbsDiff(got.top[r]!.logprobs, top.logprobs), `${where}: top logprobs`).toBeLessThan(logprobTolerance);
-  return ref.nearTie;
-}
-
-// Both workgroup shapes: 16 × 16 reduction lanes (GPUs) and 8 × 8 (CPU adapters).
-describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %i)', (lanes) => {
+// Both workgroup shapes (256 on GPUs, 64 on CPU adapters), subgroup and workgroup-memory reductions.
+describe.each(samplerVariants)('GPU sampler matches its CPU reference ($name)', (variant) => {
+  // Thousands of rows: on SwiftShader a workgroup of 256 costs ~30 ms a row (a coroutine per 4
+  // invocations at every barrier), so these run in the CPU shape, with either reduction; the draw
+  // is the same code in every shape, and the other cases compare every shape with the reference.
+  const manyRows = it.runIf(variant.target.software);
   it('random shapes and parameter mixes: ids, logprobs, top logprobs; logits untouched', async () => {
     const { device } = await testGpu();
     const random = new Random(21);
@@ -65,7 +37,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
         const rowCount = random.int(1, 8);
         const logits = randomLogits(random, rowCount, vocab);
         const rows = Array.from({ length: rowCount }, () => randomRow(random, vocab));
-        const got = await sample(device, vocab, logits, rows, lanes);
+        const got = await sample(device, vocab, logits, rows, variant);
         expect(maxAbsDiff(got.logitsAfter, logits), 'raw logits unchanged').toBe(0);
         rows.forEach((row, r) => {
           const where = `vocab ${vocab} batch ${batch} row ${r}`;
@@ -96,7 +68,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
       rows[0] = { ...rows[0]!, entries: [] };
       const [a, b] = [random.int(0, vocab - 2), vocab - 1];
       logits[a] = logits[b] = Math.max(...logits.subarray(0, vocab)) + 1;
-      const got = await sample(device, vocab, logits, rows, lanes);
+      const got = await sample(device, vocab, logits, rows, variant);
       expect(got.tokenIds[0], `vocab ${vocab}: tie between ${a} and ${b}`).toBe(a);
       let moved = 0;
       rows.forEach((row, r) => {
@@ -122,7 +94,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
       const rows = [...others(before), target, ...others(after)];
       const logits = randomLogits(random, rows.length, vocab);
       logits.set(targetLogits, before * vocab);
-      const got = await sample(device, vocab, logits, rows, lanes);
+      const got = await sample(device, vocab, logits, rows, variant);
       ids.push(got.tokenIds[before]!);
     }
     expect(ids, 'same seed and counter, different batches').toEqual([ids[0], ids[0], ids[0]]);
@@ -131,7 +103,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     const counters = Array.from({ length: 16 }, (_, counter): SamplerRow => ({ ...target, counter, topP: 1 }));
     const flat = new Float32Array(16 * vocab);
     for (let r = 0; r < 16; r++) flat.set(targetLogits, r * vocab);
-    const drawn = new Set((await sample(device, vocab, flat, counters, lanes)).tokenIds);
+    const drawn = new Set((await sample(device, vocab, flat, counters, variant)).tokenIds);
     expect(drawn.size).toBeGreaterThan(8);
   });
 
@@ -161,7 +133,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
           mask,
         };
       });
-      const got = await sample(device, vocab, logits, rows, lanes);
+      const got = await sample(device, vocab, logits, rows, variant);
       rows.forEach((row, r) => {
         const raw = logits.subarray(r * vocab, (r + 1) * vocab);
         expect(got.tokenIds[r], `vocab ${vocab} row ${r}`).toBe(only[r]);
@@ -172,7 +144,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     }
   });
 
-  it('3,000 seeded draws under a mask follow the renormalised distribution over the allowed tokens', async () => {
+  manyRows('3,000 seeded draws under a mask follow the renormalised distribution over the allowed tokens', async () => {
     const { device } = await testGpu();
     const random = new Random(27);
     const vocab = 70;
@@ -186,7 +158,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     const rows = Array.from({ length: draws }, (_, i): SamplerRow => ({ ...base, seedLo: random.int(0, 2 ** 32 - 1), counter: i }));
     const logits = new Float32Array(draws * vocab);
     for (let r = 0; r < draws; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows, lanes);
+    const got = await sample(device, vocab, logits, rows, variant);
     const probs = sampleRef(raw, base).probs!;
     const counts = new Float64Array(vocab);
     got.tokenIds.forEach((id) => (counts[id]! += 1));
@@ -201,7 +173,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     expect(totalVariation).toBeLessThan(0.05);
   });
 
-  it('each filter alone: 600 draws each equal the reference and never pick a filtered token', async () => {
+  manyRows('each filter alone: 600 draws each equal the reference and never pick a filtered token', async () => {
     const { device } = await testGpu();
     const random = new Random(25);
     const vocab = 50;
@@ -213,7 +185,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     })));
     const logits = new Float32Array(rows.length * vocab);
     for (let r = 0; r < rows.length; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows, lanes);
+    const got = await sample(device, vocab, logits, rows, variant);
     settings.forEach((filter, s) => {
       const probs = sampleRef(raw, rows[s * 600]!).probs!;
       const kept = probs.filter((p) => p > 0).length;
@@ -232,7 +204,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     });
   });
 
-  it('4,000 seeded draws follow the filtered, renormalised distribution (total variation < 0.05)', async () => {
+  manyRows('4,000 seeded draws follow the filtered, renormalised distribution (total variation < 0.05)', async () => {
     const { device } = await testGpu();
     const random = new Random(24);
     const vocab = 40;
@@ -247,7 +219,7 @@ describe.each([16, 8])('GPU sampler matches its CPU reference (reduction lanes %
     }));
     const logits = new Float32Array(draws * vocab);
     for (let r = 0; r < draws; r++) logits.set(raw, r * vocab);
-    const got = await sample(device, vocab, logits, rows, lanes);
+    const got = await sample(device, vocab, logits, rows, variant);
     const probs = sampleRef(raw, base).probs!;
     const kept = probs.filter((p) => p > 0).length;
     expect(kept, 'the filters leave several tokens and drop several').toBeGreaterThan(3);

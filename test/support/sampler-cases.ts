@@ -53,3 +53,16 @@ export function randomLogits(random: Random, rowCount: number, vocab: number): F
   }
   return logits;
 }
+
+/**
+ * One row of logits shaped like a language model's over a large vocabulary: a normal bulk
+ * (σ 2.5) and `peaks` clear candidates in [12, 18]; with `step`, every value is rounded to a
+ * multiple of it (exact ties, and no two distinct values within float error of each other).
+ */
+export function modelLikeLogits(random: Random, vocab: number, peaks = 40, step?: number): Float32Array {
+  const logits = new Float32Array(vocab);
+  for (let i = 0; i < vocab; i++) logits[i] = 2.5 * Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+  for (let j = 0; j < peaks; j++) logits[random.int(0, vocab - 1)] = random.uniform(12, 18);
+  if (step !== undefined) logits.forEach((x, i) => (logits[i] = Math.round(x / step) * step));
+  return logits;
+}

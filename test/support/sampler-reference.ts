@@ -1,5 +1,5 @@
 /**
- * CPU reference for the GPU sampler (shaders/sample_rows.wgsl), written plainly: sorts and
+ * CPU reference for the GPU sampler (shaders/sample_*.wgsl), written plainly: sorts and
  * float64, the processed logits rounded to f32 step by step as the GPU computes them, and the
  * same counter-based hash, so seeded draws match token for token. Each row also says whether it
  * sits within float error of a decision (a near tie), where f32 and f64 may rightly disagree.
@@ -151,7 +151,9 @@ function greedyRef(processed: Float64Array): SampleRef {
     if (!Number.isNaN(v) && (best < 0 || v > (processed[best] as number))) best = i;
   }
   const top = processed[best] as number;
-  const closest = Math.max(...Array.from(processed).filter((v) => v < top));
+  // A loop, not Math.max(...): a spread of a real vocabulary overflows the call stack.
+  let closest = -Infinity;
+  for (const v of processed) if (v < top && v > closest) closest = v;
   const nearTie = top - closest <= 1e-5 * Math.max(1, Math.abs(top)) ? 'greedy' : undefined;
   return { tokenId: Math.max(best, 0), probs: undefined, nearTie };
 }

@@ -1,6 +1,9 @@
 /**
- * Wrapper for sample_rows.wgsl: the next token of every sampled row under its own sampling
- * parameters (vLLM v1 semantics) and, for constrained rows, its token mask, with raw logprobs.
+ * Wrapper for the sampler's four passes (sample_chunks, sample_select, sample_race, sample_finish
+ * .wgsl; semantics in sampler_common.wgsl): the next token of every sampled row under its own
+ * sampling parameters (vLLM v1 semantics) and, for constrained rows, its token mask, with raw
+ * logprobs. The first pass spreads each row over chunks of the vocabulary; top-k / top-p / min-p
+ * and the draw run on the chunks' candidates when those provably hold every kept token.
  * `SamplerInputs` packs the rows' parameters, penalty entries and masks into three buffers
  * (masks only for the rows that have one); the result is one contiguous u32 range per row, so
  * the host reads back a single range per step.
@@ -9,8 +12,16 @@
  *   [0] sampled id · [1] its raw logprob (f32 bits) · [2, 22) top ids (0xffffffff past the vocab)
  *   · [22, 42) their raw logprobs (f32 bits), best first, ties to the lower id.
  */
-import sampleCode from '../../../shaders/sample_rows.wgsl?raw';
-import { bindGroup, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
+import chunksCode from '../../../shaders/sample_chunks.wgsl?raw';
+import finishCode from '../../../shaders/sample_finish.wgsl?raw';
+import raceCode from '../../../shaders/sample_race.wgsl?raw';
+import selectCode from '../../../shaders/sample_select.wgsl?raw';
+import commonCode from '../../../shaders/sampler_common.wgsl?raw';
+import subgroupReduceCode from '../../../shaders/sampler_reduce_subgroup.wgsl?raw';
+import workgroupReduceCode from '../../../shaders/sampler_reduce_workgroup.wgsl?raw';
+import { bindGroup, getPipeline, kernelCall, type Constants, type KernelCall, type RowSource } from '../kernel.ts';
+import type { KernelTarget } from '../kernel-target.ts';
+import { chunkSlots, samplerShape, scratchRowWords, type SamplerShape } from './sampler-layout.ts';
 import { maxTopLogprobs, tokenMaskWords, type PenaltyEntry, type SamplerRow } from './sampler-row.ts';
 
 /** Temperatures below this sample greedily (vLLM's _SAMPLING_EPS). */
@@ -116,36 +127,74 @@ export interface SamplerBuffers {
   /** (S, vocab) f32 raw LM-head output; read only. */
   readonly logits: GPUBuffer;
   readonly inputs: SamplerInputs;
-  /** (S, vocab) f32 working space: processed logits, then exp(processed − max); not `logits`. */
+  /** SamplerKernel.scratchBytes(S, vocab): s, the chunks' statistics and candidates; not `logits`. */
   readonly scratch: GPUBuffer;
   /** (S, outWords) u32 results. */
   readonly out: GPUBuffer;
 }
 
+type Pass = 'chunks' | 'select' | 'race' | 'finish';
+const passCode: Record<Pass, string> = { chunks: chunksCode, select: selectCode, race: raceCode, finish: finishCode };
+
 export class SamplerKernel {
   static readonly outWords = outWords;
   static scratchBytes(maxRows: number, vocab: number): number {
-    return maxRows * vocab * 4;
+    return maxRows * scratchRowWords(vocab) * 4;
   }
   static outBytes(maxRows: number): number {
     return maxRows * outWords * 4;
   }
 
-  private readonly pipeline: GPUComputePipeline;
+  readonly shape: SamplerShape;
+  private readonly pipelines: Record<Pass, GPUComputePipeline>;
+
   /**
-   * `lanes`: the reductions fold lanes × lanes partials, a workgroup of lanes² invocations: 16 on
-   * GPUs, 8 on CPU adapters (SwiftShader compiles a 4 KiB workgroup array for ~0.5 s).
+   * `target`: the workgroup shapes and chunking (samplerShape); reductions through subgroup
+   * operations where `subgroups` was granted, workgroup memory otherwise. `chunkTokens` overrides
+   * the first pass's chunk size (tests use small chunks to get many at a small vocabulary).
    */
-  constructor(private readonly device: GPUDevice, readonly vocab: number, lanes = 16) {
-    this.pipeline = getPipeline(device, 'sampleRows', sampleCode, { VOCAB: vocab, LANES: lanes });
+  constructor(private readonly device: GPUDevice, readonly vocab: number, target: KernelTarget, chunkTokens?: number) {
+    this.shape = samplerShape(vocab, target, chunkTokens);
+    const reduceCode = target.subgroups ? subgroupReduceCode : workgroupReduceCode;
+    // The vocabulary's shape is a uniform (bind), so pipelines depend on the target only.
+    const build = (pass: Pass, constants: Constants) => {
+      const label = `sample${pass[0]!.toUpperCase()}${pass.slice(1)}${target.subgroups ? 'Subgroups' : ''}`;
+      return getPipeline(device, label, reduceCode + commonCode + passCode[pass], constants);
+    };
+    const { scanLanes, rowLanes, keep } = this.shape;
+    this.pipelines = {
+      chunks: build('chunks', { LANES: scanLanes, KEEP: keep }),
+      select: build('select', { LANES: rowLanes }),
+      race: build('race', { LANES: scanLanes }),
+      finish: build('finish', { LANES: rowLanes }),
+    };
   }
 
-  /** out[r] = the token sampled from logits[r, :] under inputs' row r, one workgroup per row. */
+  /**
+   * out[r] = the token sampled from logits[r, :] under inputs' row r: four calls, in order. The
+   * first owns the shape uniform it makes (destroy frees it).
+   */
   bind(rows: RowSource, io: SamplerBuffers, label = 'sample'): KernelCall[] {
-    const group = bindGroup(this.device, label, this.pipeline, [
-      rows.uniforms.binding(rows.count), io.logits, io.inputs.params, io.inputs.entries, io.scratch, io.out, io.inputs.masks,
-    ]);
-    return [kernelCall(label, this.pipeline, group, (counts) => [counts[rows.count], 1, 1])];
+    const count = rows.uniforms.binding(rows.count);
+    const { chunks, chunkTokens } = this.shape;
+    const shape = this.device.createBuffer({ label: `${label}.shape`, size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    // struct Shape in sampler_common.wgsl
+    const shapeWords = [this.vocab, chunkTokens, chunks, chunkSlots(this.vocab), scratchRowWords(this.vocab), tokenMaskWords(this.vocab), 0, 0];
+    this.device.queue.writeBuffer(shape, 0, Uint32Array.from(shapeWords));
+    const { logits, inputs, scratch, out } = io;
+    // Grids: (chunks, S) for the passes over the vocabulary, (S) for the per-row ones.
+    const call = (pass: Pass, resources: readonly (GPUBuffer | GPUBufferBinding)[], overChunks: boolean) => {
+      const pipeline = this.pipelines[pass];
+      const group = bindGroup(this.device, `${label}.${pass}`, pipeline, [count, shape, ...resources]);
+      return kernelCall(`${label}.${pass}`, pipeline, group, (counts) => (overChunks ? [chunks, counts[rows.count], 1] : [counts[rows.count], 1, 1]));
+    };
+    const first = call('chunks', [logits, inputs.params, inputs.entries, scratch, inputs.masks], true);
+    return [
+      { ...first, destroy: () => shape.destroy() },
+      call('select', [logits, inputs.params, scratch, out], false),
+      call('race', [inputs.params, scratch], true),
+      call('finish', [logits, scratch, out], false),
+    ];
   }
 }
 
