@@ -22,7 +22,7 @@ struct LaneIds {
 
 var<workgroup> lane_ticket: atomic<u32>;
 const LANE_MIN_SUBGROUP = 4u;
-var<workgroup> lane_partial: array<f32, SUMS * WORKGROUP / LANE_MIN_SUBGROUP>;  // [SUMS, subgroups]
+var<workgroup> lane_partial: array<vec2<f32>, SUMS * WORKGROUP / LANE_MIN_SUBGROUP>;  // [SUMS, subgroups]
 
 fn lane_slot(ids: LaneIds) -> u32 {
   var first = 0u;
@@ -33,31 +33,29 @@ fn lane_slot(ids: LaneIds) -> u32 {
 // subgroup_size is the same for a whole subgroup, but WGSL's uniformity analysis does not know
 // that, so branching on it is allowed here explicitly.
 @diagnostic(off, subgroup_uniformity)
-fn lane_sums(ids: LaneIds, slot: u32, values: array<f32, SUMS>, count: u32) -> array<f32, SUMS> {
+fn lane_sums(ids: LaneIds, slot: u32, sums: ptr<function, array<vec2<f32>, SUMS>>, count: u32) {
   let used = min(count, SUMS);
   let subgroups = WORKGROUP / LANE_MIN_SUBGROUP;
-  var sums = values;
   if (ids.size <= LANES) {
-    for (var i = 0u; i < used; i++) { sums[i] = subgroupAdd(sums[i]); }
+    for (var i = 0u; i < used; i++) { (*sums)[i] = subgroupAdd((*sums)[i]); }
   } else {
     for (var i = 0u; i < used; i++) {
-      for (var offset = LANES / 2u; offset > 0u; offset /= 2u) { sums[i] += subgroupShuffleXor(sums[i], offset); }
+      for (var offset = LANES / 2u; offset > 0u; offset /= 2u) { (*sums)[i] += subgroupShuffleXor((*sums)[i], offset); }
     }
   }
   // subgroup_size is not workgroup-uniform to WGSL, so the barrier cannot depend on it.
   let spread = ids.size < LANES;
   if (spread && ids.lane == 0u) {
-    for (var i = 0u; i < used; i++) { lane_partial[i * subgroups + slot / ids.size] = sums[i]; }
+    for (var i = 0u; i < used; i++) { lane_partial[i * subgroups + slot / ids.size] = (*sums)[i]; }
   }
   workgroupBarrier();
   if (spread) {
     let parts = LANES / ids.size;
     let first = slot / LANES * parts;
     for (var i = 0u; i < used; i++) {
-      var total = 0.0;
+      var total = vec2<f32>();
       for (var p = 0u; p < parts; p++) { total += lane_partial[i * subgroups + first + p]; }
-      sums[i] = total;
+      (*sums)[i] = total;
     }
   }
-  return sums;
 }

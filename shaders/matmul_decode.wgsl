@@ -43,7 +43,7 @@ override LANES: u32 = 32u;
 
 const MAX_ROWS = 8u;
 const WORKGROUP = 256u;
-const SUMS = 2u * MAX_ROWS;  // per row: the dot product, then Σ x² with NORM
+const SUMS = MAX_ROWS;  // lane_sums pairs: one per row
 
 /** With ACCUMULATE the result is added to y: the residual connection, fused into o_proj and down. */
 fn store(i: u32, value: f32) {
@@ -92,8 +92,7 @@ fn main(
   let slot = lane_slot(ids);
   let lane = slot % LANES;
   let n = (wid.y * groups.x + wid.x) * (WORKGROUP / LANES) + slot / LANES;
-  var acc = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-  var sq = array<f32, MAX_ROWS>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+  var sums = array<vec2<f32>, SUMS>();  // per row (Σ x·w, Σ x² with NORM)
   if (n < CHUNK_N) {
     for (var c = lane; c < ROW_VEC4; c += LANES) {
       var weights = unpack8(w[n * ROW_VEC4 + c]);
@@ -106,25 +105,18 @@ fn main(
       for (var m = 0u; m < MAX_ROWS; m++) {
         if (m >= m_count) { break; }
         let xs = load8((m0 + m) * K + k0, k0);
-        acc[m] += dot(weights[0], xs[0]) + dot(weights[1], xs[1]);
-        if (NORM) { sq[m] += dot(xs[0], xs[0]) + dot(xs[1], xs[1]); }
+        sums[m].x += dot(weights[0], xs[0]) + dot(weights[1], xs[1]);
+        if (NORM) { sums[m].y += dot(xs[0], xs[0]) + dot(xs[1], xs[1]); }
       }
     }
   }
-  // Only the rows present are summed (a decode step usually has one): [dot, Σ x² with NORM] per row.
-  let per_row = select(1u, 2u, NORM);
-  var values = array<f32, SUMS>();
-  for (var m = 0u; m < MAX_ROWS; m++) {
-    values[m * per_row] = acc[m];
-    if (NORM) { values[m * per_row + 1u] = sq[m]; }
-  }
-  let sums = lane_sums(ids, slot, values, m_count * per_row);
+  lane_sums(ids, slot, &sums, m_count);  // only the rows present: a decode step usually has one
   if (lane == 0u && n < CHUNK_N) {
     var b = 0.0;
     if (HAS_BIAS) { b = bias_at(N_OFFSET + n); }
     for (var m = 0u; m < m_count; m++) {
-      let scale = select(1.0, inverseSqrt(sums[m * per_row + 1u] / f32(K) + EPS), NORM);
-      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, sums[m * per_row] * scale + b);
+      let scale = select(1.0, inverseSqrt(sums[m].y / f32(K) + EPS), NORM);
+      store((m0 + m) * OUT_STRIDE + N_OFFSET + n, sums[m].x * scale + b);
     }
   }
 }

@@ -38,8 +38,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, ids: LaneIds) {
     let v = x[base + i];
     sum += v * v;
   }
-  let total = lane_sums(ids, slot, array<f32, SUMS>(sum), 1u)[0];
-  let scale = inverseSqrt(total / f32(DIM) + EPS);
+  var sums = array<vec2<f32>, SUMS>(vec2<f32>(sum, 0.0));
+  lane_sums(ids, slot, &sums, 1u);
+  let scale = inverseSqrt(sums[0].x / f32(DIM) + EPS);
   for (var i = slot; i < DIM; i += WORKGROUP) {
     out[base + i] = weight_at(i) * (x[base + i] * scale);
   }
