@@ -127,13 +127,15 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
   let base = row * shape.row_words;
   let logit_base = row * shape.vocab;
 
-  // On a CPU adapter a loop pays for all of its body, taken or not, so each optional statistic
-  // has a loop of its own over the chunk (cached), run only for the rows that need it.
-  // Raw (max, Σ exp(x − max)), online, NaN skipped; s into scratch (penalised rows and rows that
-  // may race or search need it there), its max and argmax at once when no penalty rewrites it.
-  // Ties keep the lower id; NaN is never the argmax nor a candidate; an invocation that saw only
-  // lowest values keeps NONE (sample_finish maps a NONE choice to token 0, the lowest id).
+  // On a CPU adapter a loop pays for all of its body, taken or not, so what only some rows need
+  // (penalties, the mask, candidates, sums) has a loop of its own over the chunk (cached).
+  // Raw (max, Σ exp(x − max)), online, NaN skipped; x / temperature into scratch (rows that are
+  // rewritten below, and rows that may race or search need it there), its max and argmax at once
+  // when nothing rewrites it. Ties keep the lower id; NaN is never the argmax nor a candidate; an
+  // invocation that saw only lowest values keeps NONE (sample_finish maps NONE to token 0).
   let penalised = p.entry_count > 0u;
+  let masked = p.mask_row != NONE;
+  let rewritten = penalised || masked;
   var raw_stats = vec2(LOWEST, 0.0);
   var s_max = LOWEST;
   var argmax = NONE;
@@ -143,19 +145,24 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
     let up = x > raw_stats.x;
     let term = select(0.0, exp(-abs(x - raw_stats.x)), x == x);
     raw_stats = select(vec2(raw_stats.x, raw_stats.y + term), vec2(x, raw_stats.y * term + 1.0), up);
-    let s = select(LOWEST, x / f.temperature, allowed(p, i));
-    if (penalised || !f.greedy) { scratch[base + i] = bitcast<u32>(s); }
-    let best = !penalised && s > s_max;
+    let s = x / f.temperature;
+    if (rewritten || !f.greedy) { scratch[base + i] = bitcast<u32>(s); }
+    let best = !rewritten && s > s_max;
     s_max = select(s_max, s, best);
     argmax = select(argmax, i, best);
   }
-  if (penalised) {
-    // Penalties and bias over the copy, then s read back.
+  if (rewritten) {
+    // Penalties and bias, and the mask (disjoint tokens), over the copy; then s read back.
     storageBarrier();
     for (var j = lid; j < p.entry_count; j += WORKGROUP) {
       let entry = entries[p.entry_start + j];
       if (entry.token >= start && entry.token < end && allowed(p, entry.token)) {
         scratch[base + entry.token] = bitcast<u32>(penalised_logit(logits[logit_base + entry.token], entry, p) / f.temperature);
+      }
+    }
+    if (masked) {
+      for (var i = start + lid; i < end; i += WORKGROUP) {
+        if (!allowed(p, i)) { scratch[base + i] = bitcast<u32>(LOWEST); }
       }
     }
     storageBarrier();

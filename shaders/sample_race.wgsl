@@ -35,10 +35,11 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
   var best_score = -1.0;
   var best_token = NONE;
   let from_e = route == RACE_E;
+  let key = race_key(p);
   for (var i = chunk * shape.chunk + lid; i < min((chunk + 1u) * shape.chunk, shape.vocab); i += WORKGROUP) {
     let v = bitcast<f32>(scratch[base + i]);
     let e = select(weight(v, top), v, from_e);
-    let score = select(-1.0, race_score(p, e, i), bitcast<u32>(e) >= low);
+    let score = select(-1.0, race_score(key, e, i), bitcast<u32>(e) >= low);
     let wins = score > best_score;
     best_score = select(best_score, score, wins);
     best_token = select(best_token, i, wins);

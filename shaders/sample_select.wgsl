@@ -28,7 +28,7 @@
 const SEARCH_STEPS = 15u;
 const PROBES = vec3(1u, 2u, 3u);
 
-var<workgroup> list_proven: u32;
+var<workgroup> proven: u32;  // the search's threshold stands
 
 // Per invocation, over the e values at scratch[first, first + count): .xyz = Σ over values with
 // bits(e) ≥ lowest[j] of e (mass) or 1 (count, exact in f32); .w = Σ e over bits(e) ≥ kept.
@@ -84,11 +84,12 @@ fn race_list(lid: u32, row: u32, low: u32, p: Params) -> vec4<u32> {
   var best = candidate(0.0, NONE);
   let values = list_at(row);
   let tokens = list_ids_at(row);
+  let key = race_key(p);
   for (var i = lid; i < shape.chunks * LIST; i += WORKGROUP) {
     let e = bitcast<f32>(scratch[values + i]);
     let token = scratch[tokens + i];
     if (token != NONE && bitcast<u32>(e) >= low) {
-      let score = race_score(p, e, token);
+      let score = race_score(key, e, token);
       if (better(score, token, bitcast<f32>(best.x), best.y)) { best = candidate(score, token); }
     }
   }
@@ -149,22 +150,32 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
         }
       }
       storageBarrier();
+      // The search over the candidates, and, where it cannot stand, over the whole vocabulary
+      // (the rare fallback: e in place of s); one call site, as every barrier costs a CPU adapter.
+      var first = values;
+      var count = shape.chunks * LIST;
       let trusted = bitcast<u32>(weight(bound, top));
-      let listed = search(ids, slot, p, f, values, shape.chunks * LIST, trusted, false, bitcast<f32>(s_total.z));
-      if (lid == 0u) { list_proven = select(0u, 1u, listed.proven); }
-      if (workgroupUniformLoad(&list_proven) != 0u) {
-        low = listed.low;
-        chosen = reduce(ids, slot, race_list(lid, row, min(low, ONE_BITS), p), true).y;
-        route = DONE;
-      } else {
-        // The rare fallback: the search over the whole vocabulary, e in place of s.
-        let base = row * shape.row_words;
+      var complete = false;
+      var fallback = false;
+      for (var attempt = 0u; attempt < 2u; attempt++) {
+        let threshold = search(ids, slot, p, f, first, count, trusted, complete, bitcast<f32>(s_total.z));
+        low = threshold.low;
+        if (lid == 0u) { proven = select(0u, 1u, threshold.proven); }
+        if (workgroupUniformLoad(&proven) != 0u) { break; }
+        fallback = true;
+        first = row * shape.row_words;
+        count = shape.vocab;
+        complete = true;
         for (var i = lid; i < shape.vocab; i += WORKGROUP) {
-          scratch[base + i] = bitcast<u32>(weight(bitcast<f32>(scratch[base + i]), top));
+          scratch[first + i] = bitcast<u32>(weight(bitcast<f32>(scratch[first + i]), top));
         }
         storageBarrier();
-        low = search(ids, slot, p, f, base, shape.vocab, 0u, true, 0.0).low;
+      }
+      if (fallback) {
         route = RACE_E;
+      } else {
+        chosen = reduce(ids, slot, race_list(lid, row, min(low, ONE_BITS), p), true).y;
+        route = DONE;
       }
     }
   }

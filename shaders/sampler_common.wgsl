@@ -152,10 +152,15 @@ fn mix(v: u32) -> u32 {
   return x;
 }
 
-// E = −log(u), u = (top 23 bits of the hash + 0.5) / 2^23 ∈ (0, 1), exact in f32.
+// The hash of (seed, counter) a row's draws start from; once a row, not once a token.
+fn race_key(p: Params) -> u32 {
+  return mix(mix(mix(p.seed_lo ^ 0x9e3779b9u) ^ p.seed_hi) ^ p.counter);
+}
+
+// E = −log(u), u = (top 23 bits of mix(key ^ token) + 0.5) / 2^23 ∈ (0, 1), exact in f32.
 // Branch-free (a CPU adapter runs both sides of a branch in a loop anyway).
-fn exponential(p: Params, token: u32) -> f32 {
-  let h = mix(mix(mix(mix(p.seed_lo ^ 0x9e3779b9u) ^ p.seed_hi) ^ p.counter) ^ token);
+fn exponential(key: u32, token: u32) -> f32 {
+  let h = mix(key ^ token);
   let u = (f32(h >> 9u) + 0.5) * (1.0 / 8388608.0);
   // log near 1 is only absolutely accurate, and E is tiny there: for u ≥ 0.5, −log(u) = 2·atanh(z)
   // with z = (1 − u) / (1 + u) ≤ 1/3, a series with relative accuracy (Horner, 1/17 … 1/1).
@@ -173,7 +178,7 @@ fn exponential(p: Params, token: u32) -> f32 {
   return select(2.0 * z * series, -log(u), u < 0.5);
 }
 
-// The race's score of a token: e / E.
-fn race_score(p: Params, e: f32, token: u32) -> f32 {
-  return e / exponential(p, token);
+// The race's score of a token: e / E; key = race_key(p).
+fn race_score(key: u32, e: f32, token: u32) -> f32 {
+  return e / exponential(key, token);
 }
