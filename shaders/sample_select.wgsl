@@ -8,6 +8,8 @@
 //     candidates' own, or the vocabulary's when min_p and top-k keep everything); then the race
 //     runs over the candidates (route DONE). Otherwise (top_k beyond the candidates, ties at the
 //     bound, a long top-p tail) the same search runs over the whole vocabulary (route RACE_E).
+//   (e = exp(s − max) is monotone in s, so e above `trusted`, the e of the largest bound, means s
+//   above every bound; f32 exp rounding can only make that an ulp-level near tie.)
 //   top logprobs: the chunks' sorted raw lists merged while their heads are above every raw bound,
 //     then, if more are wanted, the next-best scans over the vocabulary.
 //

@@ -1,12 +1,13 @@
 /**
- * The sampler's GPU time for one row at Qwen's vocabulary (151,936) under three settings: greedy,
- * plain temperature 1 (OpenAI's default), and Qwen2.5's default sampling (temperature 0.7,
- * top_p 0.8, top_k 20, repetition penalty 1.05 over a few hundred seen tokens, 20 top logprobs
- * off). `benchSampler` returns the numbers; run alone it prints them with the adapter's name.
+ * The sampler's GPU time (its four calls, wall clock per repeat) for one row at Qwen's vocabulary
+ * (151,936): greedy, plain temperature 1 (OpenAI's default), Qwen2.5's default sampling
+ * (temperature 0.7, top_p 0.8, top_k 20, repetition penalty 1.05 over 300 seen tokens), and that
+ * with 20 top logprobs. `benchSampler` returns the numbers; run alone (tsx with
+ * tools/register-wgsl.mjs) it prints them with the adapter's name, for each kind of reduction.
  */
 import { getDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { StepUniforms, type KernelCall, type RowCounts } from '../../src/gpu/kernel.ts';
-import { kernelTarget } from '../../src/gpu/kernel-target.ts';
+import { kernelTarget, type KernelTarget } from '../../src/gpu/kernel-target.ts';
 import { SamplerInputs, SamplerKernel } from '../../src/gpu/kernels/sampler.ts';
 import type { SamplerRow } from '../../src/gpu/kernels/sampler-row.ts';
 import { timeCall } from './gpu-timing.ts';
@@ -45,7 +46,15 @@ function together(calls: readonly KernelCall[]): KernelCall {
   return { label: 'sampler', encode: (pass, counts) => calls.forEach((call) => call.encode(pass, counts)) };
 }
 
-export async function benchSampler(gpu: GpuContext, vocab = qwenVocab, repeats = gpu.isSoftware ? 5 : 100): Promise<SamplerTiming[]> {
+export interface SamplerBenchOptions {
+  readonly vocab?: number;
+  readonly repeats?: number;
+  /** The kernels' variant; the adapter's own (kernelTarget) by default. */
+  readonly target?: KernelTarget;
+}
+
+export async function benchSampler(gpu: GpuContext, options: SamplerBenchOptions = {}): Promise<SamplerTiming[]> {
+  const { vocab = qwenVocab, repeats = gpu.isSoftware ? 5 : 100, target = kernelTarget(gpu) } = options;
   const { device } = gpu;
   const counts: RowCounts = { tokens: 1, sampleRows: 1 };
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
@@ -56,7 +65,7 @@ export async function benchSampler(gpu: GpuContext, vocab = qwenVocab, repeats =
   const uniforms = new StepUniforms(device);
   uniforms.write(counts);
   const inputs = new SamplerInputs(device, { maxRows: 1, maxEntries: 300, vocab });
-  const kernel = new SamplerKernel(device, vocab, kernelTarget(gpu));
+  const kernel = new SamplerKernel(device, vocab, target);
   const calls = kernel.bind({ uniforms, count: 'sampleRows' }, { logits, inputs, scratch, out });
   const call = together(calls);
   const timings: SamplerTiming[] = [];
@@ -73,6 +82,10 @@ export async function benchSampler(gpu: GpuContext, vocab = qwenVocab, repeats =
 if (import.meta.url === `file://${process.argv[1]}`) {
   const gpu = await getDevice();
   console.log(`adapter: ${gpu.adapterName}${gpu.isSoftware ? ' (software)' : ''}; sampler, one row, vocab ${qwenVocab}`);
-  for (const { setting, microseconds } of await benchSampler(gpu)) console.log(`${setting.padEnd(32)} ${microseconds.toFixed(0).padStart(10)} µs`);
+  for (const subgroups of gpu.features.has('subgroups') ? [true, false] : [false]) {
+    console.log(`reductions: ${subgroups ? 'subgroups' : 'workgroup memory'}`);
+    const timings = await benchSampler(gpu, { target: kernelTarget(gpu, { subgroups }) });
+    for (const { setting, microseconds } of timings) console.log(`  ${setting.padEnd(32)} ${microseconds.toFixed(0).padStart(10)} µs`);
+  }
   process.exit(0);
 }
