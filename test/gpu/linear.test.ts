@@ -14,6 +14,7 @@ import { createPackedMatrix, createPackedVector, writeMatrixRows } from '../../s
 import { linearRef, rmsNormRef } from '../support/cpu-reference.ts';
 import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
 import { Random, halvesToFloats } from '../support/random.ts';
+import { subgroupLinearCases, subgroupLinearCombinations } from '../support/subgroup-linear-cases.ts';
 
 interface LinearCase {
   readonly m: number;
@@ -88,24 +89,15 @@ describe('linear (matmul) kernels match x·Wᵀ + b', () => {
     if (!features.has('subgroups')) skip('the adapter has no subgroups');
     const random = new Random(13);
     const seen = new Set<string>();
-    for (let c = 0; c < 9; c++) {
-      // Cases 0-7: each combination of norm, bias, accumulate once, lanes taking turns, so every lane
-      // count sees each epilogue on and off. Case 8: more rows than the decode kernel takes, so the
-      // subgroup RMSNorm runs before the tiled kernel.
-      const tiled = c === 8;
-      const lanes = [32, 8, 2][c % 3]!;
-      const withNorm = tiled || (c & 1) === 1;
-      const withBias = (c & 2) === 2;
-      const accumulate = (c & 4) === 4;
+    for (const { index: c, tiled, lanes, withNorm, withBias, accumulate, record } of subgroupLinearCases()) {
       const m = tiled ? random.int(decodeMaxRows + 1, 40) : random.int(1, decodeMaxRows);
       const k = c < 3 ? [896, 1000, 64][c]! : random.int(1, 700);
       const n = random.int(1, 300);
       const spec = { m, k, n, withBias, chunked: c % 4 === 0, accumulate, withNorm, kernel: { lanes, subgroups: true } };
       const chunks = await checkLinear(device, random, spec, `subgroup case ${c}`);
-      const path = tiled ? 'tiled' : `decode lanes ${lanes}`;
-      for (const [feature, on] of [['norm', withNorm], ['bias', withBias], ['accumulate', accumulate]] as const) seen.add(`${path} ${feature} ${on}`);
+      record(seen);
       if (chunks > 1) seen.add('chunked');
     }
-    expect(seen.size).toBe(3 * 3 * 2 + 3 + 1);
+    expect(seen.size).toBe(subgroupLinearCombinations + 1);
   });
 });

@@ -17,6 +17,7 @@ import { embeddingRef, linearRef, rmsNormRef } from '../support/cpu-reference.ts
 import { maxAbsDiff, readFloats, runCalls, stepUniforms, storageBuffer, testGpu } from '../support/gpu-harness.ts';
 import { actOrderGroups, dequantizeQ4Rows, packQ4, randomQ4Values } from '../support/q4-reference.ts';
 import { Random, halvesToFloats } from '../support/random.ts';
+import { subgroupLinearCases, subgroupLinearCombinations } from '../support/subgroup-linear-cases.ts';
 
 /** (K, G) pairs: K a multiple of G, G a multiple of 8; 96/32 and 136/8 give odd group counts. */
 const shapes = [[64, 32], [136, 8], [96, 32], [128, 64], [384, 128], [640, 64], [1024, 128], [256, 32]] as const;
@@ -122,25 +123,17 @@ describe('4-bit kernels match the dequantize-then-multiply reference', () => {
     if (!features.has('subgroups')) skip('the adapter has no subgroups');
     const random = new Random(45);
     const seen = new Set<string>();
-    for (let c = 0; c < 9; c++) {
-      // As in linear.test.ts: cases 0-7 each combination of norm, bias, accumulate once, lanes taking
-      // turns; case 8 more rows than the decode kernel takes (the subgroup RMSNorm before the tiled kernel).
-      const tiled = c === 8;
-      const lanes = [32, 8, 2][c % 3]!;
-      const withNorm = tiled || (c & 1) === 1;
-      const withBias = (c & 2) === 2;
-      const accumulate = (c & 4) === 4;
+    for (const { index: c, tiled, lanes, withNorm, withBias, accumulate, record } of subgroupLinearCases()) {
       const [k, groupSize] = shapes[c % shapes.length]!;
       const m = tiled ? pathRows.tiled[random.int(0, 2)]! : random.int(1, 8);
       const n = c % 4 === 3 ? random.int(2, 300) : widths[c % 4]!;
       const spec = { m, k, groupSize, n, actOrder: c % 5 === 1 || c % 5 === 3, chunked: c % 4 === 3, withBias, withNorm, accumulate, kernel: { lanes, subgroups: true } };
       const chunks = await checkQ4Linear(device, random, spec, `subgroup case ${c}`);
-      const path = tiled ? 'tiled' : `decode lanes ${lanes}`;
-      for (const [feature, on] of [['norm', withNorm], ['bias', withBias], ['accumulate', accumulate]] as const) seen.add(`${path} ${feature} ${on}`);
+      record(seen);
       if (spec.actOrder) seen.add('actOrder');
       if (chunks > 1) seen.add('chunked');
     }
-    expect(seen.size).toBe(3 * 3 * 2 + 3 + 2);
+    expect(seen.size).toBe(subgroupLinearCombinations + 2);
   });
 
   it('linear: a fused act-order matrix (q/k/v, gate/up) with its own groupIndex per part, chunks ending at part ends', async () => {
