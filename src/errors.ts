@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'adapter_insufficient'
   | 'invalid_argument'
   | 'context_length_exceeded'
-  | 'aborted';
+  | 'aborted'
+  /** The grammar runtime (XGrammar's wasm) failed and was replaced; the request's grammar is lost. */
+  | 'constraint_runtime_failed';
 
 /** Codes that mean the request itself was wrong (HTTP 400). */
 const clientErrors: ReadonlySet<ErrorCode> = new Set(['invalid_argument', 'context_length_exceeded']);
