@@ -12,6 +12,12 @@ export type ErrorCode =
   | 'unknown_dtype'
   | 'tensor_shape_mismatch'
   | 'missing_tensor'
+  /** A checkpoint tensor the config does not account for (e.g. a layer beyond num_hidden_layers). */
+  | 'unexpected_tensor'
+  /** A weight that is NaN or ±Inf, or a float too large for the f16 the runtime keeps weights in. */
+  | 'non_finite_weight'
+  /** The model produced NaN or infinite logits for a request; that request ends, the others go on. */
+  | 'numerical_error'
   | 'no_tokenizer'
   | 'webgpu_unavailable'
   | 'adapter_insufficient'
