@@ -66,7 +66,14 @@ async function openSharded(source: ModelSource): Promise<CheckpointLayout> {
   const shards = await Promise.all(files.map((file) => readShardHeader(source, file)));
 
   const tensors = new Map<string, TensorEntry>();
-  for (const shard of shards) for (const tensor of shard.header.tensors) tensors.set(tensor.name, tensor);
+  for (const shard of shards) {
+    for (const tensor of shard.header.tensors) {
+      // Both copies would stream onto the GPU: refuse rather than pick one.
+      const other = tensors.get(tensor.name);
+      if (other !== undefined) throw new LlmError('invalid_safetensors', `tensor "${tensor.name}" is in both ${other.file} and ${tensor.file}`, tensor.name);
+      tensors.set(tensor.name, tensor);
+    }
+  }
   for (const [name, file] of weightMap) {
     if (tensors.get(name)?.file !== file) {
       throw new LlmError('missing_tensor', `${INDEX_FILE} places tensor "${name}" in ${file}, but ${file} does not hold it`, name);

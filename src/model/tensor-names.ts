@@ -1,9 +1,13 @@
 /**
  * Every tensor a model needs, with its shape (names and shapes as in model-math.md; Linear
- * weights are [out, in]), and the check that a checkpoint has them all. Extra tensors (lm_head
- * while tied, rotary inv_freq buffers) are ignored. In a 4-bit checkpoint each layer Linear is
- * its published integer tensors instead of `.weight` (quantizedLinearTensors); every other tensor
- * is a float tensor as before.
+ * weights are [out, in]), and the check that a checkpoint has them all and nothing else the
+ * config does not account for: a layer beyond num_hidden_layers, a `.weight` beside a 4-bit
+ * Linear's integer tensors or an unknown name means config.json describes another model.
+ * Two kinds of extra tensor are harmless and skipped, as transformers skips them: lm_head while
+ * tied (some exports save the tied copy; transformers overwrites it with embed_tokens) and rotary
+ * `inv_freq` buffers (older exports persisted them; the frequencies come from config.json).
+ * In a 4-bit checkpoint each layer Linear is its published integer tensors instead of `.weight`
+ * (quantizedLinearTensors); every other tensor is a float tensor as before.
  */
 import { LlmError } from '../errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
@@ -72,9 +76,41 @@ export function expectedTensors(config: ModelConfig): Map<string, number[]> {
   return tensors;
 }
 
-/** Throws 'missing_tensor', 'tensor_shape_mismatch' or 'unknown_dtype' for the first tensor that is wrong. */
+/**
+ * Throws 'missing_tensor', 'tensor_shape_mismatch' or 'unknown_dtype' for the first tensor that is
+ * wrong, then 'unexpected_tensor' for the first one the config does not account for.
+ */
 export function validateCheckpoint(config: ModelConfig, checkpoint: Checkpoint): void {
-  for (const [name, expected] of expectedTensors(config)) {
+  const expectedShapes = expectedTensors(config);
+  checkExpected(config, checkpoint, expectedShapes);
+  for (const [name, tensor] of checkpoint.tensors) {
+    if (expectedShapes.has(name) || isHarmlessExtra(config, name, tensor.shape)) continue;
+    throw new LlmError('unexpected_tensor', `tensor "${name}" in ${tensor.file} is not part of the model config.json describes: ${whyUnexpected(config, name)}`, name);
+  }
+}
+
+const rotaryBuffer = /^model\.(?:layers\.(\d+)\.self_attn\.)?rotary_emb\.inv_freq$/;
+const layerTensor = /^model\.layers\.(\d+)\./;
+
+/** lm_head.weight of a tied model in the embedding's shape; a rotary inv_freq buffer of a layer the model has. */
+function isHarmlessExtra(config: ModelConfig, name: string, shape: readonly number[]): boolean {
+  if (name === 'lm_head.weight') return config.tieWordEmbeddings && shape.length === 2 && shape[0] === config.vocabSize && shape[1] === config.hiddenSize;
+  const rotary = rotaryBuffer.exec(name);
+  return rotary !== null && (rotary[1] === undefined || Number(rotary[1]) < config.numLayers);
+}
+
+function whyUnexpected(config: ModelConfig, name: string): string {
+  const layer = layerTensor.exec(name);
+  if (layer !== null && Number(layer[1]) >= config.numLayers) {
+    return `layer ${layer[1]} is beyond num_hidden_layers ${config.numLayers}`;
+  }
+  if (name === 'lm_head.weight') return `a tied copy of the embedding must be [vocab_size ${config.vocabSize}, hidden_size ${config.hiddenSize}]`;
+  const quantization = config.quantization === undefined ? 'no quantization_config' : `quantization_config ${config.quantization.method}`;
+  return `no tensor of that name belongs to ${config.architecture} with ${quantization}`;
+}
+
+function checkExpected(config: ModelConfig, checkpoint: Checkpoint, expectedShapes: ReadonlyMap<string, number[]>): void {
+  for (const [name, expected] of expectedShapes) {
     const tensor = checkpoint.tensors.get(name);
     if (tensor === undefined) {
       throw new LlmError('missing_tensor', `checkpoint has no tensor "${name}" (expected shape [${expected.join(', ')}])`, name);

@@ -136,6 +136,15 @@ describe('openCheckpoint', () => {
     await expectRejects(openCheckpoint(openModelSource(folder)), 'missing_tensor', 'lm_head.weight', SHARD_2);
   });
 
+  it('names a tensor held by two shards (both copies would stream onto the GPU)', async () => {
+    await writeSharded();
+    await writeFile(join(folder, SHARD_2), buildSafetensors([
+      { name: 'model.norm.weight', dtype: 'F16', shape: [2] },
+      { name: 'model.embed_tokens.weight', dtype: 'F32', shape: [2, 2] },
+    ]));
+    await expectRejects(openCheckpoint(openModelSource(folder)), 'invalid_safetensors', 'model.embed_tokens.weight', `${SHARD_1} and ${SHARD_2}`);
+  });
+
   it('refuses a bad index', async () => {
     await writeFile(join(folder, 'model.safetensors.index.json'), '{"weight_map": []}');
     await expectRejects(openCheckpoint(openModelSource(folder)), 'invalid_safetensors', 'model.safetensors.index.json');

@@ -68,11 +68,47 @@ describe('expectedTensors', () => {
 describe('validateCheckpoint', () => {
   const qwen3 = config('Qwen3ForCausalLM', { tie_word_embeddings: true });
 
-  it('accepts a complete checkpoint and ignores extra tensors', () => {
+  it('accepts a complete checkpoint and the harmless extras: a tied lm_head, rotary inv_freq buffers', () => {
     const shapes = expectedTensors(qwen3);
     shapes.set('lm_head.weight', [50, 24]);
     shapes.set('model.layers.0.self_attn.rotary_emb.inv_freq', [4]);
+    shapes.set('model.layers.1.self_attn.rotary_emb.inv_freq', [4]);
+    shapes.set('model.rotary_emb.inv_freq', [4]);
     expect(() => validateCheckpoint(qwen3, checkpointOf(shapes))).not.toThrow();
+  });
+
+  function unexpected(model: ModelConfig, shapes: Map<string, number[]>): { code: string; subject: string; message: string } {
+    try {
+      validateCheckpoint(model, checkpointOf(shapes));
+    } catch (error) {
+      return error as { code: string; subject: string; message: string };
+    }
+    throw new Error('validateCheckpoint accepted the checkpoint');
+  }
+
+  it.each([
+    ['a layer beyond num_hidden_layers', 'model.layers.2.mlp.up_proj.weight', [40, 24], 'beyond num_hidden_layers 2'],
+    ['an inv_freq buffer of a layer beyond them', 'model.layers.7.self_attn.rotary_emb.inv_freq', [4], 'layer 7'],
+    ['an unknown name', 'model.layers.0.mlp.experts.0.weight', [40, 24], 'Qwen3ForCausalLM'],
+    ['a bias the architecture has not', 'model.layers.1.self_attn.o_proj.bias', [24], 'no quantization_config'],
+    ['4-bit tensors in a float checkpoint', 'model.layers.0.self_attn.q_proj.qweight', [3, 32], 'no quantization_config'],
+    ['a tied lm_head in another shape', 'lm_head.weight', [51, 24], 'vocab_size 50'],
+  ])('refuses %s as unexpected_tensor naming it and its file', (_, name, shape, why) => {
+    const shapes = expectedTensors(qwen3);
+    shapes.set(name, shape);
+    const error = unexpected(qwen3, shapes);
+    expect(error).toMatchObject({ code: 'unexpected_tensor', subject: name });
+    expect(error.message).toContain(name);
+    expect(error.message).toContain('model.safetensors');
+    expect(error.message).toContain(why);
+  });
+
+  it('a missing tensor is reported before an unexpected one (config.json with fewer layers than its checkpoint names the first extra layer)', () => {
+    const fourLayers = expectedTensors(config('Qwen3ForCausalLM', { tie_word_embeddings: true, num_hidden_layers: 4 }));
+    expect(unexpected(qwen3, fourLayers)).toMatchObject({ code: 'unexpected_tensor', subject: expect.stringMatching(/^model\.layers\.2\./) });
+    const twoLayers = expectedTensors(qwen3);
+    const error = unexpected(config('Qwen3ForCausalLM', { tie_word_embeddings: true, num_hidden_layers: 3 }), twoLayers);
+    expect(error).toMatchObject({ code: 'missing_tensor', subject: expect.stringMatching(/^model\.layers\.2\./) });
   });
 
   it('names a missing tensor', () => {
@@ -177,6 +213,18 @@ describe('quantized checkpoints (model-math.md, "4-bit checkpoints")', () => {
   it('accepts a complete quantized checkpoint in the published dtypes', () => {
     expect(() => validateCheckpoint(awq, quantizedCheckpoint(awq, expectedTensors(awq)))).not.toThrow();
     expect(() => validateCheckpoint(gptq, quantizedCheckpoint(gptq, expectedTensors(gptq)))).not.toThrow();
+  });
+
+  it.each([
+    ['an AWQ g_idx (GPTQ only)', 'awq', 'model.layers.0.self_attn.q_proj.g_idx', [24]],
+    ['a float .weight beside the 4-bit tensors', 'gptq', 'model.layers.1.mlp.down_proj.weight', [24, 40]],
+  ])('refuses %s as unexpected_tensor: extras are fine only where quantization_config accounts for them', (_, method, name, shape) => {
+    const model = method === 'awq' ? awq : gptq;
+    const shapes = expectedTensors(model);
+    shapes.set(name, shape);
+    const error = refusal(model, quantizedCheckpoint(model, shapes));
+    expect(error).toMatchObject({ code: 'unexpected_tensor', subject: name });
+    expect(error.message).toContain(`quantization_config ${method}`);
   });
 
   it('names a transposed qweight, a missing g_idx, a float .weight in place of qweight', () => {
