@@ -22,6 +22,7 @@ import { openModelFiles, type ModelFileOptions } from './model-files.ts';
 import type { ModelSource } from './model-source.ts';
 import { ModelRunner } from './model-runner.ts';
 import { allocateWeights, type WeightUpload } from './model-weights.ts';
+import { checkFiniteWeights } from './finite-weights.ts';
 import { LOAD_Q4_GROUP_SIZE } from './q4-quantize.ts';
 import type { StepLimits } from './step-batch.ts';
 import { kernelTarget, type KernelTarget } from '../gpu/kernel-target.ts';
@@ -158,13 +159,14 @@ async function allocate(
   return { upload, kvCache, runner, release };
 }
 
-/** Streams every tensor onto the GPU as its bytes arrive. */
+/** Streams every tensor onto the GPU as its bytes arrive, each piece checked to be finite first. */
 async function uploadWeights(device: GPUDevice, source: ModelSource, checkpoint: CheckpointLayout, upload: WeightUpload): Promise<void> {
   let failure: unknown;
   const gpuError = await withErrorScopes(device, async () => {
     try {
       let sinceSync = 0;
       const sink = async (piece: Parameters<WeightUpload['write']>[0]) => {
+        checkFiniteWeights(piece);
         sinceSync += upload.write(piece);
         if (sinceSync < uploadSyncBytes) return;
         sinceSync = 0;
