@@ -55,7 +55,8 @@ export class LlmEngine implements ChatApi, CompletionsApi {
 
   /** Runs tool calls with the page's own functions until the model answers (tool-runner.ts). */
   runTools(params: RunToolsParams, options?: { signal?: AbortSignal }): ToolRun {
-    return runTools(this, params, options);
+    // The default result cap fits this model's context.
+    return runTools(this, params, { ...options, contextLength: this.info.maxModelLen });
   }
 
   async stats(): Promise<EngineStats> {

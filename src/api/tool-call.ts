@@ -1,65 +1,68 @@
 /**
  * One tool call, from the model's request to the text of its `role: 'tool'` message. Every
- * failure the model could act on (unknown tool, arguments that are not JSON or break the schema, a
- * thrown error, a timeout) becomes an error result it can read; only an abort of the whole run
- * escapes as an exception.
+ * failure the model could act on (unknown tool, arguments that are too long, not JSON, not an
+ * object or break the schema, a thrown error, a timeout) becomes an error result it can read; only
+ * an abort of the whole run escapes as an exception.
  */
 import { LlmError } from '../errors.ts';
+import { failure, messageOf, resultContent, type ToolOutcome } from './tool-outcome.ts';
 import type { ToolRegistry } from './tool-registry.ts';
 import type { ToolCallSummary } from './tool-types.ts';
 
-export interface ToolOutcome {
-  /** The tool message's content. */
-  readonly content: string;
-  readonly ok: boolean;
-  /** Why it failed, for UIs; the model reads the same text inside `content`. */
-  readonly error?: string;
-}
+export type { ToolOutcome } from './tool-outcome.ts';
 
 /** What `done()` rejects with when a run is aborted: the same typed error as an aborted request. */
 export function toolAbortError(message = 'the tool run was aborted'): LlmError {
   return new LlmError('aborted', message);
 }
 
-const failure = (error: string): ToolOutcome => ({ content: JSON.stringify({ error }), ok: false, error });
-
-const messageOf = (error: unknown) =>
-  error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
-
-/** A return value as tool message text: strings as they are, anything else as JSON. */
-function resultContent(value: unknown): ToolOutcome {
-  if (typeof value === 'string') return { content: value, ok: true };
-  if (value === undefined) return { content: '', ok: true };
-  try {
-    return { content: JSON.stringify(value) ?? '', ok: true }; // functions and symbols stringify to undefined
-  } catch (error) {
-    return failure(`the tool's result could not be turned into JSON: ${messageOf(error)}`);
-  }
+export interface CallLimits {
+  readonly toolTimeoutMs: number;
+  readonly maxToolResultChars: number;
+  readonly maxToolArgumentsChars: number;
 }
 
-export async function executeToolCall(
-  registry: ToolRegistry,
-  call: ToolCallSummary,
-  runSignal: AbortSignal,
-  defaultTimeoutMs: number,
-): Promise<ToolOutcome> {
-  const registered = registry.get(call.name);
-  if (registered === undefined) {
-    const known = registry.names;
-    return failure(`tool '${call.name}' does not exist; ${known.length === 0 ? 'no tools are available' : `available tools: ${known.join(', ')}`}`);
+const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+
+/** The call's arguments, parsed and checked, or the error result the model gets instead. */
+function checkedArguments(registry: ToolRegistry, call: ToolCallSummary, limits: CallLimits): { args: Record<string, unknown> } | ToolOutcome {
+  const fail = (why: string) => failure(why, limits.maxToolResultChars);
+  // Bounded before parsing and validating, whose cost grows with the text.
+  if (call.arguments.length > limits.maxToolArgumentsChars) {
+    return fail(`invalid arguments for tool '${call.name}': ${call.arguments.length} characters, more than the ${limits.maxToolArgumentsChars} allowed`);
   }
   let args: unknown;
   try {
     // Models write "" for a call without arguments.
     args = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch (error) {
-    return failure(`the arguments of tool '${call.name}' are not valid JSON: ${messageOf(error)}`);
+    return fail(`the arguments of tool '${call.name}' are not valid JSON: ${messageOf(error)}`);
   }
-  const { tool, validate } = registered;
-  if (validate !== undefined && !validate(args)) {
-    return failure(`invalid arguments for tool '${call.name}': ${registry.errorsText(validate)}`);
+  // With or without a schema, a tool's function receives an object.
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return fail(`invalid arguments for tool '${call.name}': arguments must be a JSON object, not ${kindOf(args)}`);
   }
-  const timeoutMs = tool.timeoutMs ?? defaultTimeoutMs;
+  const { validate } = registry.get(call.name)!;
+  if (validate === undefined) return { args: args as Record<string, unknown> };
+  let valid: unknown;
+  try {
+    valid = validate(args);
+  } catch (error) {
+    return fail(`invalid arguments for tool '${call.name}': they could not be checked (${messageOf(error)})`);
+  }
+  if (valid !== true) return fail(`invalid arguments for tool '${call.name}': ${registry.errorsText(validate)}`);
+  return { args: args as Record<string, unknown> };
+}
+
+export async function executeToolCall(registry: ToolRegistry, call: ToolCallSummary, runSignal: AbortSignal, limits: CallLimits): Promise<ToolOutcome> {
+  const registered = registry.get(call.name);
+  if (registered === undefined) {
+    const known = registry.names;
+    return failure(`tool '${call.name}' does not exist; ${known.length === 0 ? 'no tools are available' : `available tools: ${known.join(', ')}`}`, limits.maxToolResultChars);
+  }
+  const checked = checkedArguments(registry, call, limits);
+  if (!('args' in checked)) return checked;
+  const { tool, timeoutMs = limits.toolTimeoutMs } = registered;
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(runSignal.reason);
   runSignal.addEventListener('abort', onRunAbort, { once: true });
@@ -72,14 +75,14 @@ export async function executeToolCall(
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       timer = setTimeout(() => controller.abort(timeout), timeoutMs);
       Promise.resolve()
-        .then(() => tool.run(args, { signal: controller.signal, callId: call.id }))
+        .then(() => tool.run(checked.args, { signal: controller.signal, callId: call.id }))
         .then(resolve, reject);
     });
-    return resultContent(value);
+    return resultContent(value, call.name, limits.maxToolResultChars);
   } catch (error) {
     if (runSignal.aborted) throw runSignal.reason;
-    if (error === timeout) return failure(timeout.message);
-    return failure(messageOf(error));
+    if (error === timeout) return failure(timeout.message, limits.maxToolResultChars);
+    return failure(messageOf(error), limits.maxToolResultChars);
   } finally {
     clearTimeout(timer);
     runSignal.removeEventListener('abort', onRunAbort);

@@ -1,20 +1,44 @@
 /**
  * The tools a run may execute: checked once when the run starts (a runnable function per tool,
- * unique names, a compilable schema), each `parameters` schema compiled once with ajv, and the
- * plain chat tools (without `run`) that go to the model.
+ * unique names, a schema the runner can check at a bounded cost: tool-schema-check.ts), each
+ * `parameters` schema compiled once with ajv, and the plain chat tools (without `run`) that go to
+ * the model.
  */
 import Ajv, { type ValidateFunction } from 'ajv';
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionTool } from './chat-types.ts';
-import type { RunnableTool, ToolRunnerOptions } from './tool-types.ts';
+import { linearRegExp } from './linear-regexp.ts';
+import { toolFormats } from './tool-formats.ts';
+import { timeoutOption } from './tool-options.ts';
+import { checkToolSchema } from './tool-schema-check.ts';
+import type { RunnableTool } from './tool-types.ts';
 
 export interface RegisteredTool {
   readonly tool: RunnableTool;
-  /** Undefined when the tool has no `parameters`: any arguments are accepted. */
+  /** Undefined when the tool has no `parameters`: any object is accepted. */
   readonly validate: ValidateFunction | undefined;
+  /** The tool's own timeout, clamped; undefined for the runner's. */
+  readonly timeoutMs: number | undefined;
 }
 
-const isPositive = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value > 0;
+/** An ajv for one run's tools. Not shared between runs: it keeps every schema it compiled, by id too. */
+function toolAjv(): Ajv {
+  // Strict: an unknown keyword, or one ajv would ignore where it stands, is refused rather than
+  // silently not checked. strictTypes and strictTuples stay off: they only ask for more explicit
+  // schemas than tools in the wild carry, and checking stays complete without them.
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: false,
+    strictSchema: true,
+    strictNumbers: true,
+    allowMatchingProperties: true,
+    validateFormats: true,
+    logger: false,
+    code: { regExp: linearRegExp },
+  });
+  for (const [name, validate] of Object.entries(toolFormats)) ajv.addFormat(name, { type: 'string', validate });
+  return ajv;
+}
 
 export class ToolRegistry {
   private readonly byName = new Map<string, RegisteredTool>();
@@ -40,12 +64,17 @@ export class ToolRegistry {
     return [...this.byName.values()].map(({ tool }) => ({ type: 'function', function: tool.function }) as ChatCompletionTool);
   }
 
+  errorsText(validate: ValidateFunction): string {
+    return (this.ajv as Ajv).errorsText(validate.errors, { dataVar: 'arguments' });
+  }
+
   private register(value: unknown, i: number): void {
     const at = `tools[${i}]`;
     if (typeof value !== 'object' || value === null) throw new LlmError('invalid_argument', `${at} must be an object`, at);
     const tool = value as Partial<RunnableTool>;
     if (tool.type !== 'function') throw new LlmError('invalid_argument', `${at}.type must be 'function'`, `${at}.type`);
-    const name = tool.function?.name;
+    if (typeof tool.function !== 'object' || tool.function === null) throw new LlmError('invalid_argument', `${at}.function must be an object`, `${at}.function`);
+    const name = tool.function.name;
     if (typeof name !== 'string' || name === '') {
       throw new LlmError('invalid_argument', `${at}.function.name must be a non-empty string`, `${at}.function.name`);
     }
@@ -55,34 +84,24 @@ export class ToolRegistry {
     if (this.byName.has(name)) {
       throw new LlmError('invalid_argument', `${at}.function.name '${name}' is registered twice`, `${at}.function.name`);
     }
-    if (tool.timeoutMs !== undefined && !isPositive(tool.timeoutMs)) {
-      throw new LlmError('invalid_argument', `${at}.timeoutMs must be a positive number`, `${at}.timeoutMs`);
-    }
-    this.byName.set(name, { tool: tool as RunnableTool, validate: this.compile(tool.function?.parameters, at) });
+    const timeoutMs = timeoutOption(tool.timeoutMs, `${at}.timeoutMs`);
+    const validate = this.compile(tool.function.parameters, at, name);
+    this.byName.set(name, { tool: tool as RunnableTool, validate, timeoutMs });
   }
 
-  private compile(schema: unknown, at: string): ValidateFunction | undefined {
+  private compile(schema: unknown, at: string, name: string): ValidateFunction | undefined {
     if (schema === undefined) return undefined;
     const subject = `${at}.function.parameters`;
-    if (typeof schema !== 'object' || schema === null) throw new LlmError('invalid_argument', `${subject} must be a JSON schema object`, subject);
-    // Not strict: tool schemas in the wild carry keywords and formats ajv does not know.
-    this.ajv ??= new Ajv({ allErrors: true, strict: false, validateFormats: false, logger: false });
+    checkToolSchema(schema, subject, name);
     try {
-      return this.ajv.compile(schema);
+      this.ajv ??= toolAjv();
+      const validate = this.ajv.compile(schema as Record<string, unknown>);
+      // Belt and braces: an asynchronous validator would return a promise, which is truthy.
+      if ((validate as { $async?: unknown }).$async === true) throw new Error('the schema compiled to an asynchronous validator');
+      return validate;
     } catch (error) {
-      throw new LlmError('invalid_argument', `${subject} is not a valid JSON schema: ${error instanceof Error ? error.message : String(error)}`, subject);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new LlmError('invalid_argument', `${subject}: tool '${name}' has a schema the runner cannot check: ${reason}`, subject);
     }
   }
-
-  errorsText(validate: ValidateFunction): string {
-    return (this.ajv as Ajv).errorsText(validate.errors, { dataVar: 'arguments' });
-  }
-}
-
-/** Checks the runner's own options; returns them with defaults filled in. */
-export function runnerOptions(options: ToolRunnerOptions): { maxRounds: number; toolTimeoutMs: number } {
-  const { maxRounds = 10, toolTimeoutMs = 30_000 } = options;
-  if (!Number.isInteger(maxRounds) || maxRounds < 1) throw new LlmError('invalid_argument', 'maxRounds must be a positive integer', 'maxRounds');
-  if (!isPositive(toolTimeoutMs)) throw new LlmError('invalid_argument', 'toolTimeoutMs must be a positive number', 'toolTimeoutMs');
-  return { maxRounds, toolTimeoutMs };
 }

@@ -16,41 +16,40 @@ import type {
 import { ChunkAssembler } from './tool-chunk-assembler.ts';
 import { executeToolCall, toolAbortError } from './tool-call.ts';
 import { ToolEvents } from './tool-events.ts';
-import { ToolRegistry, runnerOptions } from './tool-registry.ts';
+import { runnerDefaults, runnerOptions, type RunnerLimits } from './tool-options.ts';
+import { ToolRegistry } from './tool-registry.ts';
 import type { RunToolsParams, ToolCallSummary, ToolRun, ToolRunResult } from './tool-types.ts';
 
 export type * from './tool-types.ts';
 export { toolAbortError } from './tool-call.ts';
 
-interface Run {
+export interface RunToolsOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Tokens the model's context holds: the default `maxToolResultChars` is at most half of it. */
+  readonly contextLength?: number | undefined;
+}
+
+interface Run extends RunnerLimits {
   readonly api: ChatApi;
   readonly request: ChatCompletionCreateParams;
   readonly registry: ToolRegistry;
-  readonly maxRounds: number;
-  readonly toolTimeoutMs: number;
   readonly events: ToolEvents;
   readonly signal: AbortSignal;
 }
 
 /**
- * Starts a tool loop. Throws `LlmError('invalid_argument')` at once for bad runner input; request
- * fields are checked by `create` itself, so their errors reject `done()`.
+ * Starts a tool loop. Throws `LlmError('invalid_argument')` at once for bad runner input (nothing
+ * runs then); request fields are checked by `create` itself, so their errors reject `done()`.
  */
-export function runTools(api: ChatApi, params: RunToolsParams, options: { signal?: AbortSignal | undefined } = {}): ToolRun {
-  const { tools, maxRounds, toolTimeoutMs, ...request } = params;
-  const registry = new ToolRegistry(tools);
-  const limits = runnerOptions({ maxRounds, toolTimeoutMs });
-  if (request.n !== undefined && request.n !== null && request.n !== 1) {
-    throw new LlmError('invalid_argument', 'runTools supports n = 1 only', 'n');
-  }
+export function runTools(api: ChatApi, params: RunToolsParams, options: RunToolsOptions = {}): ToolRun {
+  const { request, hasTools, registry, limits, signal: outer } = checkInput(params, options);
   const events = new ToolEvents();
   const controller = new AbortController();
   const abort = () => controller.abort(toolAbortError());
-  const outer = options.signal;
   if (outer?.aborted === true) abort();
   else outer?.addEventListener('abort', abort, { once: true });
 
-  const chatRequest = { ...request, ...(tools !== undefined ? { tools: registry.chatTools() } : {}) } as ChatCompletionCreateParams;
+  const chatRequest = { ...request, ...(hasTools ? { tools: registry.chatTools() } : {}) } as ChatCompletionCreateParams;
   const loop = runLoop({ api, request: chatRequest, registry, ...limits, events, signal: controller.signal });
   // done() settles on abort even when the request or tool in flight ignores its signal.
   const aborted = new Promise<never>((_, reject) => {
@@ -60,8 +59,35 @@ export function runTools(api: ChatApi, params: RunToolsParams, options: { signal
   const result = Promise.race([loop, aborted]).finally(() => outer?.removeEventListener('abort', abort));
   // Nobody has to call done(): an unobserved failure is not an unhandled rejection.
   loop.catch(() => {});
+  aborted.catch(() => {});
   result.catch(() => {});
   return { on: events.on.bind(events), done: () => result, abort };
+}
+
+/** Everything the runner itself takes, checked before anything runs. */
+function checkInput(params: unknown, options: unknown) {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw new LlmError('invalid_argument', `runTools takes one object of request fields and runner options, got ${params === null ? 'null' : typeof params}`);
+  }
+  const signal = typeof options === 'object' && options !== null ? (options as RunToolsOptions).signal : undefined;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new LlmError('invalid_argument', 'signal must be an AbortSignal', 'signal');
+  const contextLength = typeof options === 'object' && options !== null ? (options as RunToolsOptions).contextLength : undefined;
+  try {
+    const { tools, maxRounds, toolTimeoutMs, maxToolResultChars, maxToolArgumentsChars, ...request } = params as RunToolsParams;
+    const registry = new ToolRegistry(tools);
+    const fitted = typeof contextLength === 'number' && contextLength >= 2
+      ? Math.min(runnerDefaults.maxToolResultChars, Math.floor(contextLength / 2))
+      : runnerDefaults.maxToolResultChars;
+    const limits = runnerOptions({ maxRounds, toolTimeoutMs, maxToolResultChars, maxToolArgumentsChars }, { ...runnerDefaults, maxToolResultChars: fitted });
+    if (request.n !== undefined && request.n !== null && request.n !== 1) {
+      throw new LlmError('invalid_argument', 'runTools supports n = 1 only', 'n');
+    }
+    return { request, hasTools: tools !== undefined, registry, limits, signal };
+  } catch (error) {
+    if (error instanceof LlmError) throw error;
+    // A getter that throws, a proxy, a revoked object: still a refusal, never a TypeError.
+    throw new LlmError('invalid_argument', `runTools could not read its input: ${error instanceof Error ? error.message : String(error)}`, 'tools');
+  }
 }
 
 async function runLoop(run: Run): Promise<ToolRunResult> {
@@ -89,7 +115,7 @@ async function runLoop(run: Run): Promise<ToolRunResult> {
       const summary: ToolCallSummary = { id: call.id, name: call.function.name, arguments: call.function.arguments };
       events.emit({ type: 'tool_call', round, call: summary });
       const started = performance.now();
-      const outcome = await executeToolCall(run.registry, summary, signal, run.toolTimeoutMs);
+      const outcome = await executeToolCall(run.registry, summary, signal, run);
       const durationMs = performance.now() - started;
       events.emit({ type: 'tool_result', round, callId: call.id, name: summary.name, ...outcome, durationMs });
       appendMessage({ role: 'tool', tool_call_id: call.id, content: outcome.content });

@@ -29,15 +29,27 @@ export interface RunnableTool {
   /** The page's function; its return value (string as is, else JSON) is the tool message. */
   // `any` so a page can type its parameter as the shape its schema guarantees.
   run: (args: any, context: ToolContext) => unknown;
-  /** Overrides the runner's `toolTimeoutMs` for this tool. */
+  /** Overrides the runner's `toolTimeoutMs` for this tool (same rules). */
   timeoutMs?: number | undefined;
 }
 
 export interface ToolRunnerOptions {
   /** Most create() calls in one run; default 10. */
   maxRounds?: number | undefined;
-  /** Default per-call timeout of a tool's function; default 30 000 ms. */
+  /**
+   * Default per-call timeout of a tool's function; default 30 000 ms. A positive finite number;
+   * values above 2^31 - 1 ms (what setTimeout can hold, about 24.8 days) are clamped to it.
+   */
   toolTimeoutMs?: number | undefined;
+  /**
+   * Longest tool message the model gets, in characters; default 16 384, and on an engine at most
+   * half its context length, so one result leaves room for the rest of the conversation. A longer
+   * text result is cut and says so; a longer JSON result (or error) is replaced by an error result
+   * saying it was too large.
+   */
+  maxToolResultChars?: number | undefined;
+  /** Longest arguments text a call may have; a longer one gets an error result, unparsed. Default 65 536. */
+  maxToolArgumentsChars?: number | undefined;
 }
 
 type WithRunnableTools<P> = Omit<P, 'tools'> & { tools?: RunnableTool[] | undefined } & ToolRunnerOptions;
@@ -65,6 +77,8 @@ export type ToolRunEvent =
       readonly content: string;
       readonly ok: boolean;
       readonly error?: string;
+      /** Set when a text result was cut to `maxToolResultChars`: its full length. */
+      readonly truncatedFrom?: number;
       readonly durationMs: number;
     }
   | { readonly type: 'message'; readonly message: ChatCompletionMessageParam }
