@@ -1,18 +1,21 @@
 /**
- * Everything a load reads before the weights stream: config.json, generation_config.json, the
- * safetensors headers (validated against the config) and the tokenizer — from a Hub id, a
- * folder URL or a local folder, through Cache Storage where wanted. No GPU here: the weights'
- * bytes are streamed later, straight onto the GPU (load-model.ts).
+ * Everything a load reads before the weights stream: config.json, generation_config.json (their
+ * token ids below vocab_size), the safetensors headers (validated against the config) and the
+ * tokenizer (its files checked against the config, tokenizer-files.ts) — from a Hub id, a folder
+ * URL or a local folder, through Cache Storage where wanted. No GPU here: the weights' bytes are
+ * streamed later, straight onto the GPU (load-model.ts).
  */
 import { FileCache } from '../hub/file-cache.ts';
 import { resolveModelLocation, type HubOptions } from '../hub/model-location.ts';
-import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
+import { LlmError } from '../errors.ts';
+import type { TextTokenizer } from '../text/tokenizer.ts';
 import { openCheckpoint, type CheckpointLayout } from './checkpoint.ts';
 import { parseModelConfig, type ModelConfig } from './config.ts';
 import { parseGenerationConfig, type GenerationConfig } from './generation-config.ts';
 import type { ProgressTracker } from './load-progress.ts';
 import { openModelSource, type ModelSource } from './model-source.ts';
 import { validateCheckpoint } from './tensor-names.ts';
+import { openTokenizer } from './tokenizer-files.ts';
 
 export interface ModelFileOptions extends HubOptions {
   /** Keep fetched files in Cache Storage and read them from there next time (where Cache
@@ -38,14 +41,24 @@ export async function openModelFiles(location: string | URL, options: ModelFileO
     onFileProgress: (file, loaded, total, fromCache) => progress.update(file, loaded, total, fromCache),
   });
   const config = parseModelConfig(await source.readJson('config.json'));
+  checkTokenIds('config.json', config.vocabSize, { bos_token_id: config.bosTokenId === undefined ? [] : [config.bosTokenId], eos_token_id: config.eosTokenIds });
   const generationConfig = (await source.exists('generation_config.json'))
     ? parseGenerationConfig(await source.readJson('generation_config.json'))
     : { eosTokenIds: [...config.eosTokenIds] };
+  checkTokenIds('generation_config.json', config.vocabSize, { eos_token_id: generationConfig.eosTokenIds });
   if (generationConfig.eosTokenIds.length === 0) generationConfig.eosTokenIds = [...config.eosTokenIds];
   const checkpoint = await openCheckpoint(source);
   // Every weight file's size is known from its header: announce them before the long phase.
   for (const { header } of checkpoint.shards) progress.expect(header.file, header.fileSize);
   validateCheckpoint(config, checkpoint);
-  const tokenizer = await loadTokenizer(source);
+  const tokenizer = await openTokenizer(source, config.vocabSize);
   return { source, config, generationConfig, checkpoint, tokenizer };
+}
+
+/** Token ids a file names must be below vocab_size: a stop id above it would never be sampled. */
+function checkTokenIds(file: string, vocabSize: number, fields: Record<string, readonly number[]>): void {
+  for (const [field, ids] of Object.entries(fields)) {
+    const beyond = ids.find((id) => id >= vocabSize);
+    if (beyond !== undefined) throw new LlmError('invalid_config', `${file}: field "${field}" has token id ${beyond}, not below vocab_size ${vocabSize}`, field);
+  }
 }
