@@ -10,6 +10,8 @@ import { EngineHost, type LoadedInfo, type WorkerLoadOptions } from '../engine/e
 import { installErrorTransfer } from '../engine/worker-errors.ts';
 import { isHubId } from '../hub/model-location.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
+import { LlmError } from '../errors.ts';
+import { contentControlTokenModes, type ContentControlTokens } from './chat-prompt.ts';
 import { ChatService } from './chat-service.ts';
 import type { ModelList } from './chat-types.ts';
 import { CompletionService } from './completion-service.ts';
@@ -17,6 +19,12 @@ import { CompletionService } from './completion-service.ts';
 export interface ChatLoadOptions extends WorkerLoadOptions {
   /** The model name responses report; default: a Hub id as given, else the folder's last path segment. */
   readonly modelId?: string;
+  /**
+   * How chat content that spells a control token (`<|im_end|>`, `<tool_call>`) is tokenized:
+   * 'text' (default) as text, so a tool result cannot fake a turn or a call; 'raw' as the tokens,
+   * as vLLM does (chat-prompt.ts).
+   */
+  readonly contentControlTokens?: ContentControlTokens;
 }
 
 export class ChatHost extends EngineHost {
@@ -24,11 +32,14 @@ export class ChatHost extends EngineHost {
   private readonly pending = new Map<string, AbortController>();
 
   override async load(location: string, options: ChatLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
-    const { modelId, ...loadOptions } = options;
+    const { modelId, contentControlTokens = 'text', ...loadOptions } = options;
+    if (!contentControlTokenModes.includes(contentControlTokens)) {
+      throw new LlmError('invalid_argument', `contentControlTokens must be ${contentControlTokenModes.map((mode) => `'${mode}'`).join(' or ')}, got ${JSON.stringify(contentControlTokens)}`, 'contentControlTokens');
+    }
     this.services = undefined;
     const info = await super.load(location, loadOptions, onProgress);
     const name = modelId ?? defaultModelId(location);
-    this.services = { chat: new ChatService(this.require(), name), completions: new CompletionService(this.require(), name) };
+    this.services = { chat: new ChatService(this.require(), name, contentControlTokens), completions: new CompletionService(this.require(), name) };
     return info;
   }
 

@@ -2,16 +2,27 @@
  * From checked messages to prompt token ids, with vLLM's prompt-building fields: the generation
  * prompt on or off, continuing the final message (a prefill the reply carries on from),
  * `documents` and a per-request `chat_template`, special tokens added on top of the template's,
- * and keeping only the last `truncate_prompt_tokens`. Also how many tokens may follow the
- * prompt, and the context errors when they do not fit.
+ * and keeping only the last `truncate_prompt_tokens`. Text from the request that spells a
+ * control token is tokenized as text unless the engine was made with `contentControlTokens:
+ * 'raw'` (content-placeholders.ts). Also how many tokens may follow the prompt, and the context
+ * errors when they do not fit.
  */
 import { LlmError } from '../errors.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
-import { joinText, type ChatCompletionFunctionTool, type ChatTemplate } from './chat-template.ts';
+import { joinText, reasoningInContent, type ChatCompletionFunctionTool, type ChatTemplate } from './chat-template.ts';
 import type { ChatCompletionMessageParam } from './chat-types.ts';
+import { ContentPlaceholders } from './content-placeholders.ts';
 import { invalidParam, isBoolean, isInteger, isRecord, isString, optional } from './param-checks.ts';
 
 type Params = Record<string, unknown>;
+
+/**
+ * How added tokens spelled in chat content are tokenized: 'text' (the default) as the text they
+ * are; 'raw' as the tokens, as vLLM and transformers do, for callers that write control tokens
+ * into content on purpose. Raw completions prompts (/v1/completions) are always raw.
+ */
+export type ContentControlTokens = 'text' | 'raw';
+export const contentControlTokenModes: readonly ContentControlTokens[] = ['text', 'raw'];
 
 export interface PromptOptions {
   /** Undefined: on, unless the final message is continued. */
@@ -58,6 +69,8 @@ export interface PromptInput {
   readonly chatTemplateKwargs: Readonly<Record<string, unknown>>;
   readonly options: PromptOptions;
   readonly maxModelLen: number;
+  /** Default 'text'. */
+  readonly contentControlTokens?: ContentControlTokens | undefined;
 }
 
 export interface Prompt {
@@ -69,6 +82,7 @@ export interface Prompt {
 export function buildPrompt(input: PromptInput): Prompt {
   const { options, tokenizer, messages } = input;
   const addGenerationPrompt = options.addGenerationPrompt ?? !options.continueFinalMessage;
+  const placeholders = input.contentControlTokens === 'raw' ? undefined : new ContentPlaceholders(tokenizer, input.template.readsReasoning);
   let text = input.template.render({
     messages,
     tools: input.tools,
@@ -77,11 +91,14 @@ export function buildPrompt(input: PromptInput): Prompt {
     bosToken: tokenizer.bosToken,
     eosToken: tokenizer.eosToken,
     documents: options.documents,
+    protectText: placeholders === undefined ? undefined : (value, reasoningInside) => placeholders.protect(value, reasoningInside),
   });
   const last = messages[messages.length - 1]!;
   const lastText = joinText((last as { content?: unknown }).content);
-  if (options.continueFinalMessage) text = openFinalMessage(text, lastText);
-  const encoded = tokenizer.encode(text, { addSpecialTokens: options.addSpecialTokens });
+  // Found in the rendered text as the template saw it, placeholders and all.
+  if (options.continueFinalMessage) text = openFinalMessage(text, placeholders?.protect(lastText, reasoningInContent(last)) ?? lastText);
+  const { text: promptText, plainSpans } = placeholders?.resolve(text) ?? { text, plainSpans: [] };
+  const encoded = tokenizer.encode(promptText, { addSpecialTokens: options.addSpecialTokens, plainSpans });
   const keep = options.truncatePromptTokens === -1 ? input.maxModelLen : options.truncatePromptTokens;
   const promptIds = keep === undefined || encoded.length <= keep ? encoded : encoded.slice(encoded.length - keep);
   // vLLM echoes the last message when the reply has its role: assistant, or any without a generation prompt.

@@ -13,7 +13,7 @@ import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { validateMessages, validateTools } from './chat-messages.ts';
 import { badWordIds } from './bad-words.ts';
 import { engineFieldToParam, parseChatParams, type ChatParams } from './chat-params.ts';
-import { buildPrompt, completionBudget } from './chat-prompt.ts';
+import { buildPrompt, completionBudget, type ContentControlTokens } from './chat-prompt.ts';
 import { replyShaper } from './reply-shaper.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
 import { ChatTemplate } from './chat-template.ts';
@@ -37,7 +37,7 @@ export class ChatService {
   private readonly thinks: ChoiceMode['reasoning'];
   private readonly created = Math.floor(Date.now() / 1000);
 
-  constructor(private readonly engine: Engine, readonly modelId: string) {
+  constructor(private readonly engine: Engine, readonly modelId: string, private readonly contentControlTokens: ContentControlTokens = 'text') {
     this.tokenizer = requireTokenizer(engine.model.tokenizer, engine.model.location);
     const source = this.tokenizer.chatTemplate;
     this.template = source === undefined ? undefined : new ChatTemplate(source);
@@ -79,6 +79,7 @@ export class ChatService {
     const templateKwargs = constrainsFromStart(constraint) && this.thinks ? { ...params.chatTemplateKwargs, enable_thinking: false } : params.chatTemplateKwargs;
     const { promptIds, echoText } = buildPrompt({
       template, tokenizer: this.tokenizer, messages, tools, chatTemplateKwargs: templateKwargs, options: params.prompt, maxModelLen: this.engine.model.maxModelLen,
+      contentControlTokens: this.contentControlTokens,
     });
     const id = params.requestId === undefined ? makeCompletionId() : `chatcmpl-${params.requestId}`;
     const header: ResponseHeader = { id, created: Math.floor(Date.now() / 1000), model: this.modelId };

@@ -7,6 +7,7 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from './chat-types.ts';
 import { parsePythonJson, PythonFloat, pythonJson, type JsonOptions } from './python-json.ts';
+import { THINK_END } from './reasoning-layout.ts';
 
 export type ChatCompletionFunctionTool = Extract<ChatCompletionTool, { type: 'function' }>;
 
@@ -20,6 +21,12 @@ export interface ChatTemplateInput {
   readonly eosToken?: string | undefined;
   /** vLLM's `documents` (retrieval-augmented generation), for templates that render them. */
   readonly documents?: readonly Readonly<Record<string, string>>[] | undefined;
+  /**
+   * Applied to every string of the messages, tools and documents (keys too) as the template will
+   * see them, e.g. to swap control tokens for placeholders (content-placeholders.ts);
+   * `reasoningInside`: see `reasoningInContent`. Not to the caller's kwargs.
+   */
+  readonly protectText?: ((text: string, reasoningInside: boolean) => string) | undefined;
 }
 
 type RuntimeValue = ReturnType<Environment['set']>;
@@ -32,9 +39,12 @@ class TemplateRaise extends Error {}
 
 export class ChatTemplate {
   private readonly program: Program | undefined;
+  /** The template looks for `</think>` (Qwen3, DeepSeek-R1): it splits reasoning out of assistant content. */
+  readonly readsReasoning: boolean;
 
   /** `source` undefined: the model has none, and every render is refused. */
   constructor(source: string | undefined) {
+    this.readsReasoning = source?.includes(THINK_END) ?? false;
     try {
       this.program = source === undefined ? undefined : new Template(source).parsed;
     } catch (error) {
@@ -48,6 +58,10 @@ export class ChatTemplate {
     for (const reserved of ['messages', 'tools']) {
       if (reserved in kwargs) throw new LlmError('invalid_argument', `may not set ${reserved}`, `chat_template_kwargs.${reserved}`);
     }
+    // After vLLM's conversions, so that text inside JSON-encoded arguments is protected as parsed.
+    const protect = input.protectText;
+    const protectAll = (value: unknown): unknown => (protect === undefined ? value : mapStrings(value, (text) => protect(text, false)));
+    const messages = input.messages.map(templateMessage);
     // transformers: special tokens, then the caller's kwargs (which may override
     // add_generation_prompt, as vLLM's chat_template_kwargs do), then messages and tools.
     const context: Record<string, unknown> = {
@@ -55,9 +69,10 @@ export class ChatTemplate {
       ...(input.eosToken === undefined ? {} : { eos_token: input.eosToken }),
       add_generation_prompt: input.addGenerationPrompt,
       ...kwargs,
-      messages: input.messages.map(templateMessage),
-      tools: input.tools === undefined ? null : input.tools.map(templateTool),
-      documents: input.documents ?? kwargs['documents'] ?? null,
+      messages: protect === undefined ? messages : messages.map((message) => protectMessage(message, protect)),
+      tools: input.tools === undefined ? null : protectAll(input.tools.map(templateTool)),
+      // Documents in the kwargs are the caller's template input, like the other kwargs.
+      documents: (input.documents === undefined ? undefined : protectAll(input.documents)) ?? kwargs['documents'] ?? null,
     };
     const environment = new Environment();
     defineGlobals(environment);
@@ -96,6 +111,27 @@ function templateMessage(message: ChatCompletionMessageParam): Record<string, un
   if (message.role === 'tool') out['tool_call_id'] = source['tool_call_id'];
   if (typeof source['name'] === 'string') out['name'] = source['name'];
   return out;
+}
+
+function protectMessage(message: Record<string, unknown>, protect: (text: string, reasoningInside: boolean) => string): Record<string, unknown> {
+  const { content, ...rest } = message;
+  const protectedRest = mapStrings(rest, (text) => protect(text, false)) as Record<string, unknown>;
+  const reasoningInside = message['role'] === 'assistant' && message['reasoning_content'] === undefined;
+  return { ...protectedRest, content: mapStrings(content, (text) => protect(text, reasoningInside)) };
+}
+
+/** Whether a thinking template looks for reasoning in this message's content: an assistant's, without reasoning_content. */
+export function reasoningInContent(message: ChatCompletionMessageParam): boolean {
+  return message.role === 'assistant' && templateMessage(message)['reasoning_content'] === undefined;
+}
+
+/** `value` with `map` applied to every string in it, object keys included (arguments are Maps, json.loads keeps key order). */
+function mapStrings(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, map));
+  if (value instanceof Map) return new Map([...value].map(([key, item]) => [typeof key === 'string' ? map(key) : key, mapStrings(item, map)]));
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) return value; // PythonFloat, numbers, null
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [map(key), mapStrings(item, map)]));
 }
 
 export function joinText(content: unknown): string {

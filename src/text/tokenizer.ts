@@ -1,16 +1,21 @@
 /**
  * The tokenizer adapter: tokenizer.json + tokenizer_config.json through `@huggingface/tokenizers`,
  * behind a small interface the engine and API use. Special tokens written in text
- * (`<|im_start|>`) encode to their single ids, since chat templates render them as text.
+ * (`<|im_start|>`) encode to their single ids, since chat templates render them as text, except
+ * inside the plain spans a caller marks (chat message content: plain-spans.ts).
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LlmError } from '../errors.ts';
 import type { ModelSource } from '../model/model-source.ts';
+import { PlainSpanEncoder, type TextSpan } from './plain-spans.ts';
+
+export type { TextSpan } from './plain-spans.ts';
 
 export interface TextTokenizer {
   /** Token ids for text. `addSpecialTokens` (default false) runs the post-processor (e.g. Llama's BOS);
-   *  chat templates already contain their special tokens, as in vLLM's chat endpoint. */
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+   *  chat templates already contain their special tokens, as in vLLM's chat endpoint. `plainSpans`
+   *  (sorted, not overlapping): ranges of `text` tokenized as text even where they spell an added token. */
+  encode(text: string, options?: { addSpecialTokens?: boolean; plainSpans?: readonly TextSpan[] }): number[];
   /** Text for ids; ids the tokenizer has no token for (padded vocab rows) decode to nothing. */
   decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
   tokenId(token: string): number | undefined;
@@ -79,13 +84,21 @@ export function createTokenizer(tokenizerJson: Json, config: Json, templateFile?
   const bosToken = readTokenContent(config['bos_token']);
   const pipeline = { decoder: tokenizerJson['decoder'], normalizer: tokenizerJson['normalizer'], preTokenizer: tokenizerJson['pre_tokenizer'] };
   let vocabulary: TokenizerVocabulary | undefined;
+  let plainSpanEncoder: PlainSpanEncoder | undefined;
 
   return {
     chatTemplate,
     eosToken,
     bosToken,
     encode(text, options) {
-      return tokenizer.encode(text, { add_special_tokens: options?.addSpecialTokens ?? false }).ids;
+      const addSpecialTokens = options?.addSpecialTokens ?? false;
+      const spans = options?.plainSpans ?? [];
+      if (spans.length === 0) return tokenizer.encode(text, { add_special_tokens: addSpecialTokens }).ids;
+      plainSpanEncoder ??= new PlainSpanEncoder(tokenizer, {
+        removeSpace: config['remove_space'] === true,
+        lowercaseAndRemoveAccents: config['do_lowercase_and_remove_accent'] === true,
+      });
+      return plainSpanEncoder.encode(text, spans, addSpecialTokens);
     },
     decode(ids, options) {
       // The library throws on an empty list and maps unknown ids to an undefined token; the
