@@ -19,6 +19,8 @@
 //                                           at slot mask_row (NONE: no mask); token t allowed iff
 //                                           bit (t & 31) of word (t >> 5) is set
 // Grid: (CHUNKS, S, 1)
+// Also flags (NON_FINITE) a chunk whose raw logits hold a NaN or ±Inf: from the bits, not from
+// comparisons an implementation may assume never see NaN.
 struct Entry { token: u32, output_count: u32, seen: u32, bias: f32 }
 
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
@@ -36,6 +38,7 @@ override COLLECT: u32 = KEEP * WORKGROUP;  // room for every kept value, per lis
 // pays for workgroup memory (in compile time too); values are read back by token.
 var<workgroup> collected: array<u32, 2u * COLLECT>;
 var<workgroup> collected_count: array<atomic<u32>, 2>;
+var<workgroup> chunk_non_finite: atomic<u32>;
 
 fn allowed(p: Params, token: u32) -> bool {
   if (p.mask_row == NONE) { return true; }
@@ -139,8 +142,10 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
   var raw_stats = vec2(LOWEST, 0.0);
   var s_max = LOWEST;
   var argmax = NONE;
+  var exponents = 0u;  // the largest exponent field seen: all ones iff a NaN or ±Inf
   for (var i = start + lid; i < end; i += WORKGROUP) {
     let x = logits[logit_base + i];
+    exponents = max(exponents, bitcast<u32>(x) & EXPONENT_BITS);
     // One exp: exp(−|x − max|) rescales the sum when x is the new max, else is x's term.
     let up = x > raw_stats.x;
     let term = select(0.0, exp(-abs(x - raw_stats.x)), x == x);
@@ -173,6 +178,8 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
       argmax = select(argmax, i, best);
     }
   }
+  // Read by invocation 0 at the end, after the reductions' barriers.
+  if (exponents == EXPONENT_BITS) { atomicOr(&chunk_non_finite, 1u); }
   let nothing = Kept(vec3(LOWEST), vec3(NONE), LOWEST);
   var s_kept = nothing;
   var raw_kept = nothing;
@@ -211,6 +218,7 @@ fn main(ids: Ids, @builtin(workgroup_id) wid: vec3<u32>) {
     scratch[at + 1u] = s_total.y;
     scratch[at + 2u] = s_total.z;
     scratch[at + 4u] = raw_total.x;
+    scratch[at + NON_FINITE] = atomicLoad(&chunk_non_finite);
     scratch[at + 6u] = raw_total.z;
     scratch[at + 8u] = min(s_collected, LIST);
     scratch[at + 9u] = min(raw_collected, RAW_LIST);

@@ -18,7 +18,7 @@
 //   2 logits   array<f32> [S, VOCAB]        raw LM-head output (read only)
 //   3 params   array<Params> [≥ S]          per-row parameters
 //   4 scratch  array<u32> [S, ROW_WORDS]    see sampler_common.wgsl; writes the state words
-//   5 out      array<u32> [S, OUT_WORDS]    writes the top logprobs, words [2, 42)
+//   5 out      array<u32> [S, OUT_WORDS]    writes the top logprobs, words [2, OUT_FLAGS)
 // Grid: (S, 1, 1)
 
 @group(0) @binding(2) var<storage, read> logits: array<f32>;

@@ -16,6 +16,8 @@
 //      token depends on nothing else in the batch.
 //   3. raw logprobs, log_softmax(logits): the sampled token's, and the top num_logprobs (ties to
 //      the lower id).
+//   4. a row whose raw logits hold a NaN or ±Inf is flagged in `out` (its token means nothing):
+//      the model failed numerically for that request, and the host ends it.
 // Thresholds are exact: a search over the f32 bits of e (monotone for e ≥ 0), each probe an
 // integer count or an f32 sum in a fixed order, so every run gives the same answer.
 //
@@ -32,7 +34,8 @@
 // u32 words per row (floats as bits):
 //   [0, VOCAB)                              s, then e where the fallback searched the vocabulary
 //   stats   [CHUNK_SLOTS, STAT_WORDS]       per chunk: s (max, argmax, Σ exp(s − max), bound),
-//                                           raw (max, –, Σ exp(x − max), bound), list counts
+//                                           raw (max, NON_FINITE flag, Σ exp(x − max), bound),
+//                                           list counts
 //   races   [CHUNK_SLOTS, 2]                per chunk: the race's best (score, token)
 //   list    [CHUNK_SLOTS, LIST] ×2          per chunk: best s (then e) and their tokens
 //   raw     [CHUNK_SLOTS, RAW_LIST] ×2      per chunk: best raw logits and their tokens
@@ -68,7 +71,10 @@ override LANES: u32 = 16u;
 override WORKGROUP: u32 = LANES * LANES;
 
 const TOP = 20u;
-const OUT_WORDS = 42u;
+const OUT_WORDS = 43u;
+const OUT_FLAGS = 42u;  // out word: 1 when the row's raw logits hold a NaN or ±Inf
+const NON_FINITE = 5u;  // stats word: 1 when the chunk's raw logits hold a NaN or ±Inf
+const EXPONENT_BITS = 0x7f800000u;  // an f32 whose exponent bits are all set is NaN or ±Inf
 const NONE = 0xffffffffu;
 const ONE_BITS = 0x3f800000u;  // bits of 1.0, the largest e
 const LOWEST = -0x1.fffffep+127f;  // the lowest finite f32

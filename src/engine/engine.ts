@@ -204,6 +204,11 @@ export class Engine {
         discarded++;
         return;
       }
+      // NaN or ±Inf logits (bad weights, an overflow): the token means nothing; this request ends, the others go on.
+      if (output.nonFiniteLogits[row] === 1) {
+        this.fail(live, new LlmError('numerical_error', `request ${seq.id}: the model produced NaN or infinite logits for this request`));
+        return;
+      }
       const tokenId = output.tokenIds[row]!;
       if (seq.constraint?.acceptToken(tokenId) === false) {
         this.fail(live, new Error(`request ${seq.id}: the sampler chose token ${tokenId}, which its grammar does not allow (a bug)`));

@@ -31,6 +31,8 @@ export interface StepOutput {
   logprob(row: number): TokenLogprob;
   /** (sampleRows, vocab) raw logits, only when the step asked for them. */
   readonly logits: Float32Array | undefined;
+  /** 1 for a sample row whose logits hold a NaN or ±Inf: the model failed for that request. */
+  readonly nonFiniteLogits: Uint8Array;
 }
 
 export interface StepOptions {
@@ -64,7 +66,8 @@ export class ModelRunner {
   constructor(
     private readonly device: GPUDevice,
     private readonly config: ModelConfig,
-    weights: ModelWeights,
+    /** The weights the forward pass reads (tests write into them to make a model fail numerically). */
+    readonly weights: ModelWeights,
     cache: KvCache,
     readonly limits: StepLimits,
     /** The adapter's kind and features, which pick the kernel variants. */
@@ -122,7 +125,7 @@ export class ModelRunner {
     const counts = this.counts;
     const sampling = options.sampling ?? Array.from({ length: counts.sampleRows }, () => greedyRow);
     if (sampling.length !== counts.sampleRows) throw new RangeError(`${sampling.length} sampling rows for ${counts.sampleRows} sample rows`);
-    if (counts.sampleRows === 0) return { tokenIds: new Uint32Array(0), logprob: noRow, logits: undefined };
+    if (counts.sampleRows === 0) return { tokenIds: new Uint32Array(0), logprob: noRow, logits: undefined, nonFiniteLogits: new Uint8Array(0) };
     this.forward.samplerInputs.write(sampling);
     const encoder = this.device.createCommandEncoder({ label: 'step.sample' });
     const pass = encoder.beginComputePass(this.passDescriptor('sample'));
@@ -152,6 +155,7 @@ export class ModelRunner {
     }
     return {
       tokenIds: decoded.tokenIds,
+      nonFiniteLogits: decoded.nonFiniteLogits,
       logprob: (row) => {
         const top = decoded.top[row]!;
         return {

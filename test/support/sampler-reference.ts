@@ -39,6 +39,11 @@ export function topLogprobsRef(raw: ArrayLike<number>, n: number): { ids: number
   return { ids, logprobs: ids.map((i) => logprobs[i] as number) };
 }
 
+/** Whether the row's raw logits hold a NaN or ±Inf (the sampler flags the row; its token means nothing). */
+export function nonFiniteRef(raw: ArrayLike<number>): boolean {
+  return Array.prototype.some.call(raw, (x: number) => !Number.isFinite(x));
+}
+
 /** Whether the row's mask (if any) allows `token`. */
 export function maskAllowsRef(row: SamplerRow, token: number): boolean {
   return row.mask === undefined || Math.floor((row.mask[Math.floor(token / 32)] ?? 0) / 2 ** (token % 32)) % 2 === 1;

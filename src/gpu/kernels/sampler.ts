@@ -8,9 +8,11 @@
  * (masks only for the rows that have one); the result is one contiguous u32 range per row, so
  * the host reads back a single range per step.
  *
- * `out`, `SamplerKernel.outWords` (42) words per row:
+ * `out`, `SamplerKernel.outWords` (43) words per row:
  *   [0] sampled id · [1] its raw logprob (f32 bits) · [2, 22) top ids (0xffffffff past the vocab)
- *   · [22, 42) their raw logprobs (f32 bits), best first, ties to the lower id.
+ *   · [22, 42) their raw logprobs (f32 bits), best first, ties to the lower id · [42] 1 when the
+ *   row's raw logits hold a NaN or ±Inf (the model failed numerically: the id is a valid token id,
+ *   so the GPU can still feed it, but means nothing), else 0.
  */
 import chunksCode from '../../../shaders/sample_chunks.wgsl?raw';
 import finishCode from '../../../shaders/sample_finish.wgsl?raw';
@@ -29,7 +31,8 @@ export const greedyTemperature = 1e-5;
 
 const paramWords = 16; // struct Params in the shader
 const entryWords = 4; // struct Entry
-const outWords = 2 + 2 * maxTopLogprobs;
+const outWords = 3 + 2 * maxTopLogprobs;
+const flagsWord = outWords - 1;
 const noToken = 0xffffffff;
 
 export interface SamplerCapacity {
@@ -204,6 +207,8 @@ export interface SamplerOutput {
   readonly logprobs: Float32Array;
   /** numLogprobs[r] best tokens of row r (fewer if the vocab is smaller), best first. */
   readonly top: { ids: number[]; logprobs: number[] }[];
+  /** 1 for a row whose raw logits hold a NaN or ±Inf: its token and logprobs mean nothing. */
+  readonly nonFiniteLogits: Uint8Array;
 }
 
 /** Reads rows [0, numRows) of `out` (as copied back from the GPU). */
@@ -212,11 +217,13 @@ export function decodeSamplerOutput(words: Uint32Array, numRows: number, numLogp
   const floats = new Float32Array(words.buffer, words.byteOffset, numRows * outWords);
   const tokenIds = new Uint32Array(numRows);
   const logprobs = new Float32Array(numRows);
+  const nonFiniteLogits = new Uint8Array(numRows);
   const top: { ids: number[]; logprobs: number[] }[] = [];
   for (let r = 0; r < numRows; r++) {
     const o = r * outWords;
     tokenIds[r] = words[o] as number;
     logprobs[r] = floats[o + 1] as number;
+    nonFiniteLogits[r] = words[o + flagsWord] === 0 ? 0 : 1;
     const ids: number[] = [];
     const values: number[] = [];
     const wanted = Math.min(numLogprobs[r] ?? 0, maxTopLogprobs);
@@ -226,5 +233,5 @@ export function decodeSamplerOutput(words: Uint32Array, numRows: number, numLogp
     }
     top.push({ ids, logprobs: values });
   }
-  return { tokenIds, logprobs, top };
+  return { tokenIds, logprobs, top, nonFiniteLogits };
 }
