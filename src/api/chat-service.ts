@@ -114,8 +114,13 @@ export class ChatService {
     const finished: (FinishedChoice | undefined)[] = [];
     const batch = new ChoiceBatch(this.engine);
     const shape = replyShaper(params, echoText, promptIds.length);
+    // Held until every choice has joined (its role chunk goes first): a choice whose grammar
+    // compiled sooner may already have tokens.
+    let held: ChatCompletionChunk[][] | undefined = [];
     const emit = (list: ChatCompletionChunk[]) => {
-      if (list.length > 0 && !batch.aborted) options.onChunks?.(list);
+      if (list.length === 0 || batch.aborted) return;
+      if (held !== undefined) held.push(list);
+      else options.onChunks?.(list);
     };
     const badWords = params.badWords.length === 0 ? {} : { badWordIds: badWordIds(this.tokenizer, params.badWords) };
     try {
@@ -140,14 +145,19 @@ export class ChatService {
         const request = { id, promptIds, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
         batch.add(request, listener);
       });
+      // A grammar compiles before its request joins; a schema it refuses must refuse the call.
+      await batch.admitted();
     } catch (error) {
       batch.abort(); // choices already queued leave with the bad one
       throw renameEngineError(error, params);
     }
-    // Only once every choice is accepted, so a refused request has sent nothing; no step has run yet.
+    // Only once every choice is accepted, so a refused request has sent nothing.
+    const early = held;
+    held = undefined;
     if (chunks !== undefined) {
       emit(ids.flatMap((_, index) => shape.chunks(index, [chunks.role(index), ...chunks.deltas(index, shape.echo, undefined)])));
     }
+    early.forEach(emit);
     const settled = await batch.settle(options.signal);
     const totals = usage(
       promptIds.length,

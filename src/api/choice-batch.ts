@@ -11,6 +11,7 @@ import { LlmError } from '../errors.ts';
 export class ChoiceBatch {
   private readonly ids: string[] = [];
   private readonly results: Promise<RequestResult>[] = [];
+  private readonly admissions: Promise<void>[] = [];
   private cancelled = false;
 
   constructor(private readonly engine: Engine) {}
@@ -20,10 +21,24 @@ export class ChoiceBatch {
     return this.cancelled;
   }
 
-  /** Queues one request; the engine throws (synchronously) a typed error for a bad one. */
+  /**
+   * Queues one request; the engine throws (synchronously) a typed error for a bad one, or rejects
+   * later (a grammar that does not compile): then the others leave too.
+   */
   add(request: EngineRequest, listener: OutputListener): void {
-    this.results.push(this.engine.submit(request, listener));
+    let admitted!: () => void;
+    const admission = new Promise<void>((resolve) => (admitted = resolve));
+    const result = this.engine.submit(request, listener, admitted);
+    result.catch(() => this.abort());
+    this.results.push(result);
+    // Refused before it joined (a grammar that does not compile): the admission fails with it.
+    this.admissions.push(Promise.race([admission, result.then(() => undefined)]));
     this.ids.push(request.id);
+  }
+
+  /** Resolves once every request joined the engine's batch; rejects with the first refusal. */
+  async admitted(): Promise<void> {
+    await Promise.all(this.admissions);
   }
 
   /** Ends every request of the batch at the next step and frees their blocks. */

@@ -18,11 +18,21 @@ export interface TokenConstraint {
   isTerminated(): boolean;
   /** Frees the matcher; idempotent. */
   dispose(): void;
+  /**
+   * Pending until the mask after the last accepted token is known (a grammar on another thread
+   * answers asynchronously); rejects when the grammar was lost. Undefined when ready now.
+   */
+  ready?(): Promise<void> | undefined;
+  /** Whether the output is still in free text before a tool call (a stop token there ends nothing). */
+  inFreeText?(): boolean;
 }
 
 export interface ConstraintCompiler {
-  /** A fresh constraint at the start of the spec's grammar; LlmError 'invalid_argument' for a bad spec. */
-  compile(spec: ConstraintSpec): TokenConstraint;
+  /**
+   * A fresh constraint at the start of the spec's grammar; LlmError 'invalid_argument' for a bad
+   * spec. Asynchronous where the grammar runs on its own thread.
+   */
+  compile(spec: ConstraintSpec): TokenConstraint | Promise<TokenConstraint>;
   dispose(): void;
 }
 

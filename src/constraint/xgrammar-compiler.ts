@@ -16,7 +16,7 @@ import { loadXGrammar, XGrammarError, type CompiledGrammarHandle, type CompilerH
 import type * as XGrammar from '@mlc-ai/web-xgrammar';
 
 export interface XGrammarCompilerOptions {
-  readonly tokenizer: TextTokenizer;
+  readonly tokenizer: Pick<TextTokenizer, 'vocabulary'>;
   /** Tokens that end the output (the model's EOS ids); the only tokens allowed once the grammar is complete. */
   readonly stopTokenIds: readonly number[];
   /** Logit rows (config vocab_size), ≥ the tokenizer's ids; padded rows are never allowed. */

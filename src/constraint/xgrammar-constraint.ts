@@ -67,6 +67,10 @@ export class XGrammarConstraint implements TokenConstraint {
     return this.terminated;
   }
 
+  inFreeText(): boolean {
+    return this.freeText !== undefined;
+  }
+
   dispose(): void {
     this.matcher?.delete();
     this.matcher = undefined;

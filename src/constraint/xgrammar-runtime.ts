@@ -61,6 +61,40 @@ export class XGrammarError extends Error {
   override readonly name = 'XGrammarError';
 }
 
+/** A call came within the guard of the wasm's stack end: its memory may be corrupt, the runtime must go. */
+export class XGrammarStackOverflow extends Error {
+  override readonly name = 'XGrammarStackOverflow';
+}
+
+/**
+ * The wasm has no stack-overflow check: Emscripten's 64 KiB stack grows down from the stack
+ * pointer's initial value straight into static data, and XGrammar's schema converter recurses
+ * about 1.2 KB per level of nesting (about 1.6 KB per link of a $ref chain), so a schema ~53
+ * levels deep silently corrupts the runtime. The lowest 8 KiB of the stack are read (never
+ * written) before a call and compared after it: any change means the call got that deep, and
+ * the runtime is treated as corrupt. Only reads, so a wrong guess of the layout costs nothing.
+ */
+class StackGuard {
+  private static readonly stackSize = 64 * 1024;
+  private static readonly guardSize = 8 * 1024;
+  private readonly start: number;
+  private snapshot = new Uint8Array(StackGuard.guardSize);
+
+  constructor(private readonly memory: WebAssembly.Memory, stackTop: number) {
+    this.start = Math.max(0, stackTop - StackGuard.stackSize);
+  }
+
+  arm(): void {
+    this.snapshot.set(new Uint8Array(this.memory.buffer, this.start, StackGuard.guardSize));
+  }
+
+  tripped(): boolean {
+    const now = new Uint8Array(this.memory.buffer, this.start, StackGuard.guardSize);
+    for (let i = 0; i < now.length; i++) if (now[i] !== this.snapshot[i]) return true;
+    return false;
+  }
+}
+
 export interface XGrammarRuntime {
   readonly api: XGrammarApi;
   readonly grammar: GrammarStatics;
@@ -92,6 +126,15 @@ interface Captured {
 const captured: string[] = [];
 let capturing = false;
 
+/**
+ * Forgets the runtime after a failure that may have corrupted its memory: the next loadXGrammar
+ * starts a new wasm instance (in Node the bundle is evaluated again; a page's grammar runs in
+ * its own worker, which is replaced instead).
+ */
+export function discardXGrammar(): void {
+  runtime = undefined;
+}
+
 async function start(): Promise<XGrammarRuntime> {
   const api = await importApi();
   const instance: Captured = { stackPointer: undefined, memory: undefined };
@@ -117,18 +160,23 @@ async function start(): Promise<XGrammarRuntime> {
   compiled.dispose();
   const Matcher = ((matcher as unknown as { handle: MatcherHandle }).handle).constructor as MatcherConstructor;
 
+  const guard = memory === undefined ? undefined : new StackGuard(memory, stackPointer.value as number);
   const call = <T>(fn: () => T): T => {
     const saved = stackPointer.value as number;
     captured.length = 0;
     capturing = true;
+    guard?.arm();
+    let failure: unknown;
     try {
       return fn();
     } catch (error) {
       stackPointer.value = saved;
-      if (error instanceof WebAssembly.RuntimeError && /Aborted/.test(error.message)) throw new XGrammarError(fatalMessage(captured));
-      throw error;
+      failure = error instanceof WebAssembly.RuntimeError && /Aborted/.test(error.message) ? new XGrammarError(fatalMessage(captured)) : error;
+      throw failure;
     } finally {
       capturing = false;
+      // Checked last: a deep recursion may have overwritten the data behind a normal-looking answer.
+      if (guard?.tripped() === true) throw new XGrammarStackOverflow('the grammar compiler ran out of stack (the schema is nested too deeply)', { cause: failure });
     }
   };
   const fastRead = memory !== undefined && vectorLayoutWorks(call, matcher, memory);
@@ -203,7 +251,9 @@ function vectorLayoutWorks(call: XGrammarRuntime['call'], matcher: XGrammar.Gram
 function fatalMessage(lines: readonly string[]): string {
   const text = lines.filter((line) => !/^Aborted\(/.test(line)).join('\n').trim();
   const message = text.replace(/^\[FATAL\]\s*\S+:\d+:\s*/, '').replace(/^Check failed: .*? is false:\s*/, '');
-  return message || 'XGrammar aborted without a message';
+  // The message may quote the schema; it never carries control bytes or more than a line's worth.
+  const printable = message.replace(/[\u0000-\u0008\u000b-\u001f\u007f\ufffd]/g, '').slice(0, 500);
+  return printable || 'XGrammar aborted without a message';
 }
 
 async function importApi(): Promise<XGrammarApi> {

@@ -4,7 +4,7 @@
  * message per running request (its output), never one per layer or kernel.
  */
 import * as Comlink from 'comlink';
-import { createModelConstraintCompiler, startConstraintRuntime } from '../constraint/model-constraints.ts';
+import { createModelConstraintCompiler } from '../constraint/model-constraints.ts';
 import type { ConstraintCompiler } from '../constraint/token-constraint.ts';
 import { getDevice, type GpuContext } from '../gpu/device.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
@@ -47,7 +47,6 @@ export class EngineHost {
     let delivered: Promise<unknown> = Promise.resolve();
     const progress = onProgress === undefined ? {} : { onProgress: (event: LoadProgress) => void (delivered = Promise.resolve(onProgress(event)).catch(() => undefined)) };
     let model: LoadedModel;
-    startConstraintRuntime();
     try {
       this.gpu ??= await getDevice();
       this.dispose();
@@ -58,8 +57,8 @@ export class EngineHost {
       (onProgress as Partial<Comlink.Remote<ProgressListener>> | undefined)?.[Comlink.releaseProxy]?.();
     }
     this.model = model;
-    // XGrammar (a wasm module) starts with the model, so constrained requests compile synchronously.
-    const constraints = await createModelConstraintCompiler(model);
+    // Grammars compile and match on their own thread, which starts now beside the engine.
+    const constraints = createModelConstraintCompiler(model);
     this.constraints = constraints;
     this.engine = new Engine(model, {
       ...(enablePrefixCaching === undefined ? {} : { enablePrefixCaching }),

@@ -11,7 +11,6 @@
  * An Engine writes its model's KV pool only while it holds the pool's lease (kv-pool-lease.ts): from
  * its first step with work until it has none, so Engines sharing a model take turns, never mix blocks.
  */
-import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import type { TokenConstraint } from '../constraint/token-constraint.ts';
 import { LlmError } from '../errors.ts';
 import type { KvCache } from '../model/kv-cache.ts';
@@ -23,7 +22,8 @@ import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStat
 
 export type { OutputListener } from './live-request.ts';
 import { EngineStatsTracker } from './engine-stats.ts';
-import { notify, randomSeed, rowLogits, type Live, type OutputListener } from './live-request.ts';
+import { awaitMasks, GrammarAdmission, type CompileConstraint } from './grammar-admission.ts';
+import { abortedBeforeAdmission, notify, randomSeed, rowLogits, type Live, type OutputListener } from './live-request.ts';
 import { validateRequest } from './request-validation.ts';
 import { Scheduler, type SchedulerOutput } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
@@ -36,10 +36,10 @@ export interface EngineOptions {
   readonly onStep?: (stats: StepStats) => void;
   /**
    * A request's constraint → its token constraint (one compiler per model, e.g.
-   * src/constraint/model-constraints.ts); throws a typed error for a bad spec. Without it,
-   * constrained requests are refused.
+   * src/constraint/model-constraints.ts), at once or as a promise (a grammar thread); a typed
+   * error for a bad spec. Without it, constrained requests are refused.
    */
-  readonly compileConstraint?: (spec: ConstraintSpec) => TokenConstraint;
+  readonly compileConstraint?: CompileConstraint;
   /**
    * Submit step n + 1 before reading step n back (default true): the GPU never waits for the CPU
    * between steps. Outputs are the same either way; a finished request's extra token is discarded.
@@ -71,6 +71,7 @@ export class Engine {
   private loop: Promise<void> | undefined;
   private readonly pool: KvPoolLease;
   private readonly pipeline: boolean;
+  private readonly grammars: GrammarAdmission;
   /** The step whose forward pass (and sampling, once submitted) runs while the next is prepared. */
   private inFlight: LaunchedStep | undefined;
 
@@ -91,12 +92,13 @@ export class Engine {
     this.tracker = new EngineStatsTracker(this.blocks, this.scheduler);
     this.pool = KvPoolLease.of(model.kvCache);
     this.pipeline = options.pipeline ?? true;
+    this.grammars = new GrammarAdmission(options.compileConstraint);
     latest.set(model.kvCache, this);
   }
 
-  /** Ids of the requests not finished yet. */
+  /** Ids of the requests not finished yet (compiling their grammars included). */
   requestIds(): string[] {
-    return [...this.live.keys()];
+    return [...this.live.keys(), ...this.grammars.ids];
   }
 
   get hasWork(): boolean {
@@ -105,25 +107,56 @@ export class Engine {
 
   /** Queues a request; throws a typed error (and changes nothing) if it is invalid. */
   addRequest(request: EngineRequest, listener?: OutputListener): void {
-    if (this.live.has(request?.id)) throw new LlmError('invalid_argument', `a request with id "${request.id}" is already running`, 'id');
+    this.checkNewId(request);
     const sampling = validateRequest(request, this.model, randomSeed);
     // Compiled last: nothing after it can refuse the request (and leak the constraint).
-    const constraint = request.constraint === undefined ? undefined : this.compileConstraint(request.constraint);
+    const constraint = request.constraint === undefined ? undefined : this.grammars.compileNow(request.constraint);
+    this.admit(request, sampling, constraint, listener);
+  }
+
+  /**
+   * Queues a request and steps the engine until it finishes. A constrained request joins the
+   * batch once its grammar is compiled (the others keep stepping meanwhile); `onAdmitted` says
+   * when a request has joined, past every check that can refuse it.
+   */
+  submit(request: EngineRequest, listener?: OutputListener, onAdmitted?: () => void): Promise<RequestResult> {
+    if (request?.constraint !== undefined) return this.submitConstrained(request, listener, onAdmitted);
+    this.addRequest(request, listener);
+    onAdmitted?.();
+    return this.settled(request.id);
+  }
+
+  private async submitConstrained(request: EngineRequest, listener?: OutputListener, onAdmitted?: () => void): Promise<RequestResult> {
+    this.checkNewId(request);
+    const sampling = validateRequest(request, this.model, randomSeed);
+    const constraint = await this.grammars.prepare(request.id, request.constraint!);
+    if (constraint === undefined) return abortedBeforeAdmission(request, listener);
+    this.admit(request, sampling, constraint, listener);
+    onAdmitted?.();
+    return this.settled(request.id);
+  }
+
+  private checkNewId(request: EngineRequest): void {
+    if (this.live.has(request?.id) || this.grammars.has(request?.id)) {
+      throw new LlmError('invalid_argument', `a request with id "${request.id}" is already running`, 'id');
+    }
+  }
+
+  private admit(request: EngineRequest, sampling: Sequence['sampling'], constraint: TokenConstraint | undefined, listener?: OutputListener): void {
     const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++, constraint);
     this.live.set(seq.id, { seq, listener, logprobs: [], wantsFirstLogits: request.returnFirstLogits === true });
     this.scheduler.add(seq);
   }
 
-  /** Queues a request and steps the engine until it finishes. */
-  submit(request: EngineRequest, listener?: OutputListener): Promise<RequestResult> {
-    this.addRequest(request, listener);
-    const result = new Promise<RequestResult>((resolve, reject) => (this.live.get(request.id)!.settle = { resolve, reject }));
+  private settled(id: string): Promise<RequestResult> {
+    const result = new Promise<RequestResult>((resolve, reject) => (this.live.get(id)!.settle = { resolve, reject }));
     this.loop ??= this.runLoop();
     return result;
   }
 
   /** Ends a request now: it leaves the batch and its blocks return to the pool. */
   abort(id: string): boolean {
+    if (this.grammars.abort(id)) return true;
     const live = this.live.get(id);
     if (live === undefined) return false;
     this.retire(live, 'abort', []);
@@ -141,7 +174,7 @@ export class Engine {
     if (this.hasWork && this.inFlight === undefined && (await this.pool.acquire(this))) this.blocks.resetPrefixCache();
     const previous = this.pipeline ? this.inFlight : undefined;
     const next = this.launch();
-    if (!this.pipeline && next !== undefined) this.submitSampling(next);
+    if (!this.pipeline && next !== undefined) await this.sampleWhenMasksReady(next);
     const done = this.pipeline ? previous : next;
     let discarded = 0;
     if (done !== undefined) {
@@ -150,7 +183,7 @@ export class Engine {
       discarded = this.postprocess(done, output);
       done.cpuMs += performance.now() - started;
     }
-    if (this.pipeline && next !== undefined && next.output === undefined) this.submitSampling(next);
+    if (this.pipeline && next !== undefined && next.output === undefined) await this.sampleWhenMasksReady(next);
     this.inFlight = this.pipeline ? next : undefined;
     if (!this.hasWork && this.inFlight === undefined) this.pool.release(this);
     if (done === undefined) return undefined;
@@ -182,6 +215,16 @@ export class Engine {
     // Nothing in its sampling waits for step n's tokens: sample in this turn, no gap on the GPU.
     if (this.pipeline && built.samplers.every(samplesWithoutCpu)) this.submitSampling(step);
     return step;
+  }
+
+  /** Submits a step's sampling once its grammars' masks are in; a request whose grammar failed ends alone. */
+  private async sampleWhenMasksReady(step: LaunchedStep): Promise<void> {
+    const failed = await awaitMasks(step.built.samplers);
+    for (const [seq, error] of failed) {
+      const live = this.live.get(seq.id);
+      if (live?.seq === seq) this.fail(live, error instanceof Error ? error : new Error(String(error)));
+    }
+    this.submitSampling(step);
   }
 
   /** Writes a launched step's sampling rows, as its sequences stand now, and submits its sampler. */
@@ -227,13 +270,6 @@ export class Engine {
   /** Whether a request sampling its first token in this step asked for that token's logits. */
   private wantsLogits(samplers: readonly Sequence[]): boolean {
     return samplers.some((seq) => seq.numOutputTokens + seq.numPendingTokens === 1 && this.live.get(seq.id)?.wantsFirstLogits === true);
-  }
-
-  private compileConstraint(spec: ConstraintSpec): TokenConstraint {
-    if (this.options.compileConstraint === undefined) {
-      throw new LlmError('unsupported_option', 'constrained decoding (response_format, tool_choice) needs a constraint compiler, and this engine has none', 'constraint');
-    }
-    return this.options.compileConstraint(spec);
   }
 
   private retire(live: Live, reason: FinishReason, tokenIds: number[], logprob?: TokenLogprob): void {

@@ -3,7 +3,7 @@
  * result, and the small helpers that deliver outputs without letting one request hurt another.
  */
 import type { StepOutput } from '../model/model-runner.ts';
-import type { RequestOutput, RequestResult, TokenLogprob } from './engine-types.ts';
+import type { EngineRequest, RequestOutput, RequestResult, TokenLogprob } from './engine-types.ts';
 import type { Sequence } from './sequence.ts';
 
 export type OutputListener = (output: RequestOutput) => void;
@@ -36,4 +36,15 @@ export function rowLogits(output: StepOutput, row: number, vocabSize: number): F
 
 export function randomSeed(): number {
   return Math.floor(Math.random() * 2 ** 32);
+}
+
+/** The result of a request aborted before it joined the batch (while its grammar compiled). */
+export function abortedBeforeAdmission(request: EngineRequest, listener: OutputListener | undefined): RequestResult {
+  const numPromptTokens = request.promptIds.length;
+  try {
+    listener?.({ requestId: request.id, tokenIds: [], finishReason: 'abort', numPromptTokens, numCachedTokens: 0 });
+  } catch (error) {
+    console.error(`output listener of request ${request.id} threw`, error);
+  }
+  return { id: request.id, completionIds: [], finishReason: 'abort', numPromptTokens, numCachedTokens: 0 };
 }

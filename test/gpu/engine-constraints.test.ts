@@ -32,7 +32,7 @@ async function model(options: LoadModelOptions = {}): Promise<LoadedModel> {
 
 beforeAll(async () => {
   m = await model();
-  compiler = await createModelConstraintCompiler(m);
+  compiler = createModelConstraintCompiler(m);
 });
 afterAll(() => {
   compiler?.dispose();
@@ -42,14 +42,15 @@ afterAll(() => {
 /** Counts the constraints made and disposed. */
 function counting(inner: ConstraintCompiler) {
   const counts = { made: 0, disposed: 0 };
-  const compileConstraint = (spec: ConstraintSpec): TokenConstraint => {
-    const constraint = inner.compile(spec);
+  const compileConstraint = async (spec: ConstraintSpec): Promise<TokenConstraint> => {
+    const constraint = await inner.compile(spec);
     counts.made++;
     let disposed = false;
     return {
       fillNextTokenBitmask: (mask) => constraint.fillNextTokenBitmask(mask),
       acceptToken: (id) => constraint.acceptToken(id),
       isTerminated: () => constraint.isTerminated(),
+      ready: () => constraint.ready?.(),
       dispose: () => {
         if (!disposed) counts.disposed++;
         disposed = true;

@@ -31,7 +31,7 @@ async function model(options: LoadModelOptions = {}): Promise<LoadedModel> {
 let roomy: LoadedModel;
 beforeAll(async () => {
   roomy = await model();
-  compiler = await createModelConstraintCompiler(roomy);
+  compiler = createModelConstraintCompiler(roomy);
 });
 afterAll(() => {
   compiler?.dispose();

@@ -1,0 +1,40 @@
+/**
+ * The ConstraintCompiler of a loaded model with its grammars on their own thread: compile() is
+ * asynchronous and runs there, so the step loop keeps its pace while a large schema compiles,
+ * and a failure of XGrammar's wasm costs only the requests whose grammars lived in it.
+ */
+import { checkConstraintSpec, type ConstraintSpec } from './constraint-spec.ts';
+import type { GrammarSetup } from './grammar-service.ts';
+import { LlmError } from '../errors.ts';
+import { GrammarStartError, GrammarThread, type GrammarSpawner } from './grammar-thread.ts';
+import { RemoteConstraint } from './remote-constraint.ts';
+import type { ConstraintCompiler, TokenConstraint } from './token-constraint.ts';
+
+export class ThreadedConstraintCompiler implements ConstraintCompiler {
+  readonly thread: GrammarThread;
+  private readonly stopTokenIds: ReadonlySet<number>;
+
+  constructor(setup: GrammarSetup, spawn?: GrammarSpawner) {
+    this.thread = new GrammarThread(setup, spawn);
+    this.stopTokenIds = new Set(setup.stopTokenIds);
+  }
+
+  async compile(spec: ConstraintSpec): Promise<TokenConstraint> {
+    // Checked here too: a spec that cannot be sent (or is malformed) never reaches the thread.
+    const checked = checkConstraintSpec(spec);
+    let compiled;
+    try {
+      compiled = await this.thread.compile(checked);
+    } catch (error) {
+      if (error instanceof GrammarStartError) {
+        throw new LlmError('unsupported_option', `constrained decoding (response_format, tool_choice) is unavailable: ${error.message}`, 'constraint');
+      }
+      throw error;
+    }
+    return new RemoteConstraint(this.thread, checked, compiled, this.stopTokenIds);
+  }
+
+  dispose(): void {
+    this.thread.close();
+  }
+}
