@@ -2,7 +2,8 @@
  * createEngine in Chromium (SwiftShader): the engine in its built-in Web Worker serves
  * chat.completions.create whole and streamed (the same text), an abort frees the KV blocks and
  * rejects with a typed error, a bad request's typed error crosses the worker boundary, and the
- * real `openai` client works through engine.fetch; completions.create crosses the worker too.
+ * real `openai` client works through engine.fetch; completions.create crosses the worker too, and
+ * a json_schema reply compiles and matches its grammar on the grammar worker the engine starts.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
@@ -41,4 +42,8 @@ it('serves the chat API from a worker, streamed and whole, and through the opena
   expect(report.completions.streamed).toEqual(report.completions.texts);
   expect(report.completions.sdk).toEqual(report.completions.texts);
   expect(report.completions.badRequest).toEqual({ code: 'invalid_argument', subject: 'prompt[0]' });
+  console.log(`[e2e] constrained reply: ${report.constrained.content}`);
+  expect(report.constrained.finishReason).toBe('stop');
+  expect(typeof (JSON.parse(report.constrained.content!) as { ok: unknown }).ok).toBe('boolean');
+  expect(report.constrained.badSchema).toEqual({ code: 'invalid_argument', subject: 'response_format' });
 });

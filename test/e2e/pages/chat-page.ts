@@ -15,6 +15,8 @@ export interface ChatScenarioReport {
   badRequest: { name: string; code: string; subject: string | null; isError: boolean };
   sdk: { content: string | null; streamed: string };
   completions: { texts: string[]; streamed: string[]; sdk: string[]; completionTokens: number; badRequest: { code: string; subject: string | null } };
+  /** A json_schema reply (its grammar on the grammar worker), and a schema XGrammar refuses. */
+  constrained: { content: string | null; finishReason: string; badSchema: { code: string; subject: string | null } };
 }
 
 async function run(fixture: string): Promise<ChatScenarioReport> {
@@ -60,6 +62,10 @@ async function run(fixture: string): Promise<ChatScenarioReport> {
     }
     const textBad = await engine.completions.create({ ...text, prompt: [[1, 1_000_000]] }).then(() => ({ code: '', subject: null }), (error: { code: string; subject?: string }) => ({ code: error.code, subject: error.subject ?? null }));
     const textSdk = await client.completions.create(text);
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'], additionalProperties: false };
+    const constrained = await engine.chat.completions.create({ ...base, max_tokens: 40, ignore_eos: false, response_format: { type: 'json_schema', json_schema: { name: 'ok', schema } } });
+    const badSchema = await engine.chat.completions.create({ ...base, response_format: { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'bogus' } } } })
+      .then(() => ({ code: '', subject: null }), (error: { code: string; subject?: string }) => ({ code: error.code, subject: error.subject ?? null }));
     return {
       adapterName: engine.info.adapterName,
       whole: { content: whole.choices[0]!.message.content, finishReason: whole.choices[0]!.finish_reason, completionTokens: whole.usage!.completion_tokens },
@@ -74,6 +80,7 @@ async function run(fixture: string): Promise<ChatScenarioReport> {
         completionTokens: textWhole.usage!.completion_tokens,
         badRequest: textBad,
       },
+      constrained: { content: constrained.choices[0]!.message.content, finishReason: constrained.choices[0]!.finish_reason, badSchema },
     };
   } finally {
     await engine.dispose();
