@@ -23,7 +23,7 @@ import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStat
 export type { OutputListener } from './live-request.ts';
 import { EngineStatsTracker } from './engine-stats.ts';
 import { awaitMasks, GrammarAdmission, type CompileConstraint } from './grammar-admission.ts';
-import { abortedBeforeAdmission, notify, randomSeed, rowLogits, type Live, type OutputListener } from './live-request.ts';
+import { abortedBeforeAdmission, notify, outputOf, randomSeed, resultOf, rowLogits, type Live, type OutputListener } from './live-request.ts';
 import { validateRequest } from './request-validation.ts';
 import { Scheduler, type SchedulerOutput } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
@@ -262,7 +262,7 @@ export class Engine {
       if (logprob !== undefined) live.logprobs.push(logprob);
       const finish = seq.appendToken(tokenId);
       if (finish !== undefined) this.retire(live, finish, [tokenId], logprob);
-      else notify(live, this.output(seq, [tokenId], logprob, undefined));
+      else notify(live, outputOf(seq, [tokenId], logprob, undefined));
     });
     return discarded;
   }
@@ -278,17 +278,8 @@ export class Engine {
     this.live.delete(seq.id);
     this.tracker.finished(seq, reason);
     seq.constraint?.dispose();
-    notify(live, this.output(seq, tokenIds, logprob, reason));
-    const result: RequestResult = {
-      id: seq.id,
-      completionIds: seq.outputIds,
-      finishReason: reason,
-      numPromptTokens: seq.numPromptTokens,
-      numCachedTokens: seq.numCachedPromptTokens,
-      ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
-      ...(live.firstLogits === undefined ? {} : { firstLogits: live.firstLogits }),
-    };
-    live.settle?.resolve(result);
+    notify(live, outputOf(seq, tokenIds, logprob, reason));
+    live.settle?.resolve(resultOf(live, reason));
   }
 
   /** Ends one request with an error (finish 'abort' for its listener); the others keep running. */
@@ -299,19 +290,8 @@ export class Engine {
     this.live.delete(seq.id);
     this.tracker.finished(seq, 'abort');
     seq.constraint?.dispose();
-    notify(live, this.output(seq, [], undefined, 'abort'));
+    notify(live, outputOf(seq, [], undefined, 'abort'));
     live.settle?.reject(error);
-  }
-
-  private output(seq: Sequence, tokenIds: number[], logprob: TokenLogprob | undefined, finishReason: FinishReason | undefined): RequestOutput {
-    return {
-      requestId: seq.id,
-      tokenIds,
-      ...(logprob === undefined ? {} : { logprobs: [logprob] }),
-      ...(finishReason === undefined ? {} : { finishReason }),
-      numPromptTokens: seq.numPromptTokens,
-      numCachedTokens: seq.numCachedPromptTokens,
-    };
   }
 
   private async runLoop(): Promise<void> {

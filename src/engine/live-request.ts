@@ -4,7 +4,7 @@
  */
 import type { StepOutput } from '../model/model-runner.ts';
 import type { EngineRequest, RequestOutput, RequestResult, TokenLogprob } from './engine-types.ts';
-import type { Sequence } from './sequence.ts';
+import type { FinishReason, Sequence } from './sequence.ts';
 
 export type OutputListener = (output: RequestOutput) => void;
 
@@ -47,4 +47,30 @@ export function abortedBeforeAdmission(request: EngineRequest, listener: OutputL
     console.error(`output listener of request ${request.id} threw`, error);
   }
   return { id: request.id, completionIds: [], finishReason: 'abort', numPromptTokens, numCachedTokens: 0 };
+}
+
+/** What a listener hears for `seq` in one step. */
+export function outputOf(seq: Sequence, tokenIds: number[], logprob: TokenLogprob | undefined, finishReason: FinishReason | undefined): RequestOutput {
+  return {
+    requestId: seq.id,
+    tokenIds,
+    ...(logprob === undefined ? {} : { logprobs: [logprob] }),
+    ...(finishReason === undefined ? {} : { finishReason }),
+    numPromptTokens: seq.numPromptTokens,
+    numCachedTokens: seq.numCachedPromptTokens,
+  };
+}
+
+/** A finished request's result. */
+export function resultOf(live: Live, reason: FinishReason): RequestResult {
+  const { seq } = live;
+  return {
+    id: seq.id,
+    completionIds: seq.outputIds,
+    finishReason: reason,
+    numPromptTokens: seq.numPromptTokens,
+    numCachedTokens: seq.numCachedPromptTokens,
+    ...(seq.sampling.logprobs === undefined ? {} : { logprobs: live.logprobs }),
+    ...(live.firstLogits === undefined ? {} : { firstLogits: live.firstLogits }),
+  };
 }
