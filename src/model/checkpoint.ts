@@ -7,6 +7,7 @@
  */
 import { LlmError } from '../errors.ts';
 import type { ModelSource } from './model-source.ts';
+import { printable } from './printable-text.ts';
 import {
   checkFileSize,
   parseSafetensorsHeader,
@@ -70,13 +71,13 @@ async function openSharded(source: ModelSource): Promise<CheckpointLayout> {
     for (const tensor of shard.header.tensors) {
       // Both copies would stream onto the GPU: refuse rather than pick one.
       const other = tensors.get(tensor.name);
-      if (other !== undefined) throw new LlmError('invalid_safetensors', `tensor "${tensor.name}" is in both ${other.file} and ${tensor.file}`, tensor.name);
+      if (other !== undefined) throw new LlmError('invalid_safetensors', `tensor "${printable(tensor.name)}" is in both ${other.file} and ${tensor.file}`, tensor.name);
       tensors.set(tensor.name, tensor);
     }
   }
   for (const [name, file] of weightMap) {
     if (tensors.get(name)?.file !== file) {
-      throw new LlmError('missing_tensor', `${INDEX_FILE} places tensor "${name}" in ${file}, but ${file} does not hold it`, name);
+      throw new LlmError('missing_tensor', `${INDEX_FILE} places tensor "${printable(name)}" in ${file}, but ${file} does not hold it`, name);
     }
   }
   return { tensors, files, shards };
@@ -89,9 +90,10 @@ function readWeightMap(index: unknown): Map<string, string> {
   }
   const map = new Map<string, string>();
   for (const [name, file] of Object.entries(weightMap)) {
-    // Shard names are plain file names in the same folder; refuse anything that walks out of it.
-    if (typeof file !== 'string' || file === '' || file.startsWith('/') || file.split(/[\\/]/).includes('..')) {
-      throw new LlmError('invalid_safetensors', `${INDEX_FILE}: tensor "${name}" maps to a bad file ${JSON.stringify(file)}`, name);
+    // Shard names are plain file names in the same folder; refuse anything that walks out of it
+    // (or that a message could not print).
+    if (typeof file !== 'string' || file === '' || file.startsWith('/') || file.split(/[\\/]/).includes('..') || printable(file) !== file) {
+      throw new LlmError('invalid_safetensors', `${INDEX_FILE}: tensor "${printable(name)}" maps to a bad file ${printable(JSON.stringify(file) ?? 'undefined')}`, name);
     }
     map.set(name, file);
   }

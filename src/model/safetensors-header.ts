@@ -7,6 +7,7 @@
  * file's exact size, and a download that is shorter or longer is caught, naming the file.
  */
 import { LlmError } from '../errors.ts';
+import { printable } from './printable-text.ts';
 
 /** I32: the packed integer tensors of 4-bit checkpoints (qweight, qzeros, g_idx). */
 export type TensorDtype = 'BF16' | 'F16' | 'F32' | 'I32';
@@ -72,7 +73,7 @@ export function parseSafetensorsHeader(head: Uint8Array, file: string): Safetens
     if (tensor.begin !== end) {
       throw new LlmError(
         'invalid_safetensors',
-        `${file}: tensor "${tensor.name}" starts at data byte ${tensor.begin}, expected ${end} (tensors must be contiguous, without holes or overlaps)`,
+        `${file}: tensor "${printable(tensor.name)}" starts at data byte ${tensor.begin}, expected ${end} (tensors must be contiguous, without holes or overlaps)`,
         tensor.name,
       );
     }
@@ -97,16 +98,16 @@ export function checkFileSize(header: SafetensorsHeader, size: number): void {
 export function truncationError(header: SafetensorsHeader, size: number): LlmError {
   const { file, dataStart, fileSize } = header;
   const cut = [...header.tensors].sort((a, b) => a.begin - b.begin).find((tensor) => dataStart + tensor.end > size);
-  const what = cut === undefined ? 'the header' : `tensor "${cut.name}" ends at byte ${dataStart + cut.end} but`;
+  const what = cut === undefined ? 'the header' : `tensor "${printable(cut.name)}" ends at byte ${dataStart + cut.end} but`;
   return new LlmError('truncated_file', `${file}: ${what} the file has ${size} of ${fileSize} bytes (truncated download?)`, cut?.name ?? file);
 }
 
 function parseEntry(name: string, entry: unknown, file: string): TensorEntry {
-  const invalid = (why: string): LlmError => new LlmError('invalid_safetensors', `${file}: tensor "${name}" ${why}`, name);
+  const invalid = (why: string): LlmError => new LlmError('invalid_safetensors', `${file}: tensor "${printable(name)}" ${why}`, name);
   if (typeof entry !== 'object' || entry === null) throw invalid('has no header entry object');
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (!isDtype(dtype)) {
-    throw new LlmError('unknown_dtype', `${file}: tensor "${name}" has dtype ${JSON.stringify(dtype)}; supported: BF16, F16, F32, I32`, name);
+    throw new LlmError('unknown_dtype', `${file}: tensor "${printable(name)}" has dtype ${printable(JSON.stringify(dtype) ?? 'undefined')}; supported: BF16, F16, F32, I32`, name);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) throw invalid(`has a bad shape ${JSON.stringify(shape)}`);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
@@ -134,7 +135,7 @@ function parseJson(bytes: Uint8Array, file: string): Record<string, unknown> {
   try {
     header = JSON.parse(new TextDecoder('utf-8').decode(bytes));
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = printable(error instanceof Error ? error.message : String(error));
     throw new LlmError('invalid_safetensors', `${file}: header is not valid JSON: ${why}`, file);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {

@@ -5,6 +5,7 @@
  */
 import { LlmError } from '../errors.ts';
 import type { FileProgressListener, FileStream, ModelSource } from './model-source.ts';
+import { printable } from './printable-text.ts';
 
 export function missing(name: string, where: string, detail: string): LlmError {
   return new LlmError('missing_file', `model file "${name}" not found in ${where} (${detail})`, name);
@@ -47,7 +48,7 @@ export abstract class BaseModelSource implements ModelSource {
     try {
       return JSON.parse(new TextDecoder('utf-8').decode(bytes)) as unknown;
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
+      const why = printable(error instanceof Error ? error.message : String(error));
       throw new LlmError('invalid_config', `${name} in ${this.location} is not valid JSON: ${why}`, name);
     }
   }

@@ -13,6 +13,7 @@ import { LlmError } from '../errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import type { Quantization } from './quantization-config.ts';
+import { printable } from './printable-text.ts';
 import type { TensorDtype } from './safetensors-header.ts';
 
 export function layerPrefix(layer: number): string {
@@ -85,7 +86,7 @@ export function validateCheckpoint(config: ModelConfig, checkpoint: Checkpoint):
   checkExpected(config, checkpoint, expectedShapes);
   for (const [name, tensor] of checkpoint.tensors) {
     if (expectedShapes.has(name) || isHarmlessExtra(config, name, tensor.shape)) continue;
-    throw new LlmError('unexpected_tensor', `tensor "${name}" in ${tensor.file} is not part of the model config.json describes: ${whyUnexpected(config, name)}`, name);
+    throw new LlmError('unexpected_tensor', `tensor "${printable(name)}" in ${tensor.file} is not part of the model config.json describes: ${whyUnexpected(config, name)}`, name);
   }
 }
 
@@ -113,7 +114,7 @@ function checkExpected(config: ModelConfig, checkpoint: Checkpoint, expectedShap
   for (const [name, expected] of expectedShapes) {
     const tensor = checkpoint.tensors.get(name);
     if (tensor === undefined) {
-      throw new LlmError('missing_tensor', `checkpoint has no tensor "${name}" (expected shape [${expected.join(', ')}])`, name);
+      throw new LlmError('missing_tensor', `no tensor "${name}" in ${checkpoint.files.join(', ')} (expected shape [${expected.join(', ')}])`, name);
     }
     const actual = tensor.shape;
     if (actual.length !== expected.length || actual.some((size, axis) => size !== expected[axis])) {
