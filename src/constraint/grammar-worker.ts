@@ -20,7 +20,23 @@ async function serve(): Promise<void> {
   const { parentPort } = (await import(/* @vite-ignore */ threads)) as typeof import('node:worker_threads');
   const { default: nodeEndpoint } = (await import(/* @vite-ignore */ adapter)) as { default: NodeEndpointFactory };
   if (parentPort === null) throw new Error('grammar-worker.ts runs as a worker thread');
+  lowerPriority(await import(/* @vite-ignore */ 'node:os') as typeof import('node:os'));
   Comlink.expose(endpoint, nodeEndpoint(parentPort));
 }
+
+/**
+ * Compiling a large schema is background work: where the OS lets a thread lower its own priority
+ * (Linux: nice values are per thread, and `setPriority(0, …)` is this thread), a busy CPU serves
+ * the engine's thread (and a software GPU's) first.
+ */
+function lowerPriority(os: typeof import('node:os')): void {
+  try {
+    os.setPriority(0, grammarThreadNice);
+  } catch {
+    // Not permitted here: the thread keeps the engine's priority.
+  }
+}
+
+const grammarThreadNice = 10;
 
 void serve();
