@@ -25,6 +25,11 @@ export interface ChatLoadOptions extends WorkerLoadOptions {
    * as vLLM does (chat-prompt.ts).
    */
   readonly contentControlTokens?: ContentControlTokens;
+  /**
+   * Take a request's own `chat_template` (vLLM's --trust-request-chat-template). Default false: a
+   * template is a program, and a request's could loop until the engine runs out of memory.
+   */
+  readonly trustRequestChatTemplate?: boolean;
 }
 
 export class ChatHost extends EngineHost {
@@ -32,14 +37,14 @@ export class ChatHost extends EngineHost {
   private readonly pending = new Map<string, AbortController>();
 
   override async load(location: string, options: ChatLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
-    const { modelId, contentControlTokens = 'text', ...loadOptions } = options;
+    const { modelId, contentControlTokens = 'text', trustRequestChatTemplate = false, ...loadOptions } = options;
     if (!contentControlTokenModes.includes(contentControlTokens)) {
       throw new LlmError('invalid_argument', `contentControlTokens must be ${contentControlTokenModes.map((mode) => `'${mode}'`).join(' or ')}, got ${JSON.stringify(contentControlTokens)}`, 'contentControlTokens');
     }
     this.services = undefined;
     const info = await super.load(location, loadOptions, onProgress);
     const name = modelId ?? defaultModelId(location);
-    this.services = { chat: new ChatService(this.require(), name, contentControlTokens), completions: new CompletionService(this.require(), name) };
+    this.services = { chat: new ChatService(this.require(), name, contentControlTokens, { trustRequestChatTemplate }), completions: new CompletionService(this.require(), name) };
     return info;
   }
 

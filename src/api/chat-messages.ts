@@ -9,18 +9,19 @@
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionFunctionTool } from './chat-template.ts';
 import type { ChatCompletionMessageParam } from './chat-types.ts';
+import { show } from './param-checks.ts';
+import { checkJsonLimits, checkSchemaLimits, maxToolNameLength, maxTools, newBudget } from './schema-limits.ts';
 import {
-  ignoredFunctionFields, ignoredMessageFields, ignoredPartFields, mediaPartTypes, messageFields, refusedMessageFields, type Role,
+  ignoredFunctionFields, ignoredMessageFields, ignoredPartFields, mediaPartTypes, messageFields, own, refusedMessageFields, type Role,
 } from './request-fields.ts';
 
 type Json = Record<string, unknown>;
 
-const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
+const toolNamePattern = new RegExp(`^[a-zA-Z0-9_-]{1,${maxToolNameLength}}$`);
 
 const invalid = (subject: string, message: string): LlmError => new LlmError('invalid_argument', `${subject}: ${message}`, subject);
 const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isRole = (value: unknown): value is Role => typeof value === 'string' && Object.hasOwn(messageFields, value);
-const show = (value: unknown): string => (value === undefined ? 'nothing' : JSON.stringify(value));
 
 export function validateMessages(messages: unknown): ChatCompletionMessageParam[] {
   if (!Array.isArray(messages)) throw invalid('messages', `must be an array of messages, got ${show(messages)}`);
@@ -34,7 +35,7 @@ export function validateMessages(messages: unknown): ChatCompletionMessageParam[
     if (role === 'function') {
       throw invalid(`${path}.role`, '"function" messages (the deprecated functions API) are not supported; answer a tool call with role "tool" and its tool_call_id');
     }
-    if (!isRole(role)) throw invalid(`${path}.role`, `must be one of ${Object.keys(messageFields).map(show).join(', ')}, got ${show(role)}`);
+    if (!isRole(role)) throw invalid(`${path}.role`, `must be one of ${Object.keys(messageFields).map((name) => show(name)).join(', ')}, got ${show(role)}`);
     checkFields(message, role, path);
     optionalString(message, 'name', path);
     if (role === 'user') openCalls.clear();
@@ -64,7 +65,7 @@ export function validateMessages(messages: unknown): ChatCompletionMessageParam[
 function checkFields(message: Json, role: Role, path: string): void {
   for (const [field, value] of Object.entries(message)) {
     if (messageFields[role].has(field) || ignoredMessageFields.has(field)) continue;
-    const refused = refusedMessageFields[field];
+    const refused = own(refusedMessageFields, field);
     if (refused === undefined) throw invalid(`${path}.${field}`, `is not a field of a ${role} message`);
     if (!refused.off(value, message)) throw invalid(`${path}.${field}`, refused.reason);
   }
@@ -115,6 +116,8 @@ function validateToolCalls(calls: unknown, path: string): string[] {
     // (runTools answers such a call with an error result). vLLM also takes an object.
     const args = fn['arguments'];
     if (typeof args !== 'string' && !isObject(args)) throw invalid(`${callPath}.function.arguments`, `must be a string (the arguments' JSON text), got ${show(args)}`);
+    // An object is rendered by the template, which recurses: bounded as a schema is.
+    if (isObject(args)) checkJsonLimits(args, `${callPath}.function.arguments`);
     return call['id'];
   });
 }
@@ -124,7 +127,10 @@ export function validateTools(tools: unknown): ChatCompletionFunctionTool[] | un
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalid('tools', `must be an array of function tools, got ${show(tools)}`);
   if (tools.length === 0) throw invalid('tools', 'must not be empty; omit it instead');
+  if (tools.length > maxTools) throw invalid('tools', `must hold at most ${maxTools} tools, got ${tools.length}`);
   const names = new Set<string>();
+  // Every schema reaches the prompt, and under tool_choice "required" one grammar: one budget for all.
+  const budget = newBudget();
   tools.forEach((tool: unknown, index) => {
     const path = `tools[${index}]`;
     if (!isObject(tool)) throw invalid(path, `must be a tool object, got ${show(tool)}`);
@@ -138,16 +144,16 @@ export function validateTools(tools: unknown): ChatCompletionFunctionTool[] | un
     if (fnExtra !== undefined) throw invalid(`${path}.function.${fnExtra}`, 'is not a field of a function definition');
     const name = fn['name'];
     if (typeof name !== 'string' || !toolNamePattern.test(name)) {
-      throw invalid(`${path}.function.name`, `must be 1 to 64 letters, digits, underscores or dashes, got ${show(name)}`);
+      throw invalid(`${path}.function.name`, `must be 1 to ${maxToolNameLength} letters, digits, underscores or dashes, got ${show(name)}`);
     }
     if (names.has(name)) throw invalid(`${path}.function.name`, `${show(name)} names an earlier tool too; tool names must be unique`);
     names.add(name);
     if (fn['description'] !== undefined && typeof fn['description'] !== 'string') {
       throw invalid(`${path}.function.description`, `must be a string, got ${show(fn['description'])}`);
     }
-    if (fn['parameters'] !== undefined && !isObject(fn['parameters'])) {
-      throw invalid(`${path}.function.parameters`, `must be a JSON schema object, got ${show(fn['parameters'])}`);
-    }
+    const parameters = fn['parameters'];
+    if (parameters !== undefined && !isObject(parameters)) throw invalid(`${path}.function.parameters`, `must be a JSON schema object, got ${show(parameters)}`);
+    if (parameters !== undefined) checkSchemaLimits(parameters, `${path}.function.parameters`, budget, 'tools');
     const strict = fn['strict'];
     if (strict !== undefined && strict !== null && typeof strict !== 'boolean') {
       throw invalid(`${path}.function.strict`, `must be a boolean, got ${show(strict)}`);

@@ -8,18 +8,18 @@
 import type { SamplingParams } from '../engine/sampling-params.ts';
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
 import { parsePromptOptions, type PromptOptions } from './chat-prompt.ts';
-import { defined, invalidParam, isBoolean, isInteger, isNumber, isRecord, isString, optional, positiveInteger } from './param-checks.ts';
+import { validateTools } from './chat-messages.ts';
+import { defined, invalidParam, isBoolean, isInteger, isNumber, isRecord, isString, optional, positiveInteger, show } from './param-checks.ts';
+import { checkJsonLimits, checkSchemaLimits } from './schema-limits.ts';
 import { chatFieldPolicy, checkRequestFields } from './request-fields.ts';
 import type { StopOptions } from './stop-strings.ts';
 import { withStructuredOutputs } from './structured-outputs.ts';
+import { toolChoice, type ToolChoice } from './tool-choice.ts';
 
 /** Most choices one request may ask for; each is a sequence in the batch. */
 export const maxChoices = 64;
 
-/** `allowed`: OpenAI's allowed_tools, the only tools the model is shown and may call. */
-export type ToolChoice =
-  | { readonly mode: 'none' | 'auto' | 'required'; readonly allowed?: readonly string[] }
-  | { readonly mode: 'named'; readonly name: string };
+export type { ToolChoice } from './tool-choice.ts';
 
 export type ResponseFormat =
   | { readonly type: 'text' }
@@ -82,59 +82,41 @@ function logitBias(params: Params): Record<number, number> | undefined {
   if (bias === undefined) return undefined;
   const out: Record<number, number> = {};
   for (const [key, value] of Object.entries(bias)) {
-    if (!/^\d+$/.test(key)) throw invalidParam('logit_bias', `keys must be token ids, got ${JSON.stringify(key)}`);
-    if (!isNumber(value)) throw invalidParam('logit_bias', `values must be numbers, got ${JSON.stringify(value)}`);
+    if (!/^\d+$/.test(key)) throw invalidParam('logit_bias', `keys must be token ids, got ${show(key)}`);
+    if (!isNumber(value)) throw invalidParam('logit_bias', `values must be numbers, got ${show(value)}`);
     out[Number(key)] = value;
   }
   return out;
 }
 
-function toolChoice(params: Params, hasTools: boolean): ToolChoice {
-  const choice = params['tool_choice'];
-  if (choice === undefined || choice === null) return { mode: hasTools ? 'auto' : 'none' };
-  if (choice === 'none' || choice === 'auto' || choice === 'required') {
-    if (choice !== 'none' && !hasTools) throw invalidParam('tool_choice', `"${choice}" needs tools`);
-    return { mode: choice };
-  }
-  if (isRecord(choice) && choice['type'] === 'function' && isRecord(choice['function']) && isString(choice['function']['name'])) {
-    const name = choice['function']['name'];
-    const tools = params['tools'] as { function: { name: string } }[] | undefined;
-    if (!tools?.some((tool) => isRecord(tool?.function) && tool.function.name === name)) throw invalidParam('tool_choice', `names the function "${name}", which is not in tools`);
-    return { mode: 'named', name };
-  }
-  if (isRecord(choice) && choice['type'] === 'allowed_tools') return allowedTools(choice['allowed_tools'], params['tools']);
-  if (isRecord(choice) && choice['type'] === 'custom') throw invalidParam('tool_choice', 'custom tools are not supported');
-  throw invalidParam('tool_choice', 'must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}');
-}
-
-/** OpenAI's `{type: "allowed_tools", allowed_tools: {mode, tools: [{type: "function", function: {name}}]}}`. */
-function allowedTools(spec: unknown, tools: unknown): ToolChoice {
-  const field = 'tool_choice.allowed_tools';
-  if (!isRecord(spec) || (spec['mode'] !== 'auto' && spec['mode'] !== 'required') || !Array.isArray(spec['tools'])) {
-    throw invalidParam(field, 'must be {"mode": "auto" | "required", "tools": [{"type": "function", "function": {"name": ...}}]}');
-  }
-  const declared = new Set(Array.isArray(tools) ? tools.flatMap((tool) => (isRecord(tool) && isRecord(tool['function']) ? [tool['function']['name']] : [])) : []);
-  const allowed = spec['tools'].map((entry: unknown, index) => {
-    const name = isRecord(entry) && isRecord(entry['function']) ? entry['function']['name'] : undefined;
-    if (!isString(name) || !declared.has(name)) throw invalidParam(`${field}.tools[${index}]`, `must name a function in tools, got ${JSON.stringify(entry)}`);
-    return name;
-  });
-  if (allowed.length === 0) throw invalidParam(`${field}.tools`, 'must name at least one tool');
-  return { mode: spec['mode'], allowed };
-}
+/** OpenAI's json_schema response format fields (vLLM's are the same). */
+const jsonSchemaFields = new Set(['name', 'description', 'schema', 'strict']);
 
 function responseFormat(params: Params): ResponseFormat {
   const format = params['response_format'];
   if (format === undefined || format === null) return { type: 'text' };
-  if (!isRecord(format)) throw invalidParam('response_format', 'must be an object');
-  if (format['type'] === 'text' || format['type'] === 'json_object') return { type: format['type'] };
-  if (format['type'] === 'structural_tag') throw invalidParam('response_format', 'vLLM\'s structural_tag format is not supported');
-  if (format['type'] !== 'json_schema') throw invalidParam('response_format', `type must be "text", "json_object" or "json_schema", got ${JSON.stringify(format['type'])}`);
+  if (!isRecord(format)) throw invalidParam('response_format', `must be an object, got ${show(format)}`);
+  const type = format['type'];
+  if (type === 'structural_tag') throw invalidParam('response_format', 'vLLM\'s structural_tag format is not supported');
+  if (type !== 'text' && type !== 'json_object' && type !== 'json_schema') {
+    throw invalidParam('response_format.type', `must be "text", "json_object" or "json_schema", got ${show(type)}`);
+  }
+  const extra = Object.keys(format).find((key) => key !== 'type' && !(type === 'json_schema' && key === 'json_schema'));
+  if (extra !== undefined) throw invalidParam(`response_format.${extra}`, `is not a field of a ${type} response format`);
+  if (type !== 'json_schema') return { type };
+  const field = 'response_format.json_schema';
   const spec = format['json_schema'];
-  if (!isRecord(spec) || !isString(spec['name'])) throw invalidParam('response_format', 'json_schema must be an object with a name');
+  if (!isRecord(spec)) throw invalidParam(field, `must be an object with a name and a schema, got ${show(spec)}`);
+  const specExtra = Object.keys(spec).find((key) => !jsonSchemaFields.has(key));
+  if (specExtra !== undefined) throw invalidParam(`${field}.${specExtra}`, 'is not a field of a json_schema response format');
+  const name = spec['name'];
+  if (!isString(name)) throw invalidParam(`${field}.name`, `must be a string, got ${show(name)}`);
+  optional(spec, 'description', isString, 'a string', `${field}.description`);
+  optional(spec, 'strict', isBoolean, 'a boolean', `${field}.strict`);
   const schema = spec['schema'] ?? {};
-  if (!isRecord(schema)) throw invalidParam('response_format', 'json_schema.schema must be a JSON schema object');
-  return { type: 'json_schema', name: spec['name'], schema };
+  if (!isRecord(schema)) throw invalidParam(`${field}.schema`, `must be a JSON schema object, got ${show(schema)}`);
+  checkSchemaLimits(schema, `${field}.schema`);
+  return { type: 'json_schema', name, schema };
 }
 
 /**
@@ -191,9 +173,19 @@ export function badWords(params: Params): string[] {
   return optional(params, 'bad_words', isStringArray, 'an array of strings') ?? [];
 }
 
-/** Everything but messages and tools, which chat-messages.ts checks. */
-export function parseChatParams(params: Params): ChatParams {
+export interface ChatParseOptions {
+  /** Take a request's own `chat_template` (vLLM's --trust-request-chat-template); default false. */
+  readonly trustRequestChatTemplate?: boolean;
+}
+
+/** Everything but messages, which chat-messages.ts checks. */
+export function parseChatParams(params: Params, options: ChatParseOptions = {}): ChatParams {
   checkRequestFields(params, chatFieldPolicy);
+  // As vLLM: a template is a program (a loop in one can take all the memory), so only a caller
+  // the engine's owner trusts may send one.
+  if (options.trustRequestChatTemplate !== true && params['chat_template'] !== undefined && params['chat_template'] !== null) {
+    throw invalidParam('chat_template', 'a request\'s own chat template is refused unless the engine trusts them (createEngine({ trustRequestChatTemplate: true }), as vLLM\'s --trust-request-chat-template)');
+  }
   const { stream, includeUsage, continuousUsage } = streamFields(params);
   const n = positiveInteger(params, 'n') ?? 1;
   if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
@@ -205,9 +197,11 @@ export function parseChatParams(params: Params): ChatParams {
     ...samplingFields(params),
     ...defined('logprobs', logprobs ? top ?? 0 : undefined),
   };
-  const tools = params['tools'];
+  const tools = validateTools(params['tools']);
+  // Both are checked: max_completion_tokens wins, but a bad max_tokens beside it is still a mistake.
   const maxCompletionTokens = positiveInteger(params, 'max_completion_tokens');
-  const maxTokens = maxCompletionTokens ?? positiveInteger(params, 'max_tokens');
+  const legacyMaxTokens = positiveInteger(params, 'max_tokens');
+  const maxTokens = maxCompletionTokens ?? legacyMaxTokens;
   const maxTokensField = maxCompletionTokens === undefined ? 'max_tokens' : 'max_completion_tokens';
   checkMinTokens(sampling.minTokens, maxTokens, maxTokensField);
   const reasoningEffort = optional(params, 'reasoning_effort', isString, 'a string');
@@ -221,11 +215,11 @@ export function parseChatParams(params: Params): ChatParams {
     sampling,
     stop: stopStrings(params),
     topLogprobs: logprobs ? top ?? 0 : undefined,
-    toolChoice: toolChoice(params, Array.isArray(tools) && tools.length > 0),
+    toolChoice: toolChoice(params['tool_choice'], tools),
     parallelToolCalls: optional(params, 'parallel_tool_calls', isBoolean, 'a boolean') ?? true,
     responseFormat: withStructuredOutputs(responseFormat(params), params),
     // vLLM hands reasoning_effort to the template; chat_template_kwargs still have the last word.
-    chatTemplateKwargs: { ...defined('reasoning_effort', reasoningEffort), ...optional(params, 'chat_template_kwargs', isRecord, 'an object') },
+    chatTemplateKwargs: { ...defined('reasoning_effort', reasoningEffort), ...templateKwargs(params) },
     model: optional(params, 'model', isString, 'a string'),
     stopOptions: {
       includeStopString: optional(params, 'include_stop_str_in_output', isBoolean, 'a boolean') ?? false,
@@ -236,6 +230,13 @@ export function parseChatParams(params: Params): ChatParams {
     requestId: optional(params, 'request_id', isNonEmptyString, 'a non-empty string'),
     prompt: parsePromptOptions(params),
   };
+}
+
+/** chat_template_kwargs go to the template as variables; the template recurses into them. */
+function templateKwargs(params: Params): Record<string, unknown> | undefined {
+  const kwargs = optional(params, 'chat_template_kwargs', isRecord, 'an object');
+  if (kwargs !== undefined) checkJsonLimits(kwargs, 'chat_template_kwargs');
+  return kwargs;
 }
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);

@@ -12,7 +12,7 @@ import { isLlmError, LlmError } from '../errors.ts';
 import { requireTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
 import { validateMessages, validateTools } from './chat-messages.ts';
 import { badWordIds } from './bad-words.ts';
-import { engineFieldToParam, parseChatParams, type ChatParams } from './chat-params.ts';
+import { engineFieldToParam, parseChatParams, type ChatParams, type ChatParseOptions } from './chat-params.ts';
 import { buildPrompt, completionBudget, type ContentControlTokens } from './chat-prompt.ts';
 import { replyShaper } from './reply-shaper.ts';
 import { completion, ChunkFactory, makeCompletionId, usage, type ChatFinishReason, type FinishedChoice, type ResponseHeader } from './chat-response.ts';
@@ -37,7 +37,10 @@ export class ChatService {
   private readonly thinks: ChoiceMode['reasoning'];
   private readonly created = Math.floor(Date.now() / 1000);
 
-  constructor(private readonly engine: Engine, readonly modelId: string, private readonly contentControlTokens: ContentControlTokens = 'text') {
+  constructor(
+    private readonly engine: Engine, readonly modelId: string, private readonly contentControlTokens: ContentControlTokens = 'text',
+    private readonly parseOptions: ChatParseOptions = {},
+  ) {
     this.tokenizer = requireTokenizer(engine.model.tokenizer, engine.model.location);
     const source = this.tokenizer.chatTemplate;
     this.template = source === undefined ? undefined : new ChatTemplate(source);
@@ -62,7 +65,7 @@ export class ChatService {
   private async start(request: unknown, options: ChatCallOptions): Promise<ChatCompletion | undefined> {
     if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new LlmError('invalid_argument', 'the request must be a JSON object', 'body');
     const raw = request as Record<string, unknown>;
-    const params = parseChatParams(raw);
+    const params = parseChatParams(raw, this.parseOptions);
     if (params.stream && options.onChunks === undefined) throw invalidParam('stream', 'needs a chunk listener');
     options.signal?.throwIfAborted();
     const messages = validateMessages(raw['messages']);

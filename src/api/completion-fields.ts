@@ -6,7 +6,7 @@
  * is refused as unknown.
  */
 import { invalidParam } from './param-checks.ts';
-import { chatFieldPolicy, checkRequestFields, type FieldPolicy, type RefusedField } from './request-fields.ts';
+import { chatFieldPolicy, checkRequestFields, own, type FieldPolicy, type RefusedField } from './request-fields.ts';
 
 const honoured = [
   // OpenAI's (best_of and suffix are checked by completion-params.ts: best_of = n only, suffix never).
@@ -53,7 +53,7 @@ export const completionFieldPolicy: FieldPolicy = {
 /** Throws `invalid_argument` naming the first field that is unknown or refused. */
 export function checkCompletionFields(params: Readonly<Record<string, unknown>>): void {
   const { honoured: known, ignored, refused } = completionFieldPolicy;
-  const unknown = Object.keys(params).find((field) => !known.has(field) && ignored[field] === undefined && refused[field] === undefined);
+  const unknown = Object.keys(params).find((field) => !known.has(field) && own(ignored, field) === undefined && own(refused, field) === undefined);
   if (unknown !== undefined) throw invalidParam(unknown, 'is not a field of OpenAI\'s or vLLM\'s completions request');
   checkRequestFields(params, completionFieldPolicy);
 }

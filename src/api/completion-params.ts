@@ -8,7 +8,7 @@
 import { maxTopLogprobs } from '../gpu/kernels/sampler-row.ts';
 import { badWords, checkMinTokens, maxChoices, samplingFields, stopStrings, streamFields, type SharedRequestParams } from './chat-params.ts';
 import { checkCompletionFields } from './completion-fields.ts';
-import { defined, invalidParam, isBoolean, isInteger, isString, optional, positiveInteger } from './param-checks.ts';
+import { defined, invalidParam, isBoolean, isInteger, isString, optional, positiveInteger, show } from './param-checks.ts';
 
 /** OpenAI's and vLLM's default when max_tokens is absent or null. */
 export const defaultMaxTokens = 16;
@@ -38,7 +38,7 @@ const isTokenId = (value: unknown): value is number => Number.isSafeInteger(valu
 function tokenIds(value: readonly unknown[], label: string): number[] {
   if (value.length === 0) throw invalidParam(label, 'must not be an empty list of token ids');
   const bad = value.find((id) => !isTokenId(id));
-  if (bad !== undefined) throw invalidParam(label, `must hold token ids (integers ≥ 0), got ${JSON.stringify(bad)}`);
+  if (bad !== undefined) throw invalidParam(label, `must hold token ids (integers ≥ 0), got ${show(bad)}`);
   return value as number[];
 }
 

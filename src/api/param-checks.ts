@@ -4,12 +4,16 @@
  * whose message starts with the field (`temperature: must be …`), as vLLM's server answers.
  */
 import { LlmError } from '../errors.ts';
+import { showValue } from '../shown-value.ts';
 
 type Params = Record<string, unknown>;
 
 export function invalidParam(param: string, message: string): LlmError {
   return new LlmError('invalid_argument', `${param}: ${message}`, param);
 }
+
+/** A value as error messages quote it (cut short, never a throw). */
+export const show = showValue;
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -18,11 +22,14 @@ export const isInteger = (value: unknown): value is number => Number.isSafeInteg
 export const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
 export const isString = (value: unknown): value is string => typeof value === 'string';
 
-/** The field's value when set (null counts as unset), else undefined; throws naming the field when it fails `check`. */
-export function optional<T>(params: Params, field: string, check: (value: unknown) => value is T, expected: string): T | undefined {
+/**
+ * The field's value when set (null counts as unset), else undefined; throws naming the field (or
+ * `path`, its full name inside a nested object) when it fails `check`.
+ */
+export function optional<T>(params: Params, field: string, check: (value: unknown) => value is T, expected: string, path = field): T | undefined {
   const value = params[field];
   if (value === undefined || value === null) return undefined;
-  if (!check(value)) throw invalidParam(field, `must be ${expected}, got ${JSON.stringify(value)}`);
+  if (!check(value)) throw invalidParam(path, `must be ${expected}, got ${show(value)}`);
   return value;
 }
 

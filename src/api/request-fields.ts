@@ -7,6 +7,7 @@
  * The README lists the same groups.
  */
 import { LlmError } from '../errors.ts';
+import { showValue } from '../shown-value.ts';
 
 type JsonType = 'boolean' | 'string' | 'number' | 'integer' | 'object' | 'array';
 
@@ -118,18 +119,23 @@ const typeChecks: Record<JsonType, (value: unknown) => boolean> = {
   array: Array.isArray,
 };
 
+/** `record[key]` only when the record itself has it: a field named `constructor` or `__proto__` is not a policy entry. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 const invalid = (field: string, message: string) => new LlmError('invalid_argument', `${field}: ${message}`, field);
 
 /** Throws `invalid_argument` naming the first field the policy refuses; honoured fields are left to their parsers. */
 export function checkRequestFields(params: Readonly<Record<string, unknown>>, policy: FieldPolicy): void {
   for (const [field, value] of Object.entries(params)) {
     if (policy.honoured.has(field)) continue;
-    const type = policy.ignored[field];
+    const type = own(policy.ignored, field);
     if (type !== undefined) {
-      if (value !== null && !typeChecks[type](value)) throw invalid(field, `must be ${type === 'integer' || type === 'array' || type === 'object' ? 'an' : 'a'} ${type}, got ${JSON.stringify(value)}`);
+      if (value !== null && !typeChecks[type](value)) throw invalid(field, `must be ${type === 'integer' || type === 'array' || type === 'object' ? 'an' : 'a'} ${type}, got ${showValue(value)}`);
       continue;
     }
-    const refused = policy.refused[field];
+    const refused = own(policy.refused, field);
     if (refused !== undefined) {
       if (!refused.off(value, params)) throw invalid(field, refused.reason);
       continue;

@@ -5,7 +5,8 @@
  * options would change the output and are not implemented, so they are refused by name.
  */
 import type { ResponseFormat } from './chat-params.ts';
-import { invalidParam as invalid, isRecord } from './param-checks.ts';
+import { invalidParam as invalid, isRecord, show } from './param-checks.ts';
+import { checkSchemaLimits, schemaLimits } from './schema-limits.ts';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -14,17 +15,21 @@ const isUnset = (value: unknown) => value === undefined || value === null || val
 /** structured_outputs fields with no effect: vLLM's backend bookkeeping and fallback switch. */
 const ignoredKeys = new Set(['disable_fallback', '_backend', '_backend_was_auto']);
 
-/** A JSON schema given as an object or as JSON text (vLLM takes both). */
+/** A JSON schema given as an object or as JSON text (vLLM takes both), within schema-limits.ts's limits. */
 function schemaOf(field: string, value: unknown): Record<string, unknown> {
   let schema = value;
   if (typeof value === 'string') {
+    if (value.length > schemaLimits.maxChars) throw invalid(field, `is more than ${schemaLimits.maxChars} characters of JSON`);
     try {
       schema = JSON.parse(value);
     } catch (error) {
-      throw invalid(field, `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+      // V8 quotes the text in its message: control characters in it are shown as escapes.
+      const reason = (error instanceof Error ? error.message : String(error)).replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      throw invalid(field, `is not valid JSON: ${reason}`);
     }
   }
-  if (!isRecord(schema)) throw invalid(field, `must be a JSON schema object, got ${JSON.stringify(value)}`);
+  if (!isRecord(schema)) throw invalid(field, `must be a JSON schema object, got ${show(value)}`);
+  checkSchemaLimits(schema, field);
   return schema;
 }
 
@@ -35,7 +40,7 @@ function requestedFormat(params: Params): { field: string; format: ResponseForma
   if (!isUnset(guided) && !isUnset(structured)) throw invalid('guided_json', 'cannot be combined with structured_outputs');
   if (!isUnset(guided)) return { field: 'guided_json', format: { type: 'json_schema', name: 'guided_json', schema: schemaOf('guided_json', guided) } };
   if (isUnset(structured)) return undefined;
-  if (!isRecord(structured)) throw invalid('structured_outputs', `must be an object, got ${JSON.stringify(structured)}`);
+  if (!isRecord(structured)) throw invalid('structured_outputs', `must be an object, got ${show(structured)}`);
   let format: ResponseFormat | undefined;
   for (const [key, value] of Object.entries(structured)) {
     const field = `structured_outputs.${key}`;

@@ -5,6 +5,7 @@
 import { LlmError } from '../errors.ts';
 import { maxTopLogprobs, tokenMaskWords } from '../gpu/kernels/sampler-row.ts';
 import type { GenerationConfig } from '../model/generation-config.ts';
+import { showValue } from '../shown-value.ts';
 
 export interface SamplingParams {
   /** Most tokens to generate (≥ 1). */
@@ -72,7 +73,7 @@ function numberIn(params: Record<string, unknown>, field: string, low: number, h
   const value = params[field];
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value > high || (lowOpen ? value <= low : value < low)) {
-    throw invalid(field, `must be a number in ${lowOpen ? '(' : '['}${low}, ${high}], got ${JSON.stringify(value)}`);
+    throw invalid(field, `must be a number in ${lowOpen ? '(' : '['}${low}, ${high}], got ${showValue(value)}`);
   }
   return value;
 }
@@ -80,7 +81,7 @@ function numberIn(params: Record<string, unknown>, field: string, low: number, h
 function tokenId(value: unknown, field: string, vocabSize: number): number {
   const id = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
-    throw invalid(field, `has token id ${JSON.stringify(value)} outside the vocabulary [0, ${vocabSize})`);
+    throw invalid(field, `has token id ${showValue(value)} outside the vocabulary [0, ${vocabSize})`);
   }
   return id;
 }
@@ -93,29 +94,31 @@ export function resolveSampling(params: SamplingParams, defaults: GenerationConf
   if (unknown.length > 0) throw invalid(unknown[0]!, `is not a sampling parameter (known: ${[...knownFields].join(', ')})`);
   const { maxTokens } = params;
   if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) {
-    throw invalid('maxTokens', `must be a positive integer, got ${JSON.stringify(maxTokens)}`);
+    throw invalid('maxTokens', `must be a positive integer, got ${showValue(maxTokens)}`);
   }
   const topK = params.topK ?? defaults.topK ?? 0;
-  if (!Number.isInteger(topK) || topK < -1) throw invalid('topK', `must be an integer ≥ -1, got ${JSON.stringify(topK)}`);
+  if (!Number.isInteger(topK) || topK < -1) throw invalid('topK', `must be an integer ≥ -1, got ${showValue(topK)}`);
   const logitBias = new Map<number, number>();
-  const biasEntries = Object.entries(params.logitBias ?? {});
+  const bias: unknown = params.logitBias ?? {};
+  if (typeof bias !== 'object' || bias === null || Array.isArray(bias)) throw invalid('logitBias', `must be an object mapping token ids to biases, got ${showValue(bias)}`);
+  const biasEntries = Object.entries(bias);
   // OpenAI's limit; it also bounds the sampler's per-row entry buffer.
   if (biasEntries.length > maxLogitBias) throw invalid('logitBias', `may have at most ${maxLogitBias} entries, got ${biasEntries.length}`);
   for (const [key, bias] of biasEntries) {
-    if (typeof bias !== 'number' || !Number.isFinite(bias) || bias < -100 || bias > 100) throw invalid('logitBias', `values must be numbers in [-100, 100], got ${JSON.stringify(bias)}`);
+    if (typeof bias !== 'number' || !Number.isFinite(bias) || bias < -100 || bias > 100) throw invalid('logitBias', `values must be numbers in [-100, 100], got ${showValue(bias)}`);
     logitBias.set(tokenId(key, 'logitBias', vocabSize), bias);
   }
   const stopTokenIds = params.stopTokenIds ?? [];
   if (!Array.isArray(stopTokenIds)) throw invalid('stopTokenIds', 'must be an array of token ids');
   const seed = params.seed ?? randomSeed();
-  if (!Number.isSafeInteger(seed)) throw invalid('seed', `must be an integer, got ${JSON.stringify(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw invalid('seed', `must be an integer, got ${showValue(seed)}`);
   const logprobs = params.logprobs;
   if (logprobs !== undefined && (!Number.isInteger(logprobs) || logprobs < 0 || logprobs > maxTopLogprobs)) {
-    throw invalid('logprobs', `must be an integer in [0, ${maxTopLogprobs}], got ${JSON.stringify(logprobs)}`);
+    throw invalid('logprobs', `must be an integer in [0, ${maxTopLogprobs}], got ${showValue(logprobs)}`);
   }
   if (params.ignoreEos !== undefined && typeof params.ignoreEos !== 'boolean') throw invalid('ignoreEos', 'must be a boolean');
   const minTokens = params.minTokens ?? 0;
-  if (!Number.isSafeInteger(minTokens) || minTokens < 0) throw invalid('minTokens', `must be a non-negative integer, got ${JSON.stringify(minTokens)}`);
+  if (!Number.isSafeInteger(minTokens) || minTokens < 0) throw invalid('minTokens', `must be a non-negative integer, got ${showValue(minTokens)}`);
   // vLLM's check too: a minimum above the maximum cannot be met.
   if (minTokens > maxTokens) throw invalid('minTokens', `must be at most the number of tokens to generate (${maxTokens}), got ${minTokens}`);
   return {
@@ -153,7 +156,7 @@ function badWordIds(words: unknown, vocabSize: number): number[][] {
   if (words === undefined) return [];
   if (!Array.isArray(words)) throw invalid('badWordIds', 'must be an array of token id sequences');
   return words.map((word: unknown) => {
-    if (!Array.isArray(word) || word.length === 0) throw invalid('badWordIds', `entries must be non-empty arrays of token ids, got ${JSON.stringify(word)}`);
+    if (!Array.isArray(word) || word.length === 0) throw invalid('badWordIds', `entries must be non-empty arrays of token ids, got ${showValue(word)}`);
     return word.map((id) => tokenId(id, 'badWordIds', vocabSize));
   });
 }

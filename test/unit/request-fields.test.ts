@@ -138,13 +138,51 @@ describe('the chat request field policy', () => {
     expect(refusal({ guided_json: '{not json' }).message).toMatch(/^guided_json: is not valid JSON/);
   });
 
+  it("refuses a request's own chat_template unless the engine trusts them, as vLLM does", () => {
+    expect(refusal({ chat_template: '{{ messages }}' })).toMatchObject({ subject: 'chat_template', message: expect.stringMatching(/trustRequestChatTemplate/) });
+    expect(parseChatParams({ messages, chat_template: '{{ messages }}' }, { trustRequestChatTemplate: true }).prompt.chatTemplate).toBe('{{ messages }}');
+    expect(parseChatParams({ messages, chat_template: null }).prompt.chatTemplate).toBeUndefined();
+  });
+
+  it('checks max_tokens beside a max_completion_tokens that wins', () => {
+    expect(refusal({ max_tokens: 'garbage', max_completion_tokens: 5 }).subject).toBe('max_tokens');
+    expect(refusal({ max_tokens: 0, max_completion_tokens: 5 }).subject).toBe('max_tokens');
+    expect(parseChatParams({ messages, max_tokens: 9, max_completion_tokens: 5 })).toMatchObject({ maxTokens: 5, maxTokensField: 'max_completion_tokens' });
+  });
+
+  it('checks tools before tool_choice looks a name up in them', () => {
+    const named = { type: 'function', function: { name: 'f' } };
+    expect(refusal({ tools: 'garbage', tool_choice: named }).subject).toBe('tools');
+    expect(refusal({ tools: [null], tool_choice: named }).subject).toBe('tools[0]');
+    expect(refusal({ tools: [{ type: 'function', function: null }], tool_choice: named }).subject).toBe('tools[0].function');
+    expect(refusal({ tools: [{ type: 'function', function: { name: 'g' } }], tool_choice: { type: 'function', function: { name: 5 } } }).subject).toBe('tool_choice.function.name');
+    expect(refusal({ tools: [{ type: 'function', function: { name: 'g' } }], tool_choice: { type: 'function', function: { name: 'f' } } }).subject).toBe('tool_choice');
+  });
+
+  it('names the nested response_format field at fault', () => {
+    const format = (json_schema: unknown) => ({ response_format: { type: 'json_schema', json_schema } });
+    expect(refusal({ response_format: { type: 'xml' } }).subject).toBe('response_format.type');
+    expect(refusal({ response_format: { type: 'json_object', schema: {} } }).subject).toBe('response_format.schema');
+    expect(refusal(format('x')).subject).toBe('response_format.json_schema');
+    expect(refusal(format({ schema: {} })).subject).toBe('response_format.json_schema.name');
+    expect(refusal(format({ name: 'n', schema: [] })).subject).toBe('response_format.json_schema.schema');
+    expect(refusal(format({ name: 'n', strict: 'yes' })).subject).toBe('response_format.json_schema.strict');
+    expect(refusal(format({ name: 'n', schemas: {} })).subject).toBe('response_format.json_schema.schemas');
+  });
+
+  it('refuses fields named like Object.prototype members as unknown, not with a TypeError', () => {
+    for (const field of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(refusal(JSON.parse(`{"${field}": 1}`) as Record<string, unknown>).subject).toBe(field);
+    }
+  });
+
   it("maps vLLM's honoured extras to what the chat service needs", () => {
     const params = parseChatParams({
       messages, min_tokens: 4, include_stop_str_in_output: true, allowed_token_ids: [1, 2], bad_words: ['foo'],
       include_reasoning: false, request_id: 'abc', stream: true, stream_options: { include_usage: true, continuous_usage_stats: true },
       continue_final_message: true, echo: true, add_special_tokens: true, truncate_prompt_tokens: 100,
       documents: [{ title: 'T', text: 'x' }], chat_template: '{{ messages }}',
-    });
+    }, { trustRequestChatTemplate: true });
     expect(params.sampling).toMatchObject({ minTokens: 4, allowedTokenIds: [1, 2] });
     expect(params).toMatchObject({
       stopOptions: { includeStopString: true, minTokens: 4 }, badWords: ['foo'], includeReasoning: false, requestId: 'abc', continuousUsage: true,

@@ -1,0 +1,164 @@
+/**
+ * Limits on the JSON a request carries before anything recursive sees it: the JSON schemas
+ * (response_format.json_schema.schema, a tool's parameters, structured_outputs.json, guided_json)
+ * that reach the chat template and XGrammar, and other free-form JSON (tool-call arguments given
+ * as objects, chat_template_kwargs) that the template renders. XGrammar's schema converter
+ * recurses on the wasm stack and runs out about 45 levels of nested properties deep (a 32-deep
+ * chain of $ref'd objects, 64 nested arrays); the template and JSON.stringify recurse on the JS
+ * stack. So depth is measured here by an explicit-stack walk that stops at the first level past
+ * the limit, and a 100,000-deep object costs no more than a 65-deep one. Each refusal is an
+ * `invalid_argument` naming the field. The README's API section lists the same numbers.
+ */
+import { invalidParam } from './param-checks.ts';
+
+export const schemaLimits = {
+  /**
+   * Levels of nesting: each object or array is one level, and a local `$ref` followed is one
+   * more above the level of what it points to. 64 fits 31 levels of nested `properties` (OpenAI
+   * allows 10 in strict mode) and stays well under where XGrammar's converter fails (~90).
+   */
+  maxDepth: 64,
+  /** Objects and arrays in one schema, or in all of a request's tool schemas together. */
+  maxNodes: 10_000,
+  /** About 1 MB of JSON text per schema, or for all of a request's tool schemas together. */
+  maxChars: 1_000_000,
+} as const;
+
+/** OpenAI's limit on functions per request; every tool is rendered into the prompt. */
+export const maxTools = 128;
+/** OpenAI's rule for a function name: letters, digits, underscores and dashes, at most 64. */
+export const maxToolNameLength = 64;
+
+/** What several schemas of one request have used so far (its tools share one budget). */
+export interface JsonBudget {
+  nodes: number;
+  chars: number;
+}
+
+export const newBudget = (): JsonBudget => ({ nodes: 0, chars: 0 });
+
+interface Frame {
+  readonly value: unknown;
+  readonly depth: number;
+  readonly key: string;
+  readonly parent: Frame | undefined;
+}
+
+/** `properties.a.items` for the error message: where the walk gave up, shortened. */
+function location(frame: Frame): string {
+  const keys: string[] = [];
+  for (let at: Frame | undefined = frame; at?.parent !== undefined; at = at.parent) keys.push(at.key);
+  const path = keys.reverse().join('.');
+  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+}
+
+/**
+ * Checks `value` is plain JSON within the limits: no deeper than maxDepth, no more than maxNodes
+ * objects and arrays and maxChars of text (counted into `budget` when given, so a request's
+ * schemas share it; the error then names `budgetField`). Returns the local `$ref`s it met.
+ */
+export function checkJsonLimits(value: unknown, field: string, budget: JsonBudget = newBudget(), budgetField = field): string[] {
+  const { maxDepth, maxNodes, maxChars } = schemaLimits;
+  const refs: string[] = [];
+  const stack: Frame[] = [{ value, depth: 1, key: '', parent: undefined }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const item = frame.value;
+    budget.chars += 1; // a separator
+    if (typeof item === 'string') budget.chars += item.length + 2;
+    else if (typeof item === 'number') {
+      if (!Number.isFinite(item)) throw invalidParam(field, `holds ${item} at ${location(frame) || 'the top'}, which is not JSON`);
+      budget.chars += String(item).length;
+    } else if (typeof item === 'boolean' || item === null) budget.chars += 5;
+    else if (typeof item !== 'object') throw invalidParam(field, `holds a ${typeof item} at ${location(frame) || 'the top'}, which is not JSON`);
+    else {
+      // A JS object that contains itself passed in-process fails here too, as infinitely deep.
+      if (frame.depth > maxDepth) throw invalidParam(field, `is nested more than ${maxDepth} levels deep (at ${location(frame)}); the limit keeps constrained decoding safe`);
+      if (++budget.nodes > maxNodes) throw invalidParam(budgetField, `holds more than ${maxNodes} objects and arrays${budgetField === field ? '' : ' in all'}`);
+      const entries = Array.isArray(item) ? item.map((child, i): [string, unknown] => [String(i), child]) : Object.entries(item);
+      for (const [key, child] of entries) {
+        if (!Array.isArray(item)) budget.chars += key.length + 3;
+        if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) refs.push(child);
+        stack.push({ value: child, depth: frame.depth + 1, key, parent: frame });
+      }
+    }
+    if (budget.chars > maxChars) throw invalidParam(budgetField, `is more than ${maxChars} characters of JSON${budgetField === field ? '' : ' in all'}`);
+  }
+  return refs;
+}
+
+/**
+ * A JSON schema within the limits, `$ref`s included: checkJsonLimits, then, when the schema has
+ * local references, the deepest path through them (a reference back to a schema being expanded
+ * is recursion, which XGrammar turns into a rule, and adds nothing).
+ */
+export function checkSchemaLimits(schema: unknown, field: string, budget?: JsonBudget, budgetField?: string): void {
+  const refs = checkJsonLimits(schema, field, budget, budgetField);
+  if (refs.length > 0 && deepestPath(schema) > schemaLimits.maxDepth) {
+    throw invalidParam(field, `is nested more than ${schemaLimits.maxDepth} levels deep through its $refs; the limit keeps constrained decoding safe`);
+  }
+}
+
+/** The target of a local JSON pointer (`#/$defs/a`), or undefined when it names nothing. */
+function resolvePointer(root: unknown, ref: string): object | undefined {
+  let target: unknown = root;
+  let pointer: string;
+  try {
+    pointer = decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
+  if (pointer !== '' && !pointer.startsWith('/')) return undefined; // an anchor: XGrammar decides
+  for (const part of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    if (typeof target !== 'object' || target === null) return undefined;
+    const key = part.replaceAll('~1', '/').replaceAll('~0', '~');
+    if (!Object.hasOwn(target, key)) return undefined;
+    target = (target as Record<string, unknown>)[key];
+  }
+  return typeof target === 'object' && target !== null ? target : undefined;
+}
+
+/** The objects and arrays one level below `node`, and what its `$ref` points to. */
+function edges(node: object, root: unknown): object[] {
+  const children = (Array.isArray(node) ? node : Object.values(node)).filter((child): child is object => typeof child === 'object' && child !== null);
+  const ref = Array.isArray(node) ? undefined : (node as Record<string, unknown>)['$ref'];
+  const target = typeof ref === 'string' && ref.startsWith('#') ? resolvePointer(root, ref) : undefined;
+  return target === undefined ? children : [...children, target];
+}
+
+/**
+ * Levels on the longest path from the root, following `$ref`s, with an explicit stack and each
+ * object's height remembered (checkJsonLimits bounded the objects, so this is linear in them).
+ * Stops as soon as a path is known to be longer than the limit.
+ */
+function deepestPath(root: unknown): number {
+  if (typeof root !== 'object' || root === null) return 0;
+  const limit = schemaLimits.maxDepth;
+  const heights = new Map<object, number>();
+  const onPath = new Set<object>();
+  const frames: { node: object; next: object[]; height: number }[] = [];
+  const enter = (node: object) => {
+    onPath.add(node);
+    frames.push({ node, next: edges(node, root), height: 1 });
+  };
+  enter(root);
+  while (frames.length > 0) {
+    if (frames.length > limit) return frames.length;
+    const top = frames.at(-1)!;
+    const child = top.next.pop();
+    if (child !== undefined) {
+      if (onPath.has(child)) continue;
+      const known = heights.get(child);
+      if (known === undefined) enter(child);
+      else if (frames.length + known > limit) return frames.length + known;
+      else top.height = Math.max(top.height, known + 1);
+      continue;
+    }
+    frames.pop();
+    onPath.delete(top.node);
+    heights.set(top.node, top.height);
+    const parent = frames.at(-1);
+    if (parent !== undefined) parent.height = Math.max(parent.height, top.height + 1);
+  }
+  return heights.get(root) ?? 0;
+}
