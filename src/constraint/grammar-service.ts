@@ -14,7 +14,7 @@ import type { TokenizerVocabulary } from '../text/tokenizer.ts';
 import { constraintSubject, type ConstraintSpec } from './constraint-spec.ts';
 import { maskWords, type TokenConstraint } from './token-constraint.ts';
 import { createXGrammarCompiler, type XGrammarCompiler } from './xgrammar-compiler.ts';
-import { XGrammarStackOverflow } from './xgrammar-runtime.ts';
+import { XGrammarStackOverflow, xgrammarGeneration } from './xgrammar-runtime.ts';
 
 export interface GrammarSetup {
   readonly vocabulary: TokenizerVocabulary;
@@ -42,9 +42,12 @@ export class GrammarService {
   private readonly constraints = new Map<number, TokenConstraint>();
   private nextId = 1;
   private dead = false;
+  /** The process's runtime this service was started on (one per thread; in-thread services share it). */
+  private generation = -1;
 
   async start(setup: GrammarSetup): Promise<void> {
     const { vocabulary, stopTokenIds, vocabSize } = setup;
+    this.generation = xgrammarGeneration();
     this.compiler = await this.guardAsync(() => createXGrammarCompiler({ tokenizer: { vocabulary: () => vocabulary }, stopTokenIds, vocabSize }));
   }
 
@@ -86,13 +89,15 @@ export class GrammarService {
   }
 
   release(id: number): void {
-    if (this.dead) return;
+    if (this.isDead) return;
     this.constraints.get(id)?.dispose();
     this.constraints.delete(id);
   }
 
   /** True once a failure may have corrupted the runtime: the thread must be replaced. */
   get isDead(): boolean {
+    // Another service in this thread found the shared runtime corrupt.
+    if (this.generation !== xgrammarGeneration()) this.dead = true;
     return this.dead;
   }
 
@@ -102,7 +107,7 @@ export class GrammarService {
   }
 
   dispose(): void {
-    if (!this.dead) {
+    if (!this.isDead) {
       for (const constraint of this.constraints.values()) constraint.dispose();
       this.compiler?.dispose();
     }
@@ -125,7 +130,7 @@ export class GrammarService {
   }
 
   private live(): XGrammarCompiler {
-    if (this.dead) throw new LlmError('constraint_runtime_failed', deadRuntimeMessage, 'constraint');
+    if (this.isDead) throw new LlmError('constraint_runtime_failed', deadRuntimeMessage, 'constraint');
     if (this.compiler === undefined) throw new Error('the grammar service was not started');
     return this.compiler;
   }

@@ -224,28 +224,42 @@ async function nodeLink(): Promise<Starting | undefined> {
   return starting;
 }
 
+/** The grammar service in this thread (the fallback of spawnGrammarLink). */
+export async function spawnInThread(setup: GrammarSetup): Promise<GrammarLink> {
+  const starting = inThreadLink();
+  const started = await starting.start(setup);
+  if (!('value' in started)) throw new GrammarStartError(`XGrammar could not start: ${started.error.message}`);
+  return starting.link;
+}
+
 /** The service in this thread; after a failure its wasm is discarded, so the next start loads a fresh one. */
 function inThreadLink(): Starting {
   const service = new GrammarService();
-  const wrap = <T>(fn: () => T): Outcome<T> => {
+  let closed = false;
+  const wrap = async <T>(fn: () => T): Promise<Outcome<T>> => {
+    // Like a worker that is gone: calls after close fail, and the thread starts another runtime.
+    if (closed) throw new Error('the grammar runtime was closed');
     const result = outcome(fn, service);
     if (service.isDead) discardXGrammar();
     return result;
   };
   const link: GrammarLink = {
-    compile: async (spec) => wrap(() => service.compile(spec)),
-    resume: async (spec, tokens) => wrap(() => service.resume(spec, tokens)),
-    advance: async (id, token) => wrap(() => service.advance(id, token)),
+    compile: (spec) => wrap(() => service.compile(spec)),
+    resume: (spec, tokens) => wrap(() => service.resume(spec, tokens)),
+    advance: (id, token) => wrap(() => service.advance(id, token)),
     release: (id) => service.release(id),
     size: async () => service.size,
-    close: () => service.dispose(),
+    close: () => {
+      closed = true;
+      service.dispose();
+    },
   };
   const start = async (setup: GrammarSetup): Promise<Outcome<true>> => {
     try {
       await service.start(setup);
       return { value: true };
     } catch (error) {
-      return wrap(() => { throw error; });
+      return outcome(() => { throw error; }, service);
     }
   };
   return { start, link };

@@ -133,6 +133,14 @@ let capturing = false;
  */
 export function discardXGrammar(): void {
   runtime = undefined;
+  generation++;
+}
+
+let generation = 0;
+
+/** Changes when the runtime is discarded: whatever was made with an older one must not be used. */
+export function xgrammarGeneration(): number {
+  return generation;
 }
 
 async function start(): Promise<XGrammarRuntime> {
