@@ -39,6 +39,19 @@ export interface ModelSource {
   openStream(name: string): Promise<FileStream>;
 }
 
+/** The source's methods, bound, so one can be replaced in a copy (`{ ...boundSource(s), readJson }`). */
+export function boundSource(source: ModelSource): ModelSource {
+  return {
+    location: source.location,
+    readFile: (name) => source.readFile(name),
+    readText: (name) => source.readText(name),
+    readJson: (name) => source.readJson(name),
+    exists: (name) => source.exists(name),
+    readHead: (name, length) => source.readHead(name, length),
+    openStream: (name) => source.openStream(name),
+  };
+}
+
 export interface ModelSourceOptions extends HubOptions {
   /** Where fetched files are kept and looked up first (http sources only). */
   readonly cache?: FileCache | undefined;

@@ -15,7 +15,7 @@
  */
 import { LlmError } from '../errors.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
-import type { ModelSource } from './model-source.ts';
+import { boundSource, type ModelSource } from './model-source.ts';
 
 const TOKENIZER_FILE = 'tokenizer.json';
 const CONFIG_FILE = 'tokenizer_config.json';
@@ -43,20 +43,7 @@ export async function openTokenizer(source: ModelSource, vocabSize: number): Pro
   checkTokenizerJson(tokenizerJson, vocabSize);
   if (tokenizerConfig !== undefined) checkTokenizerConfig(tokenizerConfig);
   const parsed = new Map<string, unknown>([[TOKENIZER_FILE, tokenizerJson], [CONFIG_FILE, tokenizerConfig]]);
-  return loadTokenizer({ ...bind(source), readJson: (name) => (parsed.get(name) !== undefined ? Promise.resolve(parsed.get(name)) : source.readJson(name)) });
-}
-
-/** The source's methods, bound, so one can be replaced in a copy. */
-function bind(source: ModelSource): ModelSource {
-  return {
-    location: source.location,
-    readFile: (name) => source.readFile(name),
-    readText: (name) => source.readText(name),
-    readJson: (name) => source.readJson(name),
-    exists: (name) => source.exists(name),
-    readHead: (name, length) => source.readHead(name, length),
-    openStream: (name) => source.openStream(name),
-  };
+  return loadTokenizer({ ...boundSource(source), readJson: (name) => (parsed.get(name) !== undefined ? Promise.resolve(parsed.get(name)) : source.readJson(name)) });
 }
 
 export function checkTokenizerJson(json: unknown, vocabSize: number): void {

@@ -13,9 +13,9 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { generate } from '../../src/engine/generate.ts';
 import { loadModel, type LoadModelOptions } from '../../src/model/load-model.ts';
 import { testGpu } from '../support/gpu-harness.ts';
+import { readSafetensors as readHeader, writeSafetensors, type Header } from '../support/model-folder-edits.ts';
 
 type Fixture = 'qwen2-bf16' | 'qwen3-f32' | 'llama-f16-sharded' | 'qwen2-awq' | 'qwen2-gptq-act-order';
-type Header = Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
 
 const fixturePath = (name: Fixture) => fileURLToPath(new URL(`../fixtures/${name}/`, import.meta.url));
 const shard2 = 'model-00002-of-00002.safetensors';
@@ -42,25 +42,11 @@ async function copyFixture(name: Fixture): Promise<string> {
   return folder;
 }
 
-async function readHeader(file: string): Promise<{ header: Header; data: Uint8Array }> {
-  const bytes = new Uint8Array(await readFile(file));
-  const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Header;
-  return { header, data: bytes.subarray(8 + length) };
-}
-
 /** Rewrites a safetensors header in place; the length field follows the new JSON (data offsets are header-relative). */
 async function editHeader(file: string, edit: (header: Header) => void): Promise<void> {
   const { header, data } = await readHeader(file);
   edit(header);
-  let json = JSON.stringify(header);
-  while (json.length % 8 !== 0) json += ' ';
-  const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.byteLength + data.byteLength);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  out.set(data, 8 + headerBytes.byteLength);
-  await writeFile(file, out);
+  await writeSafetensors(file, header, data);
 }
 
 async function editConfig(folder: string, edit: (config: Record<string, unknown>) => void): Promise<void> {

@@ -33,7 +33,7 @@ export async function editJson(folder: string, file: string, edit: (json: Json) 
   await writeFile(join(folder, file), JSON.stringify(json, null, 2));
 }
 
-async function readSafetensors(path: string): Promise<{ header: Header; data: Uint8Array }> {
+export async function readSafetensors(path: string): Promise<{ header: Header; data: Uint8Array }> {
   const bytes = new Uint8Array(await readFile(path));
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Header;
@@ -41,7 +41,7 @@ async function readSafetensors(path: string): Promise<{ header: Header; data: Ui
 }
 
 /** Writes a header (padded to 8 bytes as the reference writer does) and the data section. */
-async function writeSafetensors(path: string, header: unknown, data: Uint8Array): Promise<void> {
+export async function writeSafetensors(path: string, header: unknown, data: Uint8Array): Promise<void> {
   let json = JSON.stringify(header);
   while (json.length % 8 !== 0) json += ' ';
   const headerBytes = new TextEncoder().encode(json);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCheckpoint, type CheckpointLayout } from '../../src/model/checkpoint.ts';
 import { streamCheckpoint } from '../../src/model/checkpoint-stream.ts';
-import { openModelSource, type ModelSource } from '../../src/model/model-source.ts';
+import { boundSource, openModelSource, type ModelSource } from '../../src/model/model-source.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { parseGenerationConfig } from '../../src/model/generation-config.ts';
 import { toFloat16Bits, type TensorInfo } from '../../src/model/safetensors.ts';
@@ -37,12 +37,7 @@ async function expectRejects(promise: Promise<unknown>, code: ErrorCode, subject
 /** Counts whole-file streams per file, to check each shard's data is read once. */
 function countingSource(source: ModelSource, reads: Map<string, number>): ModelSource {
   return {
-    location: source.location,
-    readFile: (name) => source.readFile(name),
-    readText: (name) => source.readText(name),
-    readJson: (name) => source.readJson(name),
-    exists: (name) => source.exists(name),
-    readHead: (name, length) => source.readHead(name, length),
+    ...boundSource(source),
     openStream: (name) => {
       reads.set(name, (reads.get(name) ?? 0) + 1);
       return source.openStream(name);
