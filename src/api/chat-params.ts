@@ -130,10 +130,11 @@ export function streamFields(params: Params): { stream: boolean; includeUsage: b
   const extra = Object.keys(streamOptions ?? {}).find((key) => !['include_usage', 'continuous_usage_stats', 'include_obfuscation'].includes(key));
   if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, 'is not a field of OpenAI\'s or vLLM\'s stream options');
   const options = streamOptions ?? {};
-  const includeUsage = optional(options, 'include_usage', isBoolean, 'a boolean') ?? false;
-  optional(options, 'include_obfuscation', isBoolean, 'a boolean');
-  // vLLM: usage on every chunk, when usage is asked for at all.
-  const continuousUsage = includeUsage && (optional(options, 'continuous_usage_stats', isBoolean, 'a boolean') ?? false);
+  const flag = (field: string) => optional(options, field, isBoolean, 'a boolean', `stream_options.${field}`);
+  const includeUsage = flag('include_usage') ?? false;
+  flag('include_obfuscation');
+  // vLLM: usage on every chunk, when usage is asked for at all (checked either way).
+  const continuousUsage = (flag('continuous_usage_stats') ?? false) && includeUsage;
   return { stream, includeUsage, continuousUsage };
 }
 

@@ -55,11 +55,11 @@ function location(frame: Frame): string {
 /**
  * Checks `value` is plain JSON within the limits: no deeper than maxDepth, no more than maxNodes
  * objects and arrays and maxChars of text (counted into `budget` when given, so a request's
- * schemas share it; the error then names `budgetField`). Returns the local `$ref`s it met.
+ * schemas share it; the error then names `budgetField`). Returns the objects holding a local `$ref`.
  */
-export function checkJsonLimits(value: unknown, field: string, budget: JsonBudget = newBudget(), budgetField = field): string[] {
+export function checkJsonLimits(value: unknown, field: string, budget: JsonBudget = newBudget(), budgetField = field): Frame[] {
   const { maxDepth, maxNodes, maxChars } = schemaLimits;
-  const refs: string[] = [];
+  const refs: Frame[] = [];
   const stack: Frame[] = [{ value, depth: 1, key: '', parent: undefined }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
@@ -78,7 +78,7 @@ export function checkJsonLimits(value: unknown, field: string, budget: JsonBudge
       const entries = Array.isArray(item) ? item.map((child, i): [string, unknown] => [String(i), child]) : Object.entries(item);
       for (const [key, child] of entries) {
         if (!Array.isArray(item)) budget.chars += key.length + 3;
-        if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) refs.push(child);
+        if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) refs.push(frame);
         stack.push({ value: child, depth: frame.depth + 1, key, parent: frame });
       }
     }
@@ -94,9 +94,29 @@ export function checkJsonLimits(value: unknown, field: string, budget: JsonBudge
  */
 export function checkSchemaLimits(schema: unknown, field: string, budget?: JsonBudget, budgetField?: string): void {
   const refs = checkJsonLimits(schema, field, budget, budgetField);
-  if (refs.length > 0 && deepestPath(schema) > schemaLimits.maxDepth) {
+  if (refs.length === 0) return;
+  if (deepestPath(schema) > schemaLimits.maxDepth) {
     throw invalidParam(field, `is nested more than ${schemaLimits.maxDepth} levels deep through its $refs; the limit keeps constrained decoding safe`);
   }
+  const cycle = refs.find((frame) => onlyRefersToItself(frame.value as object, schema));
+  if (cycle !== undefined) throw invalidParam(field, `the $ref at ${location(cycle) || 'the top'} leads only back to itself, so no value matches it`);
+}
+
+/**
+ * `{"$ref": "#"}` and loops like it: a chain of references back to its start. XGrammar reads only
+ * the `$ref` of a schema that has one (its other keywords are ignored), so such a loop compiles
+ * to a grammar with no first token, and the request had nothing to sample (a 500). deepestPath
+ * has bounded every chain to maxDepth links, so this stays cheap.
+ */
+function onlyRefersToItself(start: object, root: unknown): boolean {
+  const seen = new Set<object>();
+  for (let node: object | undefined = start; node !== undefined; ) {
+    if (seen.has(node)) return node === start;
+    seen.add(node);
+    const ref: unknown = Array.isArray(node) ? undefined : (node as Record<string, unknown>)['$ref'];
+    node = typeof ref === 'string' && ref.startsWith('#') ? resolvePointer(root, ref) : undefined;
+  }
+  return false;
 }
 
 /** The target of a local JSON pointer (`#/$defs/a`), or undefined when it names nothing. */

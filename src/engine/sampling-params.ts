@@ -65,8 +65,9 @@ const knownFields = new Set([
   'logitBias', 'seed', 'stopTokenIds', 'ignoreEos', 'logprobs', 'minTokens', 'allowedTokenIds', 'badWordIds',
 ]);
 
+/** The message starts with the field, as the API layer's do (`topK: must be …`), so a renamed field reads alike. */
 function invalid(field: string, message: string): LlmError {
-  return new LlmError('invalid_argument', `${field} ${message}`, field);
+  return new LlmError('invalid_argument', `${field}: ${message}`, field);
 }
 
 function numberIn(params: Record<string, unknown>, field: string, low: number, high: number, fallback: number, lowOpen = false): number {

@@ -81,11 +81,20 @@ describe('depth', () => {
     expect(refusal(() => checkSchemaLimits(objectChain(22), 'f')).subject).toBe('f');
     const tree = { type: 'object', properties: { value: { type: 'integer' }, children: { type: 'array', items: { $ref: '#' } } } };
     expect(() => checkSchemaLimits(tree, 'f')).not.toThrow();
-    expect(() => checkSchemaLimits({ $ref: '#' }, 'f')).not.toThrow();
     // Escaped and unresolvable pointers: followed when they name something, else left to XGrammar.
     expect(() => checkSchemaLimits({ $defs: { 'a/b': { type: 'string' } }, $ref: '#/$defs/a~1b' }, 'f')).not.toThrow();
     expect(() => checkSchemaLimits({ $ref: '#/nowhere' }, 'f')).not.toThrow();
     expect(() => checkSchemaLimits({ $ref: '#/%zz' }, 'f')).not.toThrow();
+  });
+
+  it('refuses a $ref that leads only back to itself (XGrammar reads nothing beside a $ref), not recursion with a way out', () => {
+    expect(refusal(() => checkSchemaLimits({ $ref: '#' }, 'f')).message).toMatch(/the \$ref at the top leads only back to itself/);
+    const mutual = { $defs: { a: { $ref: '#/$defs/b', description: 'A' }, b: { $ref: '#/$defs/a' } }, $ref: '#/$defs/a' };
+    expect(refusal(() => checkSchemaLimits(mutual, 'f')).subject).toBe('f');
+    expect(refusal(() => checkSchemaLimits({ type: 'object', properties: { a: { $ref: '#/properties/a' } } }, 'f')).message).toMatch(/at properties\.a /);
+    expect(() => checkSchemaLimits({ anyOf: [{ type: 'null' }, { $ref: '#' }] }, 'f')).not.toThrow();
+    expect(refusal(() => checkSchemaLimits({ $ref: '#', type: 'object', properties: { a: { type: 'string' } } }, 'f')).subject).toBe('f');
+    expect(() => checkSchemaLimits({ type: 'object', properties: { next: { anyOf: [{ type: 'null' }, { $ref: '#' }] } } }, 'f')).not.toThrow();
   });
 
   it('refuses an in-process object that contains itself as too deep, not with a TypeError', () => {
