@@ -79,6 +79,8 @@ function checkInput(params: unknown, options: unknown) {
       ? Math.min(runnerDefaults.maxToolResultChars, Math.floor(contextLength / 2))
       : runnerDefaults.maxToolResultChars;
     const limits = runnerOptions({ maxRounds, toolTimeoutMs, maxToolResultChars, maxToolArgumentsChars }, { ...runnerDefaults, maxToolResultChars: fitted });
+    // The loop copies and extends the history: anything else would be spread into characters.
+    if (!Array.isArray(request.messages)) throw new LlmError('invalid_argument', 'messages: must be an array of messages', 'messages');
     if (request.n !== undefined && request.n !== null && request.n !== 1) {
       throw new LlmError('invalid_argument', 'runTools supports n = 1 only', 'n');
     }

@@ -112,6 +112,12 @@ describe('timeouts', () => {
     expect((error as Error).message).toContain(name);
   });
 
+  it.each([['a string', 'hi'], ['missing', undefined], ['an object', { role: 'user' }]])('refuses messages that are %s, before any request', (_what, value) => {
+    const api = new ScriptedChatApi([]);
+    expect(() => runTools(api, { model: 'm', messages: value } as unknown as RunToolsParams)).toThrow(expect.objectContaining({ subject: 'messages', code: 'invalid_argument' }));
+    expect(api.requests).toHaveLength(0);
+  });
+
   it('refuses a tool timeoutMs of Infinity, naming the tool', () => {
     expect(() => runTools(new ScriptedChatApi([]), { model: 'm', messages: user, tools: [{ type: 'function', function: { name: 'f' }, run: () => 1, timeoutMs: Number.POSITIVE_INFINITY }] }))
       .toThrow(expect.objectContaining({ subject: 'tools[0].timeoutMs' }));
