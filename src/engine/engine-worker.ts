@@ -49,7 +49,7 @@ export class EngineHost {
     let model: LoadedModel;
     try {
       this.gpu ??= await getDevice();
-      this.dispose();
+      this.releaseModel();
       model = await loadModel(this.gpu, location, { ...loadOptions, ...progress });
     } finally {
       await delivered;
@@ -98,7 +98,21 @@ export class EngineHost {
     return this.require().stats();
   }
 
+  /**
+   * Aborts what runs, destroys the model's buffers, then the device. The host always made that
+   * device itself (getDevice), so nobody else holds it. Destroyed buffers are only freed when the
+   * device next processes its deletions, which an idle device never does (in Node each load kept
+   * about its KV pool and weights); destroying the device frees them and all else it owns at once.
+   * A later load makes a new device.
+   */
   dispose(): void {
+    this.releaseModel();
+    this.gpu?.device.destroy();
+    this.gpu = undefined;
+  }
+
+  /** Aborts every request, then frees the grammar runtime and the model's GPU buffers. */
+  private releaseModel(): void {
     for (const id of this.engine?.requestIds() ?? []) this.engine?.abort(id);
     this.engine = undefined;
     this.constraints?.dispose();

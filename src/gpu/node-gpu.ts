@@ -29,23 +29,41 @@ function createInstance(dawn: DawnModule, options: string[]): GPU {
   return instance;
 }
 
-/** Returns a GPU entry point and an adapter: hardware first, then SwiftShader. */
+/**
+ * The instance each backend's adapters come from, chosen on first use. A new instance per load
+ * would be one more that lives forever (see above): each holds its own Vulkan instance.
+ */
+const chosenInstances = new Map<NodeBackend, GPU>();
+
+/** Returns an adapter (a fresh one each call: a device consumes its adapter): hardware first, then SwiftShader. */
 export async function requestNodeAdapter(
   backend: NodeBackend,
   powerPreference: GPUPowerPreference,
 ): Promise<GPUAdapter | null> {
+  const chosen = chosenInstances.get(backend);
+  if (chosen !== undefined) return chosen.requestAdapter(backend === 'null' ? {} : { powerPreference });
   const dawn = await importDawn();
   Object.assign(globalThis, dawn.globals);
-  if (backend === 'null') return createInstance(dawn, ['backend=null']).requestAdapter();
-  const adapter = await createInstance(dawn, []).requestAdapter({ powerPreference });
-  if (adapter !== null && !isSoftwareAdapter(adapter.info)) return adapter;
+  const choose = (instance: GPU, adapter: GPUAdapter | null) => {
+    if (adapter !== null) chosenInstances.set(backend, instance);
+    return adapter;
+  };
+  if (backend === 'null') {
+    const instance = createInstance(dawn, ['backend=null']);
+    return choose(instance, await instance.requestAdapter());
+  }
+  const first = createInstance(dawn, []);
+  const adapter = await first.requestAdapter({ powerPreference });
+  if (adapter !== null && !isSoftwareAdapter(adapter.info)) return choose(first, adapter);
   const { existsSync } = await import('node:fs');
   if (process.env['VK_ICD_FILENAMES'] === undefined && existsSync(swiftShaderIcd)) {
     // The Vulkan loader reads this variable when Dawn creates its next instance.
     process.env['VK_ICD_FILENAMES'] = swiftShaderIcd;
-    return (await createInstance(dawn, []).requestAdapter({ powerPreference })) ?? adapter;
+    const second = createInstance(dawn, []);
+    const software = await second.requestAdapter({ powerPreference });
+    if (software !== null) return choose(second, software);
   }
-  return adapter;
+  return choose(first, adapter);
 }
 
 export function isSoftwareAdapter(info: GPUAdapterInfo): boolean {
