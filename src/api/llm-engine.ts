@@ -11,6 +11,7 @@ import type { ChatApi, ChatCompletionCreateParams, ChatCompletionCreateParamsNon
 import { ChunkStream } from './chunk-stream.ts';
 import type { CompletionCreateParams, CompletionCreateParamsNonStreaming, CompletionCreateParamsStreaming, Completions, CompletionsApi } from './completion-types.ts';
 import { createOpenAIFetch } from './openai-fetch.ts';
+import { checkRequestShape } from './schema-limits.ts';
 import { runTools, type RunToolsParams, type ToolRun } from './tool-runner.ts';
 
 type Awaitable<T> = T | Promise<T>;
@@ -48,7 +49,7 @@ export class LlmEngine implements ChatApi, CompletionsApi {
     const create = (params: ChatCompletionCreateParams, options?: RequestOptions) => this.create(params, options);
     this.chat = { completions: { create } as ChatCompletions };
     const complete = (params: CompletionCreateParams, options?: RequestOptions) =>
-      this.request(params.stream === true, options, (key, onChunks?: (chunks: Completion[]) => void) => this.link.backend.completions(key, params, onChunks));
+      this.request(params, options, (key, onChunks?: (chunks: Completion[]) => void) => this.link.backend.completions(key, params, onChunks));
     this.completions = { create: complete } as Completions;
     this.fetch = createOpenAIFetch(this);
   }
@@ -75,16 +76,19 @@ export class LlmEngine implements ChatApi, CompletionsApi {
   private create(params: ChatCompletionCreateParamsStreaming, options?: RequestOptions): Promise<AsyncIterable<ChatCompletionChunk>>;
   private create(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>>;
   private async create(params: ChatCompletionCreateParams, options: RequestOptions = {}): Promise<ChatCompletion | AsyncIterable<ChatCompletionChunk>> {
-    return this.request(params.stream === true, options, (key, onChunks?: (chunks: ChatCompletionChunk[]) => void) => this.link.backend.chat(key, params, onChunks));
+    return this.request(params, options, (key, onChunks?: (chunks: ChatCompletionChunk[]) => void) => this.link.backend.chat(key, params, onChunks));
   }
 
   /** One backend call under a fresh key: whole, or streamed through a ChunkStream; `signal` aborts it. */
   private async request<Result, Chunk>(
-    stream: boolean,
+    params: { readonly stream?: boolean | null | undefined },
     options: RequestOptions = {},
     call: (key: string, onChunks?: (chunks: Chunk[]) => void) => Promise<Result | undefined>,
   ): Promise<Result | AsyncIterable<Chunk>> {
     if (this.disposed) throw new Error('the engine was disposed');
+    // Before the worker's structured clone, which a too-deep or uncloneable request would break.
+    checkRequestShape(params);
+    const stream = params.stream === true;
     const { signal } = options;
     signal?.throwIfAborted();
     const key = String(++this.keys);

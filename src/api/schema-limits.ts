@@ -44,12 +44,17 @@ interface Frame {
   readonly parent: Frame | undefined;
 }
 
-/** `properties.a.items` for the error message: where the walk gave up, shortened. */
+/** `properties.a.anyOf[0]` for an error message: a path below a field, shortened. */
+const shortPath = (path: string): string => {
+  const trimmed = path.startsWith('.') ? path.slice(1) : path;
+  return trimmed.length > 120 ? `${trimmed.slice(0, 120)}…` : trimmed;
+};
+
+/** Where the walk gave up, below the field. */
 function location(frame: Frame): string {
   const keys: string[] = [];
   for (let at: Frame | undefined = frame; at?.parent !== undefined; at = at.parent) keys.push(at.key);
-  const path = keys.reverse().join('.');
-  return path.length > 120 ? `${path.slice(0, 120)}…` : path;
+  return shortPath(keys.reverse().join(''));
 }
 
 /**
@@ -75,11 +80,11 @@ export function checkJsonLimits(value: unknown, field: string, budget: JsonBudge
       // A JS object that contains itself passed in-process fails here too, as infinitely deep.
       if (frame.depth > maxDepth) throw invalidParam(field, `is nested more than ${maxDepth} levels deep (at ${location(frame)}); the limit keeps constrained decoding safe`);
       if (++budget.nodes > maxNodes) throw invalidParam(budgetField, `holds more than ${maxNodes} objects and arrays${budgetField === field ? '' : ' in all'}`);
-      const entries = Array.isArray(item) ? item.map((child, i): [string, unknown] => [String(i), child]) : Object.entries(item);
+      const entries = Array.isArray(item) ? item.map((child, i): [string, unknown] => [`[${i}]`, child]) : Object.entries(item);
       for (const [key, child] of entries) {
         if (!Array.isArray(item)) budget.chars += key.length + 3;
         if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) refs.push(frame);
-        stack.push({ value: child, depth: frame.depth + 1, key, parent: frame });
+        stack.push({ value: child, depth: frame.depth + 1, key: Array.isArray(item) ? key : `.${key}`, parent: frame });
       }
     }
     if (budget.chars > maxChars) throw invalidParam(budgetField, `is more than ${maxChars} characters of JSON${budgetField === field ? '' : ' in all'}`);
@@ -181,4 +186,43 @@ function deepestPath(root: unknown): number {
     if (parent !== undefined) parent.height = Math.max(parent.height, top.height + 1);
   }
   return heights.get(root) ?? 0;
+}
+
+/**
+ * Where free-form JSON starts inside a request (as an OpenAI param path): the schemas, tool-call
+ * arguments given as objects; every top-level field is one too. Nesting is counted from these.
+ */
+const jsonRoots = [
+  /^tools\[\d+\]\.function\.parameters$/, /^response_format\.json_schema\.schema$/, /^structured_outputs\.json$/,
+  /^messages\[\d+\]\.tool_calls\[\d+\]\.function\.arguments$/,
+];
+
+/**
+ * Checks, before a request is posted to the engine's worker, that nothing in it nests more than
+ * maxDepth levels below the field that holds it (a top-level field, or one of jsonRoots) and that
+ * it holds no function or symbol: structured cloning recurses (100,000 levels overflow it) and
+ * cannot copy functions, and either would be a 500 in the page. The refusal names the field as
+ * the checks in the worker do; shared objects are walked once.
+ */
+export function checkRequestShape(request: unknown): void {
+  if (typeof request !== 'object' || request === null) return; // the service refuses it by name
+  const { maxDepth } = schemaLimits;
+  const seen = new Set<object>();
+  const stack: { value: unknown; path: string; root: string; depth: number }[] = Object.entries(request).map(([key, value]) => ({ value, path: key, root: key, depth: 1 }));
+  while (stack.length > 0) {
+    const { value, path, root, depth } = stack.pop()!;
+    if (typeof value === 'function' || typeof value === 'symbol') throw invalidParam(root, `holds a ${typeof value} at ${path}, which is not JSON`);
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    if (depth > maxDepth) throw invalidParam(root, `is nested more than ${maxDepth} levels deep (at ${shortPath(path.slice(root.length))}); the limit keeps constrained decoding safe`);
+    seen.add(value);
+    for (const [key, child] of Array.isArray(value) ? value.map((item, i): [string, unknown] => [`[${i}]`, item]) : Object.entries(value).map(([k, v]): [string, unknown] => [`.${k}`, v])) {
+      const childPath = path + key;
+      if (typeof child !== 'object' || child === null) {
+        if (typeof child === 'function' || typeof child === 'symbol') stack.push({ value: child, path: childPath, root, depth });
+        continue;
+      }
+      const isRoot = jsonRoots.some((pattern) => pattern.test(childPath));
+      stack.push({ value: child, path: childPath, root: isRoot ? childPath : root, depth: isRoot ? 1 : depth + 1 });
+    }
+  }
 }

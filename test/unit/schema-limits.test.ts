@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { validateMessages, validateTools } from '../../src/api/chat-messages.ts';
 import { parseChatParams } from '../../src/api/chat-params.ts';
 import { show } from '../../src/api/param-checks.ts';
-import { checkJsonLimits, checkSchemaLimits, maxTools, newBudget, schemaLimits } from '../../src/api/schema-limits.ts';
+import { LlmEngine, type ChatBackend } from '../../src/api/llm-engine.ts';
+import { checkJsonLimits, checkRequestShape, checkSchemaLimits, maxTools, newBudget, schemaLimits } from '../../src/api/schema-limits.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const { maxDepth, maxNodes, maxChars } = schemaLimits;
@@ -161,6 +162,43 @@ describe('through the request parsers', () => {
     const history = [{ role: 'user', content: 'x' }, { role: 'assistant', tool_calls: [call] }];
     expect(refusal(() => validateMessages(history)).subject).toBe('messages[1].tool_calls[0].function.arguments');
     expect(refusal(() => parseChatParams({ messages, chat_template_kwargs: { a: nestedArrays(100) } })).subject).toBe('chat_template_kwargs');
+  });
+});
+
+describe('a whole request before it is posted to the worker', () => {
+  it(`refuses anything nested more than ${maxDepth} levels below its field, or holding a function, naming the field as the worker's checks do`, () => {
+    const parameters = (levels: number) => ({ tools: [{ type: 'function', function: { name: 'f' } }, { type: 'function', function: { name: 'g', parameters: nestedProperties(levels) } }] });
+    expect(() => checkRequestShape({ messages: [{ role: 'user', content: 'x' }], ...parameters(31) })).not.toThrow();
+    expect(refusal(() => checkRequestShape(parameters(32)))).toMatchObject({ subject: 'tools[1].function.parameters', message: expect.stringMatching(/more than 64 levels deep \(at properties\.a\.properties/) });
+    const format = (schema: unknown) => ({ response_format: { type: 'json_schema', json_schema: { name: 'n', schema } } });
+    expect(refusal(() => checkRequestShape(format(nestedProperties(100_000)))).subject).toBe('response_format.json_schema.schema');
+    expect(refusal(() => checkRequestShape({ structured_outputs: { json: nestedProperties(1000) } })).subject).toBe('structured_outputs.json');
+    const call = { id: 'c', type: 'function', function: { name: 'f', arguments: { a: nestedArrays(1000) } } };
+    expect(refusal(() => checkRequestShape({ messages: [{ role: 'assistant', tool_calls: [call] }] })).message).toMatch(/^messages\[0\]\.tool_calls\[0\]\.function\.arguments: .*\(at a\[0\]\[0\]/);
+    expect(refusal(() => checkRequestShape({ model: 'm', metadata: nestedArrays(100_000) }))).toMatchObject({ subject: 'metadata', message: expect.stringMatching(/levels deep/) });
+    expect(refusal(() => checkRequestShape({ vllm_xargs: { f: () => 1 } })).message).toMatch(/^vllm_xargs: holds a function at vllm_xargs\.f/);
+    const shared = { a: 1 };
+    expect(() => checkRequestShape({ metadata: { x: shared, y: shared } })).not.toThrow();
+    const cyclic: Record<string, unknown> = {};
+    cyclic['self'] = cyclic;
+    expect(() => checkRequestShape({ metadata: cyclic })).not.toThrow(); // structured clone copies cycles
+  });
+
+  it('LlmEngine checks before the backend call, so a worker never sees (and a structured clone never overflows on) such a request', async () => {
+    const posted: unknown[] = [];
+    const backend = {
+      chat: async (_key: string, params: unknown) => {
+        posted.push(structuredClone(params));
+        return undefined;
+      },
+    } as unknown as ChatBackend;
+    const engine = new LlmEngine({ backend, callback: (fn) => fn }, {} as never);
+    const error = await engine.chat.completions.create({ model: 'm', messages: [], metadata: nestedArrays(100_000) } as never).catch((e: unknown) => e);
+    expect(isLlmError(error, 'invalid_argument')).toBe(true);
+    expect((error as { subject: string }).subject).toBe('metadata');
+    const streamed = await engine.chat.completions.create({ model: 'm', messages: [], stream: true, metadata: nestedArrays(100_000) } as never).catch((e: unknown) => e);
+    expect((streamed as { subject: string }).subject).toBe('metadata');
+    expect(posted).toHaveLength(0);
   });
 });
 
