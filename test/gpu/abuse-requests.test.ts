@@ -32,6 +32,7 @@ const bases = {
 };
 
 type Via = 'create' | 'create, streamed' | 'openai SDK' | 'openai SDK, streamed' | 'openai SDK, JSON text';
+const sent = new Map<Via, number>();
 
 /** Kinds take turns over the ways in; what JSON cannot carry goes in-process. */
 function viaFor(kind: RequestKind, index: number, fields: Record<string, unknown>): Via {
@@ -59,6 +60,7 @@ describe('malformed requests are 400s naming the field, and the engine serves on
   it.each(kinds.map((kind, index) => [`${kind.api}: ${kind.name}`, kind, index] as const))('%s', async (_name, kind, index) => {
     const fields = kind.fields();
     const via = viaFor(kind, index, fields);
+    sent.set(via, (sent.get(via) ?? 0) + 1);
     const error = await rejection(() => send(kind, via, fields));
     expectRefusal(error, {
       status: 400, param: kind.param, ...(kind.code === undefined ? {} : { code: kind.code }), ...(kind.message === undefined ? {} : { message: kind.message }),
@@ -67,7 +69,9 @@ describe('malformed requests are 400s naming the field, and the engine serves on
   });
 
   it('counts them', () => {
-    console.log(`abuse kinds (requests): ${kinds.length}`);
+    console.log(`abuse kinds (requests): ${kinds.length} (${[...sent].map(([via, count]) => `${via}: ${count}`).join(', ')})`);
+    const sdk = [...sent].filter(([via]) => via.startsWith('openai SDK')).reduce((sum, [, count]) => sum + count, 0);
+    expect(sdk).toBeGreaterThan(kinds.length / 3);
   });
 });
 
