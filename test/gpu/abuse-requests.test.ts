@@ -1,22 +1,26 @@
 /**
- * Abuse suite, requests: every kind of malformed request in abuse-request-kinds.ts (wrong types,
- * out-of-range values, bad message and content-part shapes, tools and tool_choice, response_format
- * and vLLM's structured outputs, schemas nested 55, 1,000 and 100,000 levels deep, `$ref` loops,
- * over-size schemas, refused and unknown fields, completions prompts) against one in-process
- * engine on a fixture model, sent in turn through `engine.chat.completions.create` /
- * `engine.completions.create` and through the official openai SDK over `engine.fetch`, streamed
- * and not. Each is refused with a 400, an OpenAI error body naming the field, before any chunk;
- * after each the engine still answers a normal request and holds no KV block. Deep schemas are
- * refused by the request checks (schema-limits.ts), not by the grammar compiler: the message is
- * theirs, and a constrained request afterwards decodes as usual.
+ * Abuse suite, requests: every kind of malformed request in abuse-request-kinds.ts and
+ * abuse-schema-kinds.ts (wrong types, out-of-range values, bad message and content-part shapes,
+ * tools and tool_choice, response_format and vLLM's structured outputs, schemas nested 55, 1,000
+ * and 100,000 levels deep, `$ref` loops, over-size schemas, refused and unknown fields,
+ * completions prompts) against one in-process engine on a fixture model, sent in turn through
+ * `engine.chat.completions.create` / `engine.completions.create` and through the official openai
+ * SDK over `engine.fetch`, streamed and not. Each is refused with a 400, an OpenAI error body
+ * naming the field, before any chunk; after each the engine still answers a normal request and
+ * holds no KV block. Deep schemas are refused by the request checks (schema-limits.ts), not by
+ * the grammar compiler: the message is theirs, and a constrained request afterwards decodes as
+ * usual.
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { expectRefusal, expectStillServes, rejection } from '../support/abuse-check.ts';
-import { kinds, type RequestKind } from '../support/abuse-request-kinds.ts';
+import type { RequestKind } from '../support/abuse-request-kind.ts';
+import { requestKinds } from '../support/abuse-request-kinds.ts';
+import { schemaKinds } from '../support/abuse-schema-kinds.ts';
 import { loadFixtureEngine } from '../support/fixture-engine.ts';
 
+const kinds = [...requestKinds, ...schemaKinds];
 let engine: LlmEngine;
 let client: OpenAI;
 

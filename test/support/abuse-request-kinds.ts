@@ -1,67 +1,18 @@
 /**
- * The malformed requests of the abuse suite (test/gpu/abuse-requests.test.ts), as data: each kind
- * is the fields laid over a small valid request, the field the refusal must name (OpenAI's
- * `param` path: `messages[2].content[1].text`, `tools[0].function.parameters`), and how it can
- * travel: values JSON cannot carry (NaN, BigInt, a cyclic object, 100,000 levels for
- * JSON.stringify) only in-process, or as hand-written JSON text.
+ * Malformed requests, part one (the abuse suite's kinds are in abuse-request-kind.ts's shape):
+ * sampling and control fields of the wrong type or out of range, ignored, refused and unknown
+ * fields, message and content-part shapes, and completions requests.
  */
-export interface RequestKind {
-  readonly name: string;
-  readonly api: 'chat' | 'completions';
-  /** Fields over the base request; undefined removes one. Built when the kind runs (some are large). */
-  readonly fields: () => Record<string, unknown>;
-  readonly param: string | RegExp | null;
-  readonly code?: string;
-  readonly message?: RegExp;
-  /** Only in-process: JSON cannot carry the value. */
-  readonly inProcess?: boolean;
-  /** Sent as this JSON text through the SDK's raw post (the SDK's own JSON.stringify would overflow). */
-  readonly json?: () => string;
-}
+import { contextExceeded as context, kindList, nestedArrays, tooDeep, type Extra } from './abuse-request-kind.ts';
 
-type Extra = Partial<Pick<RequestKind, 'code' | 'message' | 'inProcess' | 'json'>>;
-
-export const kinds: RequestKind[] = [];
-const chat = (name: string, fields: () => Record<string, unknown>, param: RequestKind['param'], extra: Extra = {}) =>
-  kinds.push({ name, api: 'chat', fields, param, ...extra });
-const completions = (name: string, fields: () => Record<string, unknown>, param: RequestKind['param'], extra: Extra = {}) =>
-  kinds.push({ name, api: 'completions', fields, param, ...extra });
-/** One kind per bad value of one field, named after the value. */
-const eachValue = (field: string, values: readonly unknown[], param = field, extra: Extra = {}) =>
-  values.forEach((value) => chat(`${field}: ${JSON.stringify(value)?.slice(0, 30)}`, () => ({ [field]: value }), param, extra));
-
-const tooDeep = /levels deep/;
-const context = { code: 'context_length_exceeded' };
-
-/** `levels` objects nested through properties.a, 2 JSON levels each. */
-export function nestedSchema(levels: number): Record<string, unknown> {
-  let schema: Record<string, unknown> = { type: 'string' };
-  for (let i = 0; i < levels; i++) schema = { type: 'object', properties: { a: schema }, required: ['a'] };
-  return schema;
-}
-/** The same as JSON text, written without recursion. */
-export const nestedSchemaJson = (levels: number): string =>
-  `${'{"type": "object", "required": ["a"], "properties": {"a": '.repeat(levels)}{"type": "string"}${'}}'.repeat(levels)}`;
-function nestedArrays(levels: number): Record<string, unknown> {
-  let schema: Record<string, unknown> = { type: 'integer' };
-  for (let i = 0; i < levels; i++) schema = { type: 'array', items: schema };
-  return schema;
-}
-function refChain(length: number): Record<string, unknown> {
-  const defs: Record<string, unknown> = { [`d${length}`]: { type: 'string' } };
-  for (let i = 0; i < length; i++) defs[`d${i}`] = { $ref: `#/$defs/d${i + 1}` };
-  return { $defs: defs, $ref: '#/$defs/d0' };
-}
-const wideSchema = (properties: number) => ({ type: 'object', properties: Object.fromEntries(Array.from({ length: properties }, (_, i) => [`p${i}`, { type: 'string' }])) });
+const { kinds, chat, completions, eachValue } = kindList();
+export { kinds as requestKinds };
 
 const user = (content: unknown) => ({ role: 'user', content });
 const call = (fn: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}', ...fn }, ...extra });
 /** user → assistant with `calls` → `tool` answering them. */
 const history = (calls: unknown[], tool: Record<string, unknown> = {}) =>
   [user('Weather?'), { role: 'assistant', content: null, tool_calls: calls }, { role: 'tool', tool_call_id: 'call_1', content: 'sunny', ...tool }];
-const tool = (fn: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({ type: 'function', function: { name: 'get_weather', ...fn }, ...extra });
-const named = { type: 'function', function: { name: 'get_weather' } };
-const jsonSchema = (schema: unknown, extra: Record<string, unknown> = {}) => ({ response_format: { type: 'json_schema', json_schema: { name: 'out', schema, ...extra } } });
 
 // ---- Sampling and control fields: wrong types, out of range ----------------------------------------
 eachValue('temperature', ['hot', 3, -0.5, true, []]);
@@ -194,90 +145,6 @@ chat('a tool message with content 5', () => ({ messages: history([call({})], { c
 chat('reasoning_content 5', () => ({ messages: [user('x'), { role: 'assistant', content: 'y', reasoning_content: 5 }] }), 'messages[1].reasoning_content');
 chat('refusal 5', () => ({ messages: [user('x'), { role: 'assistant', content: 'y', refusal: 5 }] }), 'messages[1].refusal');
 chat('a prompt longer than the context', () => ({ messages: [user('word '.repeat(3000))] }), 'messages', context);
-
-// ---- Tools and tool_choice ----------------------------------------------------------------------
-eachValue('tools', ['x', [], {}], 'tools');
-chat('tools: [5]', () => ({ tools: [5] }), 'tools[0]');
-chat('a custom tool', () => ({ tools: [{ type: 'custom', custom: { name: 'x' } }] }), 'tools[0].type');
-chat('a retrieval tool', () => ({ tools: [{ type: 'retrieval' }] }), 'tools[0].type');
-chat('a tool without function', () => ({ tools: [{ type: 'function' }] }), 'tools[0].function');
-chat('a tool name with a space', () => ({ tools: [tool({ name: 'get weather' })] }), 'tools[0].function.name');
-chat('a tool name of 65 characters', () => ({ tools: [tool({ name: 'a'.repeat(65) })] }), 'tools[0].function.name');
-chat('two tools of one name', () => ({ tools: [tool(), tool()] }), 'tools[1].function.name');
-chat('a tool description 5', () => ({ tools: [tool({ description: 5 })] }), 'tools[0].function.description');
-chat('tool parameters "x"', () => ({ tools: [tool({ parameters: 'x' })] }), 'tools[0].function.parameters');
-chat('tool parameters []', () => ({ tools: [tool({ parameters: [] })] }), 'tools[0].function.parameters');
-chat('tool strict "yes"', () => ({ tools: [tool({ strict: 'yes' })] }), 'tools[0].function.strict');
-chat('an extra function field', () => ({ tools: [tool({ examples: [] })] }), 'tools[0].function.examples');
-chat('an extra tool field', () => ({ tools: [tool({}, { cache_control: {} })] }), 'tools[0].cache_control');
-chat('129 tools', () => ({ tools: Array.from({ length: 129 }, (_, i) => tool({ name: `f${i}` })) }), 'tools');
-chat('tool schemas over 10,000 nodes together', () => ({ tools: [tool({ name: 'a', parameters: wideSchema(6000) }), tool({ name: 'b', parameters: wideSchema(6000) })] }), 'tools', { message: /in all/ });
-for (const levels of [55, 1000]) {
-  chat(`tool parameters nested ${levels} levels, tool_choice required`, () => ({ tools: [tool({ parameters: nestedSchema(levels) })], tool_choice: 'required' }), 'tools[0].function.parameters', { message: tooDeep });
-}
-chat('tool parameters nested 55 levels, strict under auto', () => ({ tools: [tool({ parameters: nestedSchema(55), strict: true })] }), 'tools[0].function.parameters', { message: tooDeep });
-chat('tool parameters nested 100,000 levels', () => ({ tools: [tool({ parameters: nestedSchema(100_000) })], tool_choice: named }), 'tools[0].function.parameters', { inProcess: true, message: tooDeep });
-chat('tool parameters nested 100,000 levels, as JSON text', () => ({}), 'tools[0].function.parameters', {
-  message: tooDeep, json: () => `{"model": "fixture", "max_tokens": 2, "messages": [{"role": "user", "content": "Hi"}], "tool_choice": "required", "tools": [{"type": "function", "function": {"name": "f", "parameters": ${nestedSchemaJson(100_000)}}}]}`,
-});
-chat('tool parameters {"$ref": "#"}', () => ({ tools: [tool({ parameters: { $ref: '#' } })], tool_choice: 'required' }), 'tools[0].function.parameters');
-chat('tool parameters holding NaN', () => ({ tools: [tool({ parameters: { type: 'object', properties: { a: { type: 'number', maximum: Number.NaN } } } })] }), 'tools[0].function.parameters', { inProcess: true });
-chat('tool parameters XGrammar rejects, tool_choice required', () => ({ tools: [tool({ parameters: { type: 'nope' } })], tool_choice: 'required' }), 'tools');
-chat('a named tool_choice with tools "x"', () => ({ tools: 'x', tool_choice: named }), 'tools');
-chat('a named tool_choice with tools [null]', () => ({ tools: [null], tool_choice: named }), 'tools[0]');
-chat('a named tool_choice with a tool whose function is null', () => ({ tools: [{ type: 'function', function: null }], tool_choice: named }), 'tools[0].function');
-chat('a named tool_choice with a tool named 5', () => ({ tools: [{ type: 'function', function: { name: 5 } }], tool_choice: named }), 'tools[0].function.name');
-chat('a named tool_choice naming no tool', () => ({ tools: [tool({ name: 'other' })], tool_choice: named }), 'tool_choice');
-eachValue('tool_choice', ['sometimes', 5, 'required'], 'tool_choice');
-chat('tool_choice {type: "function"} without function', () => ({ tools: [tool()], tool_choice: { type: 'function' } }), 'tool_choice.function');
-chat('tool_choice function name 5', () => ({ tools: [tool()], tool_choice: { type: 'function', function: { name: 5 } } }), 'tool_choice.function.name');
-chat('tool_choice of type "x"', () => ({ tools: [tool()], tool_choice: { type: 'x' } }), 'tool_choice.type');
-chat('a custom tool_choice', () => ({ tools: [tool()], tool_choice: { type: 'custom', custom: { name: 'x' } } }), 'tool_choice');
-chat('allowed_tools with mode "any"', () => ({ tools: [tool()], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'any', tools: [named] } } }), 'tool_choice.allowed_tools');
-chat('allowed_tools naming none', () => ({ tools: [tool()], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [] } } }), 'tool_choice.allowed_tools.tools');
-chat('allowed_tools naming an undeclared tool', () => ({ tools: [tool()], tool_choice: { type: 'allowed_tools', allowed_tools: { mode: 'auto', tools: [{ type: 'function', function: { name: 'zz' } }] } } }), 'tool_choice.allowed_tools.tools[0]');
-chat('tool_choice required with response_format json_object', () => ({ tools: [tool()], tool_choice: 'required', response_format: { type: 'json_object' } }), 'response_format');
-
-// ---- response_format and vLLM's structured outputs ----------------------------------------------
-eachValue('response_format', ['json', 5], 'response_format');
-chat('response_format type "xml"', () => ({ response_format: { type: 'xml' } }), 'response_format.type');
-chat('response_format json_object with a schema', () => ({ response_format: { type: 'json_object', schema: {} } }), 'response_format.schema');
-chat('response_format structural_tag', () => ({ response_format: { type: 'structural_tag', structures: [], triggers: [] } }), 'response_format');
-chat('json_schema missing', () => ({ response_format: { type: 'json_schema' } }), 'response_format.json_schema');
-chat('json_schema without name', () => ({ response_format: { type: 'json_schema', json_schema: { schema: {} } } }), 'response_format.json_schema.name');
-chat('json_schema name 5', () => jsonSchema({}, { name: 5 }), 'response_format.json_schema.name');
-chat('json_schema schema "x"', () => jsonSchema('x'), 'response_format.json_schema.schema');
-chat('json_schema schema []', () => jsonSchema([]), 'response_format.json_schema.schema');
-chat('json_schema strict "yes"', () => jsonSchema({}, { strict: 'yes' }), 'response_format.json_schema.strict');
-chat('json_schema extra field', () => jsonSchema({}, { schemas: {} }), 'response_format.json_schema.schemas');
-for (const levels of [55, 1000]) chat(`json_schema nested ${levels} levels`, () => jsonSchema(nestedSchema(levels)), 'response_format.json_schema.schema', { message: tooDeep });
-chat('json_schema nested 100,000 levels', () => jsonSchema(nestedSchema(100_000)), 'response_format.json_schema.schema', { inProcess: true, message: tooDeep });
-chat('json_schema nested 100,000 levels, as JSON text', () => ({}), 'response_format.json_schema.schema', {
-  message: tooDeep, json: () => `{"model": "fixture", "max_tokens": 2, "messages": [{"role": "user", "content": "Hi"}], "response_format": {"type": "json_schema", "json_schema": {"name": "deep", "schema": ${nestedSchemaJson(100_000)}}}}`,
-});
-chat('json_schema arrays nested 1,000 levels', () => jsonSchema(nestedArrays(1000)), 'response_format.json_schema.schema', { message: tooDeep });
-chat('json_schema $ref chain 100 long (flat JSON)', () => jsonSchema(refChain(100)), 'response_format.json_schema.schema', { message: /through its \$refs/ });
-chat('json_schema {"$ref": "#"}', () => jsonSchema({ $ref: '#' }), 'response_format.json_schema.schema', { message: /back to itself/ });
-chat('json_schema $ref loop through $defs', () => jsonSchema({ $defs: { a: { $ref: '#/$defs/b' }, b: { $ref: '#/$defs/a', type: 'string' } }, $ref: '#/$defs/a' }), 'response_format.json_schema.schema');
-chat('json_schema over 10,000 nodes', () => jsonSchema(wideSchema(10_000)), 'response_format.json_schema.schema');
-chat('json_schema over 1 MB', () => jsonSchema({ type: 'string', description: 'x'.repeat(1_000_001) }), 'response_format.json_schema.schema');
-chat('json_schema XGrammar rejects', () => jsonSchema({ type: 'no-such-type' }), 'response_format');
-chat('json_schema holding a BigInt', () => jsonSchema({ type: 'integer', maximum: 10n }), 'response_format.json_schema.schema', { inProcess: true });
-chat('json_schema that contains itself (in-process)', () => {
-  const schema: Record<string, unknown> = { type: 'object' };
-  schema['properties'] = { self: schema };
-  return jsonSchema(schema);
-}, 'response_format.json_schema.schema', { inProcess: true });
-eachValue('structured_outputs', ['x'], 'structured_outputs');
-chat('structured_outputs regex', () => ({ structured_outputs: { regex: 'a+' } }), 'structured_outputs.regex');
-chat('structured_outputs json 5', () => ({ structured_outputs: { json: 5 } }), 'structured_outputs.json');
-chat('structured_outputs json text that does not parse', () => ({ structured_outputs: { json: '{bad' } }), 'structured_outputs.json');
-chat('structured_outputs json nested 1,000 levels', () => ({ structured_outputs: { json: nestedSchema(1000) } }), 'structured_outputs.json', { message: tooDeep });
-chat('guided_json text nested 100,000 levels', () => ({ guided_json: `${'{"a": '.repeat(100_000)}1${'}'.repeat(100_000)}` }), 'guided_json', { message: tooDeep });
-chat('guided_json text over 1 MB', () => ({ guided_json: nestedSchemaJson(100_000) }), 'guided_json', { message: /characters of JSON/ });
-chat('guided_json {"$ref": "#"}', () => ({ guided_json: { $ref: '#' } }), 'guided_json');
-chat('guided_json with structured_outputs', () => ({ guided_json: {}, structured_outputs: { json: {} } }), 'guided_json');
-chat('structured_outputs with response_format', () => ({ structured_outputs: { json: {} }, response_format: { type: 'json_object' } }), 'structured_outputs');
 
 // ---- Completions ----------------------------------------------------------------------------------
 const completion = (name: string, fields: Record<string, unknown>, param: string, extra: Extra = {}) => completions(name, () => fields, param, extra);
