@@ -7,12 +7,13 @@
  * naming the tool, the keyword and where it is.
  */
 import { LlmError } from '../errors.ts';
+import { schemaLimits } from './schema-limits.ts';
 import { toolFormats } from './tool-formats.ts';
 
-/** Deepest nesting walked, counting each `$ref` followed as a level. */
-const maxDepth = 64;
-/** Schema nodes after every `$ref` is expanded: bounds the work per argument value. */
-const maxExpandedNodes = 10_000;
+/** Deepest nesting walked, counting each `$ref` followed as a level (the request limit). */
+const maxDepth = schemaLimits.maxDepth;
+/** Schema nodes after every `$ref` is expanded: bounds the work per argument value (the request limit). */
+const maxExpandedNodes = schemaLimits.maxNodes;
 /** JSON values walked in all (schemas, enums, defaults), each shared object once. */
 const maxValues = 100_000;
 /** `uniqueItems` over items that are not scalars compares every pair: at most this many items. */
