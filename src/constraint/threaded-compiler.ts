@@ -3,7 +3,7 @@
  * asynchronous and runs there, so the step loop keeps its pace while a large schema compiles,
  * and a failure of XGrammar's wasm costs only the requests whose grammars lived in it.
  */
-import { checkConstraintSpec, type ConstraintSpec } from './constraint-spec.ts';
+import { checkConstraintSpec, constraintSubject, type ConstraintSpec } from './constraint-spec.ts';
 import type { GrammarSetup } from './grammar-service.ts';
 import { LlmError } from '../errors.ts';
 import { GrammarStartError, GrammarThread, type GrammarSpawner } from './grammar-thread.ts';
@@ -30,6 +30,13 @@ export class ThreadedConstraintCompiler implements ConstraintCompiler {
         throw new LlmError('unsupported_option', `constrained decoding (response_format, tool_choice) is unavailable: ${error.message}`, 'constraint');
       }
       throw error;
+    }
+    const { mask, id } = compiled.start;
+    if (mask !== undefined && mask.every((word) => word === 0)) {
+      // A grammar with no first token (a schema only its own $ref defines): no output can match it.
+      this.thread.release(compiled.link, id);
+      const subject = constraintSubject(checked);
+      throw new LlmError('invalid_argument', `${subject}: the JSON schema admits no value (its grammar allows no first token)`, subject);
     }
     return new RemoteConstraint(this.thread, checked, compiled, this.stopTokenIds);
   }

@@ -3,7 +3,7 @@
  * made there gives the masks of the in-thread XGrammarCompiler token by token; a schema that would
  * overflow XGrammar's stack is a typed 400 and replaces the runtime; a constraint decoding when
  * its thread dies (overflow elsewhere, or the thread killed) carries on on the next one with the
- * same masks; released constraints leave nothing behind.
+ * same masks; released constraints leave nothing behind; a grammar with no first token is a 400.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConstraintSpec } from '../../src/constraint/constraint-spec.ts';
@@ -84,6 +84,12 @@ describe.each(spawners)('grammar thread (%s)', (_, spawn) => {
     });
     expect(compiler.thread.restarts).toBe(restarts + 1);
     await feedAndCompare(await compiler.compile(record));
+  });
+
+  it('a schema no output can match (only its own $ref defines it) is a 400, not a masked-out sampler', async () => {
+    const error = await compiler.compile({ kind: 'json_schema', schema: { $ref: '#' } }).then(() => undefined, (thrown: unknown) => thrown);
+    expect(isLlmError(error, 'invalid_argument'), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/admits no value/);
   });
 
   it('a thread that dies mid-decode (killed) is replaced and the constraint carries on', async () => {
