@@ -18,16 +18,16 @@ import type { LoadedModel } from '../model/load-model.ts';
 import type { StepOutput } from '../model/model-runner.ts';
 import { BlockManager } from './block-manager.ts';
 import { KvPoolLease } from './kv-pool-lease.ts';
-import type { EngineRequest, EngineStats, RequestOutput, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
+import type { EngineRequest, EngineStats, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
 
 export type { OutputListener } from './live-request.ts';
 import { EngineStatsTracker } from './engine-stats.ts';
 import { awaitMasks, GrammarAdmission, type CompileConstraint } from './grammar-admission.ts';
 import { abortedBeforeAdmission, notify, outputOf, randomSeed, resultOf, rowLogits, type Live, type OutputListener } from './live-request.ts';
 import { validateRequest } from './request-validation.ts';
-import { Scheduler, type SchedulerOutput } from './scheduler.ts';
+import { Scheduler } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
-import { samplesWithoutCpu, StepBuilder, type BuiltStep } from './step-builder.ts';
+import { samplesWithoutCpu, StepBuilder, type LaunchedStep } from './step-builder.ts';
 
 export interface EngineOptions {
   /** Reuse KV blocks of identical prompt prefixes across requests (default true). */
@@ -46,17 +46,6 @@ export interface EngineOptions {
    */
   readonly pipeline?: boolean;
 }
-
-/** A step whose forward pass is on the GPU: what was scheduled, and its sampling once submitted. */
-interface LaunchedStep {
-  readonly plan: SchedulerOutput;
-  readonly built: BuiltStep;
-  readonly launchedAt: number;
-  /** CPU time spent on this step so far (scheduling, building, encoding, postprocessing). */
-  cpuMs: number;
-  output?: Promise<StepOutput>;
-}
-
 
 /** Each KV pool's most recently made Engine (what generate() submits to). */
 const latest = new WeakMap<KvCache, Engine>();

@@ -8,8 +8,9 @@
  */
 import { tokenMaskWords, type PenaltyEntry, type SamplerRow } from '../gpu/kernels/sampler-row.ts';
 import { greedyRow } from '../model/model-runner.ts';
+import type { StepOutput } from '../model/model-runner.ts';
 import type { StepBatch, StepLimits, TokenFeed } from '../model/step-batch.ts';
-import type { ScheduledSequence } from './scheduler.ts';
+import type { ScheduledSequence, SchedulerOutput } from './scheduler.ts';
 import type { Sequence } from './sequence.ts';
 import { fillTokenMask } from './token-mask.ts';
 
@@ -19,6 +20,16 @@ export interface BuiltStep {
   readonly feeds: readonly TokenFeed[];
   /** The sequence each sampling row belongs to. */
   readonly samplers: readonly Sequence[];
+}
+
+/** A step whose forward pass is on the GPU: what was scheduled, and its sampling once submitted. */
+export interface LaunchedStep {
+  readonly plan: SchedulerOutput;
+  readonly built: BuiltStep;
+  readonly launchedAt: number;
+  /** CPU time spent on this step so far (scheduling, building, encoding, postprocessing). */
+  cpuMs: number;
+  output?: Promise<StepOutput>;
 }
 
 export class StepBuilder {
