@@ -5,7 +5,7 @@
  */
 import { checkConstraintSpec, constraintSubject, type ConstraintSpec } from './constraint-spec.ts';
 import type { GrammarSetup } from './grammar-service.ts';
-import { LlmError } from '../errors.ts';
+import { isLlmError, LlmError } from '../errors.ts';
 import { GrammarStartError, GrammarThread, type GrammarSpawner } from './grammar-thread.ts';
 import { RemoteConstraint } from './remote-constraint.ts';
 import type { ConstraintCompiler, TokenConstraint } from './token-constraint.ts';
@@ -24,7 +24,11 @@ export class ThreadedConstraintCompiler implements ConstraintCompiler {
     const checked = checkConstraintSpec(spec);
     let compiled;
     try {
-      compiled = await this.thread.compile(checked);
+      // A compile sent to a runtime that another request's schema just broke is tried once more, on the next one.
+      compiled = await this.thread.compile(checked).catch((error: unknown) => {
+        if (isLlmError(error, 'constraint_runtime_failed')) return this.thread.compile(checked);
+        throw error;
+      });
     } catch (error) {
       if (error instanceof GrammarStartError) {
         throw new LlmError('unsupported_option', `constrained decoding (response_format, tool_choice) is unavailable: ${error.message}`, 'constraint');

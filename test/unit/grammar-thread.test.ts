@@ -86,6 +86,14 @@ describe.each(spawners)('grammar thread (%s)', (_, spawn) => {
     await feedAndCompare(await compiler.compile(record));
   });
 
+  it('a compile queued behind one that breaks the runtime is retried on the next runtime', async () => {
+    const [broken, queued] = await Promise.allSettled([compiler.compile(deep(80)), compiler.compile(record)]);
+    expect(broken.status).toBe('rejected');
+    expect(isLlmError((broken as PromiseRejectedResult).reason, 'invalid_argument')).toBe(true);
+    expect(queued.status).toBe('fulfilled');
+    await feedAndCompare((queued as PromiseFulfilledResult<TokenConstraint>).value);
+  });
+
   it('a schema no output can match (only its own $ref defines it) is a 400, not a masked-out sampler', async () => {
     const error = await compiler.compile({ kind: 'json_schema', schema: { $ref: '#' } }).then(() => undefined, (thrown: unknown) => thrown);
     expect(isLlmError(error, 'invalid_argument'), String(error)).toBe(true);
