@@ -92,10 +92,10 @@ export class ChatHost extends EngineHost {
     return this.requireServices().chat.models();
   }
 
-  override dispose(): void {
+  override async dispose(): Promise<void> {
     for (const controller of this.pending.values()) controller.abort();
     this.services = undefined;
-    super.dispose();
+    await super.dispose();
   }
 
   private requireServices(): { readonly chat: ChatService; readonly completions: CompletionService } {

@@ -24,7 +24,8 @@ export interface GrammarLink {
   advance(id: number, token: number): Promise<Outcome<MaskStep | undefined>>;
   release(id: number): void;
   size(): Promise<number>;
-  close(): void;
+  /** Ends the runtime; resolves once its thread is gone (and its memory with it). */
+  close(): Promise<void>;
   /** Set when the thread died on its own (a crash, not an answer). */
   crashed?: Error;
 }
@@ -72,14 +73,17 @@ export class GrammarThread {
       if (live !== link) return;
       this.current = undefined;
       this.restarts++;
-      link.close();
+      void link.close();
     }, () => undefined);
   }
 
-  close(): void {
+  /** Ends the thread (after its start, if it is starting); resolves once it is gone. */
+  async close(): Promise<void> {
     this.closed = true;
-    void this.current?.then((link) => link.close(), () => undefined);
+    const current = this.current;
     this.current = undefined;
+    const link = await current?.catch(() => undefined);
+    await link?.close();
   }
 
   /** Constraints alive on the current thread. */
@@ -152,7 +156,7 @@ interface Starting {
   link: GrammarLink;
 }
 
-function remoteLink(remote: Comlink.Remote<GrammarEndpoint>, terminate: () => void): Starting & { fail(error: Error): void } {
+function remoteLink(remote: Comlink.Remote<GrammarEndpoint>, terminate: () => Promise<unknown> | void): Starting & { fail(error: Error): void } {
   // comlink never settles a call whose worker is gone: every call also races the thread's end.
   let end!: (error: Error) => void;
   const ended = new Promise<never>((_, reject) => (end = reject));
@@ -171,12 +175,12 @@ function remoteLink(remote: Comlink.Remote<GrammarEndpoint>, terminate: () => vo
       if (!closed) void race(remote.release(id)).catch(() => undefined);
     },
     size: () => race(remote.size()),
-    close: () => {
+    close: async () => {
       if (closed) return;
       closed = true;
       end(new Error('the grammar thread was closed'));
       remote[Comlink.releaseProxy]();
-      terminate();
+      await terminate();
     },
   };
   return { start: (setup) => race(remote.start(setup)), link, fail };
@@ -218,7 +222,7 @@ async function nodeLink(): Promise<Starting | undefined> {
   const worker = new NodeWorker(code, { eval: true, name: 'grammar' });
   // The engine's process may exit while the grammar thread idles.
   worker.unref();
-  const starting = remoteLink(Comlink.wrap<GrammarEndpoint>(nodeEndpoint(worker)), () => void worker.terminate());
+  const starting = remoteLink(Comlink.wrap<GrammarEndpoint>(nodeEndpoint(worker)), () => worker.terminate());
   worker.on('error', (error) => starting.fail(error));
   worker.on('exit', () => starting.fail(new Error('the grammar thread exited')));
   return starting;
@@ -249,7 +253,7 @@ function inThreadLink(): Starting {
     advance: (id, token) => wrap(() => service.advance(id, token)),
     release: (id) => service.release(id),
     size: async () => service.size,
-    close: () => {
+    close: async () => {
       closed = true;
       service.dispose();
     },

@@ -45,7 +45,8 @@ export class ThreadedConstraintCompiler implements ConstraintCompiler {
     return new RemoteConstraint(this.thread, checked, compiled, this.stopTokenIds);
   }
 
-  dispose(): void {
-    this.thread.close();
+  /** Resolves once the grammar thread is gone. */
+  dispose(): Promise<void> {
+    return this.thread.close();
   }
 }

@@ -33,7 +33,8 @@ export interface ConstraintCompiler {
    * spec. Asynchronous where the grammar runs on its own thread.
    */
   compile(spec: ConstraintSpec): TokenConstraint | Promise<TokenConstraint>;
-  dispose(): void;
+  /** Frees the grammar runtime; a promise where it runs on a thread that must exit first. */
+  dispose(): void | Promise<void>;
 }
 
 /** Words of a token bitmask over `vocabSize` tokens (the GPU sampler's mask format). */

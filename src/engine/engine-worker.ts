@@ -49,7 +49,7 @@ export class EngineHost {
     let model: LoadedModel;
     try {
       this.gpu ??= await getDevice();
-      this.releaseModel();
+      await this.releaseModel();
       model = await loadModel(this.gpu, location, { ...loadOptions, ...progress });
     } finally {
       await delivered;
@@ -105,20 +105,22 @@ export class EngineHost {
    * about its KV pool and weights); destroying the device frees them and all else it owns at once.
    * A later load makes a new device.
    */
-  dispose(): void {
-    this.releaseModel();
+  async dispose(): Promise<void> {
+    const grammarGone = this.releaseModel();
     this.gpu?.device.destroy();
     this.gpu = undefined;
+    await grammarGone;
   }
 
-  /** Aborts every request, then frees the grammar runtime and the model's GPU buffers. */
-  private releaseModel(): void {
+  /** Aborts every request, then frees the model's GPU buffers and the grammar runtime (resolves once its thread is gone). */
+  private async releaseModel(): Promise<void> {
     for (const id of this.engine?.requestIds() ?? []) this.engine?.abort(id);
     this.engine = undefined;
-    this.constraints?.dispose();
+    const constraints = this.constraints;
     this.constraints = undefined;
     this.model?.dispose();
     this.model = undefined;
+    await constraints?.dispose();
   }
 
   protected require(): Engine {
