@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'unsupported_architecture'
   | 'unsupported_option'
   | 'missing_file'
+  /** A model host could not be reached (offline, DNS, refused, reset mid-download): nothing was read. */
+  | 'network_error'
   | 'truncated_file'
   | 'invalid_safetensors'
   | 'unknown_dtype'

@@ -4,7 +4,7 @@
  * file is written to the cache as it streams and committed only after the reader checked it.
  * Safetensors headers are read with a Range request, so the big download happens once.
  */
-import { isLlmError } from '../errors.ts';
+import { isLlmError, LlmError } from '../errors.ts';
 import type { FileCache } from '../hub/file-cache.ts';
 import type { FileProgressListener, FileStream } from './model-source.ts';
 import { BaseModelSource, fileStream, missing } from './source-base.ts';
@@ -80,7 +80,7 @@ export class HttpModelSource extends BaseModelSource {
       size,
       fromCache: false,
       onProgress: this.onProgress,
-      read: () => readChunk(reader),
+      read: () => readChunk(reader).catch((error: unknown) => Promise.reject(unreachable(url, name, error))),
       release: () => reader.cancel(),
       onChunk: writer === undefined ? undefined : (chunk) => writer.write(chunk),
       onCommit: writer === undefined ? undefined : () => writer.close(),
@@ -99,8 +99,7 @@ export class HttpModelSource extends BaseModelSource {
     try {
       return await fetch(url, init);
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      throw missing(name, this.location, `fetch ${url} failed: ${why}`);
+      throw unreachable(url, name, error);
     }
   }
 }
@@ -141,6 +140,21 @@ function requireBody(response: Response): ReadableStream<Uint8Array> {
 async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Uint8Array | undefined> {
   const { done, value } = await reader.read();
   return done ? undefined : value;
+}
+
+/**
+ * fetch() rejects (a TypeError) only when no HTTP answer came: offline, DNS, refused, CORS. That
+ * is not a missing file, and a page should say so (the file may well exist).
+ */
+function unreachable(url: string, name: string, error: unknown): LlmError {
+  const why = error instanceof Error ? error.message : String(error);
+  let host = url;
+  try {
+    host = new URL(url).host;
+  } catch {
+    // keep the whole URL
+  }
+  return new LlmError('network_error', `${host} could not be reached (offline?) for ${name}: ${why}`, name);
 }
 
 /** The first `length` bytes of a body (fewer when it is shorter); the rest is not downloaded. */

@@ -122,7 +122,9 @@ describe('http folder', () => {
     expect(await source.readJson('config.json')).toEqual({ hidden_size: 8 });
   });
 
-  it('names the file when the server cannot be reached', async () => {
-    await expectRejects(openModelSource('http://127.0.0.1:1/').readFile('config.json'), 'missing_file', 'config.json');
+  it('says the host could not be reached (network_error, not missing_file), naming the file', async () => {
+    const error = await openModelSource('http://127.0.0.1:1/').readFile('config.json').catch((e: unknown) => e);
+    await expectRejects(Promise.reject(error), 'network_error', 'config.json');
+    expect(String((error as Error).message)).toMatch(/^127\.0\.0\.1:1 could not be reached \(offline\?\)/);
   });
 });
