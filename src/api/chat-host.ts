@@ -44,8 +44,10 @@ export class ChatHost extends EngineHost {
     this.services = undefined;
     const info = await super.load(location, loadOptions, onProgress);
     const name = modelId ?? defaultModelId(location);
-    this.services = { chat: new ChatService(this.require(), name, contentControlTokens, { trustRequestChatTemplate }), completions: new CompletionService(this.require(), name) };
-    return info;
+    const chat = new ChatService(this.require(), name, contentControlTokens, { trustRequestChatTemplate });
+    this.services = { chat, completions: new CompletionService(this.require(), name) };
+    const { reasoningParser } = chat;
+    return reasoningParser === undefined ? info : { ...info, reasoningParser };
   }
 
   /** One chat request, `key` chosen by the caller for `abortChat`; chunks go to `onChunks` when streaming. */

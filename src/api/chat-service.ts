@@ -48,6 +48,11 @@ export class ChatService {
     this.thinks = reasoningParserFor(source) ?? false;
   }
 
+  /** The reasoning parser the chat template calls for, if it thinks. */
+  get reasoningParser(): 'qwen3' | 'deepseek_r1' | undefined {
+    return this.thinks === false ? undefined : this.thinks;
+  }
+
   models(): ModelList {
     const max = this.engine.model.maxModelLen;
     return { object: 'list', data: [{ id: this.modelId, object: 'model', created: this.created, owned_by: 'webgpu-llm-serve', root: this.modelId, max_model_len: max }] };

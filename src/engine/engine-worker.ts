@@ -28,6 +28,11 @@ export interface LoadedInfo {
   readonly numKvBlocks: number;
   readonly blockSize: number;
   readonly hasTokenizer: boolean;
+  /**
+   * Set by the chat layer: the reasoning parser the model's chat template calls for ('qwen3':
+   * thinks unless `enable_thinking: false`; 'deepseek_r1': always thinks); absent: no reasoning.
+   */
+  readonly reasoningParser?: 'qwen3' | 'deepseek_r1';
 }
 
 export class EngineHost {

@@ -191,6 +191,11 @@ const weatherTool = {
 };
 
 describe('Qwen3 reasoning (qwen3-f32)', () => {
+  it('engine.info names the reasoning parser the template calls for (none for Qwen2.5)', () => {
+    expect(qwen3.info.reasoningParser).toBe('qwen3');
+    expect(qwen2.info.reasoningParser).toBeUndefined();
+  });
+
   it('with thinking on, unclosed output is all reasoning; with it off, all content — streamed alike', async () => {
     const thinking = await qwen3.chat.completions.create(greedy({ max_tokens: 10 }));
     const message = thinking.choices[0]!.message as { content: string | null; reasoning_content?: string | null };
