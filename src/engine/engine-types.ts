@@ -15,6 +15,12 @@ export interface EngineRequest {
   readonly constraint?: ConstraintSpec;
   /** Also return the raw logits its first output token was sampled from (golden tests; one vocab-sized read). */
   readonly returnFirstLogits?: boolean;
+  /**
+   * Also hear prefill progress: after each step that computed part of the prompt (the one that
+   * samples the first token included), an output with no tokens whose `prefilledTokens` says how
+   * far the prompt is; never after the first token.
+   */
+  readonly reportPrefill?: boolean;
 }
 
 
@@ -27,6 +33,12 @@ export interface RequestOutput {
   readonly numPromptTokens: number;
   /** Prompt tokens served by the prefix cache. */
   readonly numCachedTokens: number;
+  /**
+   * Only on a prefill-progress output (EngineRequest.reportPrefill; no tokens, no finish): prompt
+   * tokens computed or served by the prefix cache so far. Grows with each such output and reaches
+   * numPromptTokens just before the first token.
+   */
+  readonly prefilledTokens?: number;
 }
 
 export interface RequestResult {
@@ -64,6 +76,7 @@ export interface EngineStats {
   readonly steps: number;
   readonly running: number;
   readonly waiting: number;
+  /** The most requests running at once so far; never below `running` of the same snapshot. */
   readonly maxRunning: number;
   readonly blocksTotal: number;
   readonly blocksUsed: number;
@@ -77,5 +90,18 @@ export interface EngineStats {
   readonly preemptions: number;
   readonly finishedRequests: number;
   readonly abortedRequests: number;
+  /**
+   * Steps that only decoded: every row one output token of a request sampling its next, no
+   * prompt chunk beside them. Decode throughput is decodeTokens / decodeMs (per ms).
+   */
+  readonly decodeSteps: number;
+  /** Tokens sampled and kept (not discarded) in decode-only steps. */
+  readonly decodeTokens: number;
+  /**
+   * Time attributed to decode-only steps: each counts the smaller of its durationMs and the time
+   * since the previous step was postprocessed, so back-to-back pipelined steps count their real
+   * period (their durations overlap) and a step after an idle gap counts only its own duration.
+   */
+  readonly decodeMs: number;
   readonly last: StepStats | undefined;
 }

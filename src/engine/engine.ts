@@ -21,9 +21,10 @@ import { KvPoolLease } from './kv-pool-lease.ts';
 import type { EngineRequest, EngineStats, RequestResult, StepStats, TokenLogprob } from './engine-types.ts';
 
 export type { OutputListener } from './live-request.ts';
-import { EngineStatsTracker } from './engine-stats.ts';
+import { EngineStatsTracker, isDecodeOnly } from './engine-stats.ts';
 import { awaitMasks, GrammarAdmission, type CompileConstraint } from './grammar-admission.ts';
 import { abortedBeforeAdmission, notify, outputOf, randomSeed, resultOf, rowLogits, type Live, type OutputListener } from './live-request.ts';
+import { prefillMarks, reportPrefill } from './prefill-report.ts';
 import { validateRequest } from './request-validation.ts';
 import { Scheduler } from './scheduler.ts';
 import { Sequence, type FinishReason } from './sequence.ts';
@@ -133,7 +134,8 @@ export class Engine {
 
   private admit(request: EngineRequest, sampling: Sequence['sampling'], constraint: TokenConstraint | undefined, listener?: OutputListener): void {
     const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++, constraint);
-    this.live.set(seq.id, { seq, listener, logprobs: [], wantsFirstLogits: request.returnFirstLogits === true });
+    const wants = { wantsFirstLogits: request.returnFirstLogits === true, reportsPrefill: request.reportPrefill === true };
+    this.live.set(seq.id, { seq, listener, logprobs: [], ...wants, prefilled: 0 });
     this.scheduler.add(seq);
   }
 
@@ -166,17 +168,20 @@ export class Engine {
     if (!this.pipeline && next !== undefined) await this.sampleWhenMasksReady(next);
     const done = this.pipeline ? previous : next;
     let discarded = 0;
+    let finishedAt = 0;
     if (done !== undefined) {
       const output = await done.output!;
       const started = performance.now();
+      reportPrefill(this.live, done.prefill);
       discarded = this.postprocess(done, output);
-      done.cpuMs += performance.now() - started;
+      finishedAt = performance.now();
+      done.cpuMs += finishedAt - started;
     }
     if (this.pipeline && next !== undefined && next.output === undefined) await this.sampleWhenMasksReady(next);
     this.inFlight = this.pipeline ? next : undefined;
     if (!this.hasWork && this.inFlight === undefined) this.pool.release(this);
     if (done === undefined) return undefined;
-    const stats = this.tracker.record(done.plan, performance.now() - done.launchedAt, done.cpuMs, discarded);
+    const stats = this.tracker.record(done.plan, { durationMs: finishedAt - done.launchedAt, cpuMs: done.cpuMs, finishedAt }, discarded, done.decodeOnly);
     this.options.onStep?.(stats);
     return stats;
   }
@@ -190,17 +195,19 @@ export class Engine {
     const launchedAt = performance.now();
     const plan = this.scheduler.schedule();
     if (plan.scheduled.length === 0) {
-      if (plan.preempted.length > 0) this.tracker.record(plan, 0, 0);
+      if (plan.preempted.length > 0) this.tracker.record(plan, { durationMs: 0, cpuMs: 0, finishedAt: launchedAt });
       return undefined;
     }
     const built = this.builder.build(plan.scheduled);
+    // Both read the rows' starts, which the next line moves on.
+    const marks = { decodeOnly: isDecodeOnly(plan.scheduled), prefill: prefillMarks(plan.scheduled) };
     for (const { seq, numNewTokens } of plan.scheduled) seq.numComputedTokens += numNewTokens;
     built.samplers.forEach((seq, row) => {
       seq.numPendingTokens++;
       seq.lastSampleRow = row;
     });
     this.model.runner.submitForward(built.batch, built.feeds);
-    const step: LaunchedStep = { plan, built, launchedAt, cpuMs: performance.now() - launchedAt };
+    const step: LaunchedStep = { plan, built, launchedAt, ...marks, cpuMs: performance.now() - launchedAt };
     // Nothing in its sampling waits for step n's tokens: sample in this turn, no gap on the GPU.
     if (this.pipeline && built.samplers.every(samplesWithoutCpu)) this.submitSampling(step);
     return step;

@@ -17,6 +17,9 @@ export interface Live {
   readonly wantsFirstLogits: boolean;
   /** The logits its first output token was sampled from, when it asked for them. */
   firstLogits?: Float32Array;
+  /** Whether it hears prefill progress (prefill-report.ts), and the count it last heard. */
+  readonly reportsPrefill: boolean;
+  prefilled: number;
 }
 
 /** A listener that throws must not stop the engine serving everyone else. */

@@ -8,7 +8,7 @@ import { checkContextLength, checkPromptIds } from '../model/prompt-limits.ts';
 import type { EngineRequest } from './engine-types.ts';
 import { resolveSampling, type ResolvedSampling } from './sampling-params.ts';
 
-const requestFields = new Set(['id', 'promptIds', 'sampling', 'constraint', 'returnFirstLogits']);
+const requestFields = new Set(['id', 'promptIds', 'sampling', 'constraint', 'returnFirstLogits', 'reportPrefill']);
 
 export function validateRequest(request: EngineRequest, model: LoadedModel, randomSeed: () => number): ResolvedSampling {
   if (typeof request !== 'object' || request === null) throw new LlmError('invalid_argument', 'a request must be an object', 'request');
@@ -17,6 +17,9 @@ export function validateRequest(request: EngineRequest, model: LoadedModel, rand
   if (typeof request.id !== 'string' || request.id.length === 0) throw new LlmError('invalid_argument', 'id must be a non-empty string', 'id');
   if (request.returnFirstLogits !== undefined && typeof request.returnFirstLogits !== 'boolean') {
     throw new LlmError('invalid_argument', 'returnFirstLogits must be a boolean', 'returnFirstLogits');
+  }
+  if (request.reportPrefill !== undefined && typeof request.reportPrefill !== 'boolean') {
+    throw new LlmError('invalid_argument', 'reportPrefill must be a boolean', 'reportPrefill');
   }
   checkPromptIds(model, request.promptIds);
   const sampling = resolveSampling(request.sampling, model.generationConfig, model.config.vocabSize, randomSeed);

@@ -10,6 +10,7 @@ import { tokenMaskWords, type PenaltyEntry, type SamplerRow } from '../gpu/kerne
 import { greedyRow } from '../model/model-runner.ts';
 import type { StepOutput } from '../model/model-runner.ts';
 import type { StepBatch, StepLimits, TokenFeed } from '../model/step-batch.ts';
+import type { PrefillMark } from './prefill-report.ts';
 import type { ScheduledSequence, SchedulerOutput } from './scheduler.ts';
 import type { Sequence } from './sequence.ts';
 import { fillTokenMask } from './token-mask.ts';
@@ -27,6 +28,10 @@ export interface LaunchedStep {
   readonly plan: SchedulerOutput;
   readonly built: BuiltStep;
   readonly launchedAt: number;
+  /** Whether it only decodes (engine-stats.ts), judged at launch. */
+  readonly decodeOnly: boolean;
+  /** How far it brings prompts whose requests hear prefill progress (prefill-report.ts). */
+  readonly prefill: readonly PrefillMark[];
   /** CPU time spent on this step so far (scheduling, building, encoding, postprocessing). */
   cpuMs: number;
   output?: Promise<StepOutput>;
