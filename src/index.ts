@@ -22,7 +22,7 @@ export { ChatHost, hostChatEngine, type ChatLoadOptions } from './api/chat-host.
 export type {
   ChatApi, ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletions, ModelCard,
-  ModelList, RequestOptions, VllmExtraParams,
+  ModelList, PrefillProgress, RequestOptions, VllmExtraParams, VllmStreamOptions,
 } from './api/chat-types.ts';
 export type {
   Completion, CompletionChoice, CompletionChunk, CompletionCreateParams, CompletionCreateParamsNonStreaming,

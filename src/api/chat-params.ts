@@ -30,6 +30,8 @@ export type ResponseFormat =
 export interface SharedRequestParams {
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** stream_options.include_progress: prefill_progress chunks before the first token. */
+  readonly includeProgress: boolean;
   readonly n: number;
   readonly sampling: Omit<SamplingParams, 'maxTokens'>;
   readonly stop: readonly string[];
@@ -122,20 +124,22 @@ function responseFormat(params: Params): ResponseFormat {
 /**
  * `stream` and `stream_options` (shared with the completions API). OpenAI's include_obfuscation
  * pads chunks against network side channels; there is no network here, so it is ignored.
+ * include_progress is this engine's own (prefill-progress.ts).
  */
-export function streamFields(params: Params): { stream: boolean; includeUsage: boolean; continuousUsage: boolean } {
+export function streamFields(params: Params): { stream: boolean; includeUsage: boolean; continuousUsage: boolean; includeProgress: boolean } {
   const stream = optional(params, 'stream', isBoolean, 'a boolean') ?? false;
   const streamOptions = optional(params, 'stream_options', isRecord, 'an object');
   if (streamOptions !== undefined && !stream) throw invalidParam('stream_options', 'is only allowed when stream is true');
-  const extra = Object.keys(streamOptions ?? {}).find((key) => !['include_usage', 'continuous_usage_stats', 'include_obfuscation'].includes(key));
-  if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, 'is not a field of OpenAI\'s or vLLM\'s stream options');
+  const known = ['include_usage', 'continuous_usage_stats', 'include_obfuscation', 'include_progress'];
+  const extra = Object.keys(streamOptions ?? {}).find((key) => !known.includes(key));
+  if (extra !== undefined) throw invalidParam(`stream_options.${extra}`, `is not a stream option (${known.join(', ')})`);
   const options = streamOptions ?? {};
   const flag = (field: string) => optional(options, field, isBoolean, 'a boolean', `stream_options.${field}`);
   const includeUsage = flag('include_usage') ?? false;
   flag('include_obfuscation');
   // vLLM: usage on every chunk, when usage is asked for at all (checked either way).
   const continuousUsage = (flag('continuous_usage_stats') ?? false) && includeUsage;
-  return { stream, includeUsage, continuousUsage };
+  return { stream, includeUsage, continuousUsage, includeProgress: flag('include_progress') ?? false };
 }
 
 /** The sampling fields chat and completions requests share, in engine names (logprobs differ). */
@@ -187,7 +191,7 @@ export function parseChatParams(params: Params, options: ChatParseOptions = {}):
   if (options.trustRequestChatTemplate !== true && params['chat_template'] !== undefined && params['chat_template'] !== null) {
     throw invalidParam('chat_template', 'a request\'s own chat template is refused unless the engine trusts them (createEngine({ trustRequestChatTemplate: true }), as vLLM\'s --trust-request-chat-template)');
   }
-  const { stream, includeUsage, continuousUsage } = streamFields(params);
+  const { stream, includeUsage, continuousUsage, includeProgress } = streamFields(params);
   const n = positiveInteger(params, 'n') ?? 1;
   if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
   const logprobs = optional(params, 'logprobs', isBoolean, 'a boolean') ?? false;
@@ -209,6 +213,7 @@ export function parseChatParams(params: Params, options: ChatParseOptions = {}):
   return {
     stream,
     includeUsage,
+    includeProgress,
     continuousUsage,
     n,
     maxTokens,

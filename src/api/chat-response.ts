@@ -4,6 +4,7 @@
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
+import type { ChatCompletionChunk as ProgressChunk, PrefillProgress } from './chat-types.ts';
 import type { ChoiceMessage } from './choice-output.ts';
 import type { StreamDelta } from './types.ts';
 
@@ -91,6 +92,11 @@ export class ChunkFactory {
 
   usage(totals: CompletionUsage): ChatCompletionChunk {
     return { ...this.chunk([]), usage: totals };
+  }
+
+  /** stream_options.include_progress: how far the prompt is, on a chunk with no choices. */
+  progress(progress: PrefillProgress): ProgressChunk {
+    return { ...this.chunk([]), prefill_progress: progress };
   }
 }
 

@@ -23,6 +23,7 @@ import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { constrainsFromStart, constraintFor } from './request-constraint.ts';
 import { invalidParam } from './param-checks.ts';
+import { PrefillProgressChunks } from './prefill-progress.ts';
 import { reasoningParserFor } from './reasoning-parser-choice.ts';
 
 export interface ChatCallOptions {
@@ -131,10 +132,19 @@ export class ChatService {
       else options.onChunks?.(list);
     };
     const badWords = params.badWords.length === 0 ? {} : { badWordIds: badWordIds(this.tokenizer, params.badWords) };
+    // The n choices share one prompt: one progress for the request (prefill-progress.ts).
+    const progress = chunks === undefined || !params.includeProgress ? undefined
+      : new PrefillProgressChunks([promptIds.length], (value) => emit(shape.chunks(0, [chunks.progress(value)])));
     try {
       ids.forEach((id, index) => {
         const choice = choices[index]!;
         const listener = (output: RequestOutput) => {
+          if (output.prefilledTokens !== undefined) {
+            shape.count(index, output); // no tokens; its cached count, for continuous usage
+            progress?.note(0, output.prefilledTokens);
+            return;
+          }
+          progress?.flush();
           const deltas = shape.deltas(choice.push(output.tokenIds, output.logprobs));
           const logprobs = params.topLogprobs === undefined ? undefined : choice.logprobs.slice(choice.logprobs.length - output.tokenIds.length);
           shape.count(index, output);
@@ -150,7 +160,10 @@ export class ChatService {
         };
         // Like vLLM's parallel sampling: choice i of a seeded request draws with seed + i.
         const seed = params.sampling.seed === undefined ? {} : { seed: choiceSeed(params.sampling.seed, index) };
-        const request = { id, promptIds, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens }, ...(constraint === undefined ? {} : { constraint }) };
+        const request = {
+          id, promptIds, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens },
+          ...(constraint === undefined ? {} : { constraint }), ...(progress === undefined ? {} : { reportPrefill: true }),
+        };
         batch.add(request, listener);
       });
       // A grammar compiles before its request joins; a schema it refuses must refuse the call.

@@ -5,14 +5,35 @@
  */
 import type {
   ChatCompletion,
-  ChatCompletionChunk,
+  ChatCompletionChunk as OpenAIChunk,
   ChatCompletionCreateParamsNonStreaming as OpenAINonStreaming,
   ChatCompletionCreateParamsStreaming as OpenAIStreaming,
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 
-export type { ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam, ChatCompletionTool };
+export type { ChatCompletion, ChatCompletionMessageParam, ChatCompletionTool };
+
+/** How far a streamed request's prompt is prefilled (`stream_options.include_progress`). */
+export interface PrefillProgress {
+  /** Prompt tokens computed or served by the prefix cache so far. */
+  processed_tokens: number;
+  /** The prompt's length: usage.prompt_tokens. */
+  total_tokens: number;
+}
+
+/** OpenAI's chunk; with `stream_options.include_progress`, chunks with `choices: []` carry `prefill_progress`. */
+export type ChatCompletionChunk = OpenAIChunk & { prefill_progress?: PrefillProgress };
+
+/** OpenAI's stream options, with vLLM's continuous usage and this engine's prefill progress. */
+export interface VllmStreamOptions {
+  include_usage?: boolean | null;
+  include_obfuscation?: boolean | null;
+  /** vLLM: usage on every chunk (with include_usage). */
+  continuous_usage_stats?: boolean | null;
+  /** Chunks with `prefill_progress` while the prompt is prefilled, before the first token. */
+  include_progress?: boolean | null;
+}
 
 /** vLLM's extras this engine honours, accepted beside OpenAI's fields (request-fields.ts has the full policy). */
 export interface VllmExtraParams {
@@ -38,6 +59,7 @@ export interface VllmExtraParams {
   truncate_prompt_tokens?: number | null;
   include_reasoning?: boolean | null;
   request_id?: string | null;
+  stream_options?: VllmStreamOptions | null;
   structured_outputs?: { json?: Record<string, unknown> | string | null; json_object?: boolean | null } | null;
   guided_json?: Record<string, unknown> | string | null;
 }

@@ -64,7 +64,7 @@ export function parseCompletionParams(params: Params): CompletionParams {
   // vLLM refuses it too: these models continue a prompt, they do not fill in the middle.
   if (params['suffix'] !== undefined && params['suffix'] !== null) throw invalidParam('suffix', 'is not supported: the prompt is continued, never infilled');
   const { prompts: inputs, labels } = prompts(params);
-  const { stream, includeUsage } = streamFields(params);
+  const { stream, includeUsage, includeProgress } = streamFields(params);
   const n = positiveInteger(params, 'n') ?? 1;
   if (n > maxChoices) throw invalidParam('n', `must be at most ${maxChoices}, got ${n}`);
   // Drawing best_of candidates and returning the n most likely is not implemented; best_of = n is plain sampling.
@@ -90,6 +90,7 @@ export function parseCompletionParams(params: Params): CompletionParams {
     promptLabels: labels,
     stream,
     includeUsage,
+    includeProgress,
     n,
     maxTokens,
     echo,

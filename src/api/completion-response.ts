@@ -5,7 +5,9 @@
  */
 import type { ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { Completion, CompletionChoice, CompletionUsage } from 'openai/resources/completions';
+import type { PrefillProgress } from './chat-types.ts';
 import type { ResponseHeader } from './chat-response.ts';
+import type { CompletionChunk } from './completion-types.ts';
 
 export type CompletionFinishReason = 'stop' | 'length';
 
@@ -72,5 +74,10 @@ export class CompletionChunks {
 
   usage(totals: CompletionUsage): Completion {
     return { ...this.chunk([]), usage: totals };
+  }
+
+  /** stream_options.include_progress: how far the prompts are, on a chunk with no choices. */
+  progress(progress: PrefillProgress): CompletionChunk {
+    return { ...this.chunk([]), prefill_progress: progress };
   }
 }

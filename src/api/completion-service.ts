@@ -19,6 +19,7 @@ import { ChoiceOutput, type ChoiceMode } from './choice-output.ts';
 import { parseCompletionParams, type CompletionParams, type PromptInput } from './completion-params.ts';
 import { CompletionChunks, legacyLogprobs, textCompletion, type FinishedText } from './completion-response.ts';
 import { invalidParam } from './param-checks.ts';
+import { PrefillProgressChunks } from './prefill-progress.ts';
 import type { StreamDelta } from './types.ts';
 
 export interface CompletionCallOptions {
@@ -91,6 +92,9 @@ export class CompletionService {
     // max_tokens 0 with echo: the prompt is the whole answer, nothing is generated.
     const generate = params.maxTokens > 0;
     const badWords = params.badWords.length === 0 ? {} : { badWordIds: badWordIds(this.tokenizer, params.badWords) };
+    // One progress over every prompt, as usage.prompt_tokens counts them (prefill-progress.ts).
+    const progress = chunks === undefined || !params.includeProgress || !generate ? undefined
+      : new PrefillProgressChunks(prompts.map((prompt) => prompt.ids.length), (value) => emit(chunks.progress(value)));
     try {
       prompts.forEach((prompt, p) => {
         for (let j = 0; j < params.n; j++) {
@@ -102,8 +106,9 @@ export class CompletionService {
           const id = `${header.id}-${index}`;
           // As vLLM: each prompt is its own request with the same sampling, so choice j draws with seed + j (wrapped).
           const seed = params.sampling.seed === undefined ? {} : { seed: choiceSeed(params.sampling.seed, j) };
-          const listener = this.listener(id, index, prompt, params, finished, chunks, emit, batch);
-          batch.add({ id, promptIds: prompt.ids, sampling: { ...params.sampling, ...seed, ...badWords, maxTokens: params.maxTokens } }, listener);
+          const listener = this.listener(id, index, prompt, params, finished, chunks, emit, batch, progress);
+          const sampling = { ...params.sampling, ...seed, ...badWords, maxTokens: params.maxTokens };
+          batch.add({ id, promptIds: prompt.ids, sampling, ...(progress === undefined ? {} : { reportPrefill: true }) }, listener);
         }
       });
     } catch (error) {
@@ -121,7 +126,7 @@ export class CompletionService {
   /** One choice's text pipeline (detokenizer → stop strings), streamed as text deltas. */
   private listener(
     id: string, index: number, prompt: Prompt, params: CompletionParams, finished: FinishedText[],
-    chunks: CompletionChunks | undefined, emit: (chunk: Completion) => void, batch: ChoiceBatch,
+    chunks: CompletionChunks | undefined, emit: (chunk: Completion) => void, batch: ChoiceBatch, progress: PrefillProgressChunks | undefined,
   ): (output: RequestOutput) => void {
     const choice = new ChoiceOutput(this.tokenizer, params.stop, textMode, params.stopOptions);
     let sent = 0; // characters streamed so far, echo included: the next text_offset
@@ -136,6 +141,11 @@ export class CompletionService {
     };
     return (output) => {
       if (batch.aborted) return;
+      if (output.prefilledTokens !== undefined) {
+        progress?.note(Math.floor(index / params.n), output.prefilledTokens); // index = prompt × n + j
+        return;
+      }
+      progress?.flush();
       const text = joinText(choice.push(output.tokenIds, output.logprobs));
       const entries = params.logprobs === undefined ? 0 : output.tokenIds.length;
       if (output.finishReason === undefined) {

@@ -9,13 +9,13 @@ import type {
   CompletionCreateParamsNonStreaming as OpenAINonStreaming,
   CompletionCreateParamsStreaming as OpenAIStreaming,
 } from 'openai/resources/completions';
-import type { RequestOptions, VllmExtraParams } from './chat-types.ts';
+import type { PrefillProgress, RequestOptions, VllmExtraParams } from './chat-types.ts';
 
 export type { Completion, CompletionChoice };
 
 /** vLLM's sampling extras, and its `add_special_tokens` (default true: a text prompt gets e.g. Llama's BOS). */
 export type VllmCompletionExtraParams = Pick<
-  VllmExtraParams, 'top_k' | 'min_p' | 'repetition_penalty' | 'stop_token_ids' | 'ignore_eos' | 'min_tokens' | 'allowed_token_ids' | 'bad_words'
+  VllmExtraParams, 'top_k' | 'min_p' | 'repetition_penalty' | 'stop_token_ids' | 'ignore_eos' | 'min_tokens' | 'allowed_token_ids' | 'bad_words' | 'stream_options'
 > & {
   add_special_tokens?: boolean | null;
 };
@@ -24,8 +24,11 @@ export type CompletionCreateParamsNonStreaming = OpenAINonStreaming & VllmComple
 export type CompletionCreateParamsStreaming = OpenAIStreaming & VllmCompletionExtraParams;
 export type CompletionCreateParams = CompletionCreateParamsNonStreaming | CompletionCreateParamsStreaming;
 
-/** A streamed piece: OpenAI types it as a `Completion` whose choices carry text deltas. */
-export type CompletionChunk = Completion;
+/**
+ * A streamed piece: OpenAI types it as a `Completion` whose choices carry text deltas. With
+ * `stream_options.include_progress`, chunks with `choices: []` carry `prefill_progress` (all prompts together).
+ */
+export type CompletionChunk = Completion & { prefill_progress?: PrefillProgress };
 
 export interface Completions {
   create(params: CompletionCreateParamsNonStreaming, options?: RequestOptions): Promise<Completion>;

@@ -102,7 +102,7 @@ async function runLoop(run: Run): Promise<ToolRunResult> {
   };
   for (let round = 1; ; round++) {
     signal.throwIfAborted();
-    const completion = await requestCompletion(run, roundRequest(request, round, messages));
+    const completion = await requestCompletion(run, roundRequest(request, round, messages), round);
     signal.throwIfAborted();
     completions.push(completion);
     events.emit({ type: 'completion', completion });
@@ -136,8 +136,8 @@ function roundRequest(request: ChatCompletionCreateParams, round: number, messag
   return { ...request, messages: [...messages], ...(round > 1 && forced ? { tool_choice: 'auto' as const } : {}) };
 }
 
-/** One create() call; when streaming, forwards content and reasoning deltas as they arrive. */
-async function requestCompletion(run: Run, request: ChatCompletionCreateParams): Promise<ChatCompletion> {
+/** One create() call; when streaming, forwards content and reasoning deltas (and prefill progress) as they arrive. */
+async function requestCompletion(run: Run, request: ChatCompletionCreateParams, round: number): Promise<ChatCompletion> {
   const { api, events, signal } = run;
   if (request.stream !== true) {
     const completion = await api.chat.completions.create(request as ChatCompletionCreateParamsNonStreaming, { signal });
@@ -152,6 +152,8 @@ async function requestCompletion(run: Run, request: ChatCompletionCreateParams):
   for await (const chunk of stream) {
     signal.throwIfAborted();
     assembler.push(chunk);
+    const progress = chunk.prefill_progress;
+    if (progress !== undefined) events.emit({ type: 'progress', round, processedTokens: progress.processed_tokens, totalTokens: progress.total_tokens });
     const delta = chunk.choices.find((choice) => choice.index === 0)?.delta as { content?: string | null; reasoning_content?: string | null } | undefined;
     if (typeof delta?.reasoning_content === 'string' && delta.reasoning_content !== '') events.emit({ type: 'reasoning', delta: delta.reasoning_content });
     if (typeof delta?.content === 'string' && delta.content !== '') events.emit({ type: 'content', delta: delta.content });

@@ -68,6 +68,8 @@ export interface ToolCallSummary {
 export type ToolRunEvent =
   | { readonly type: 'content'; readonly delta: string }
   | { readonly type: 'reasoning'; readonly delta: string }
+  /** Streaming with stream_options.include_progress: how far a round's prompt is prefilled. */
+  | { readonly type: 'progress'; readonly round: number; readonly processedTokens: number; readonly totalTokens: number }
   | { readonly type: 'tool_call'; readonly round: number; readonly call: ToolCallSummary }
   | {
       readonly type: 'tool_result';

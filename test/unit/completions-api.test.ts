@@ -41,7 +41,8 @@ describe('parseCompletionParams', () => {
       frequency_penalty: 0.3, logit_bias: { '7': -5 }, seed: 3, stop: 'END', stop_token_ids: [9], ignore_eos: true, logprobs: 2,
       n: 3, best_of: 3, stream: true, stream_options: { include_usage: true }, add_special_tokens: false, suffix: null,
     });
-    expect(full).toMatchObject({ n: 3, maxTokens: 5, logprobs: 2, stream: true, includeUsage: true, addSpecialTokens: false, stop: ['END'] });
+    expect(full).toMatchObject({ n: 3, maxTokens: 5, logprobs: 2, stream: true, includeUsage: true, includeProgress: false, addSpecialTokens: false, stop: ['END'] });
+    expect(parseCompletionParams({ prompt: 'x', stream: true, stream_options: { include_progress: true } }).includeProgress).toBe(true);
     expect(full.sampling).toEqual({
       temperature: 0.5, topP: 0.9, topK: 4, minP: 0.1, repetitionPenalty: 1.1, presencePenalty: 0.2, frequencyPenalty: 0.3,
       logitBias: { 7: -5 }, seed: 3, stopTokenIds: [9], ignoreEos: true, logprobs: 2,
@@ -87,6 +88,7 @@ describe('parseCompletionParams', () => {
       [{ prompt: 'x', logprobs: 21 }, 'logprobs', /\[0, 20\]/],
       [{ prompt: 'x', echo: true, logprobs: 0 }, 'echo', /logprobs/],
       [{ prompt: 'x', stream_options: { include_usage: true } }, 'stream_options', /stream is true/],
+      [{ prompt: 'x', stream: true, stream_options: { include_progress: 'yes' } }, 'stream_options.include_progress', /must be a boolean/],
       [{ prompt: 'x', temperature: 2.5 }, 'temperature', /\[0, 2\]/],
       [{ prompt: 'x', stop: [''] }, 'stop', /empty/],
       [{ prompt: 'x', user: 5 }, 'user', /string/],

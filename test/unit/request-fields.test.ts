@@ -90,6 +90,9 @@ describe('the chat request field policy', () => {
     [{ prediction: { type: 'content', content: 'Hello' } }, 'prediction', /^prediction: Predicted Outputs are not supported$/],
     [{ use_beam_search: true }, 'use_beam_search', /beam search is not supported/],
     [{ best_of: 3 }, 'best_of', /not supported/],
+    [{ stream: true, stream_options: { include_progress: 'yes' } }, 'stream_options.include_progress', /must be a boolean/],
+    [{ stream: true, stream_options: { include_progress: 1 } }, 'stream_options.include_progress', /must be a boolean/],
+    [{ stream_options: { include_progress: true } }, 'stream_options', /only allowed when stream is true/],
     [{ prompt_logprobs: 1 }, 'prompt_logprobs', /not supported/],
     [{ skip_special_tokens: false }, 'skip_special_tokens', /only true/],
     [{ return_tokens_as_token_ids: true }, 'return_tokens_as_token_ids', /not supported/],
@@ -124,6 +127,7 @@ describe('the chat request field policy', () => {
     expect(refusal({ store: 'yes' }).subject).toBe('store');
     expect(refusal({ metadata: [] }).subject).toBe('metadata');
     expect(refusal({ stream: true, stream_options: { include_usage: true, verbose: true } }).subject).toBe('stream_options.verbose');
+    expect(refusal({ stream: true, stream_options: { include_prgress: true } }).message).toMatch(/include_progress/);
   });
 
   it('names the field at the start of every sampling error message', () => {
@@ -179,13 +183,13 @@ describe('the chat request field policy', () => {
   it("maps vLLM's honoured extras to what the chat service needs", () => {
     const params = parseChatParams({
       messages, min_tokens: 4, include_stop_str_in_output: true, allowed_token_ids: [1, 2], bad_words: ['foo'],
-      include_reasoning: false, request_id: 'abc', stream: true, stream_options: { include_usage: true, continuous_usage_stats: true },
+      include_reasoning: false, request_id: 'abc', stream: true, stream_options: { include_usage: true, continuous_usage_stats: true, include_progress: true },
       continue_final_message: true, echo: true, add_special_tokens: true, truncate_prompt_tokens: 100,
       documents: [{ title: 'T', text: 'x' }], chat_template: '{{ messages }}',
     }, { trustRequestChatTemplate: true });
     expect(params.sampling).toMatchObject({ minTokens: 4, allowedTokenIds: [1, 2] });
     expect(params).toMatchObject({
-      stopOptions: { includeStopString: true, minTokens: 4 }, badWords: ['foo'], includeReasoning: false, requestId: 'abc', continuousUsage: true,
+      stopOptions: { includeStopString: true, minTokens: 4 }, badWords: ['foo'], includeReasoning: false, requestId: 'abc', continuousUsage: true, includeProgress: true,
       prompt: { continueFinalMessage: true, echo: true, addSpecialTokens: true, truncatePromptTokens: 100, documents: [{ title: 'T', text: 'x' }], chatTemplate: '{{ messages }}' },
     });
     expect(parseChatParams({ messages, structured_outputs: { json: { type: 'object' } } }).responseFormat).toEqual({ type: 'json_schema', name: 'structured_outputs', schema: { type: 'object' } });
