@@ -94,5 +94,8 @@ describe('prefill progress', () => {
     // Asking changes no token.
     const plain = await run([{ ...long, reportPrefill: false }, other, { ...short, reportPrefill: false }]);
     expect(tokens).toEqual(plain.tokens);
+    // A flag that is not a boolean is refused, naming it.
+    const bad = { ...short, id: 'bad', reportPrefill: 'yes' } as unknown as EngineRequest;
+    expect(() => new Engine(m).addRequest(bad)).toThrow(expect.objectContaining({ code: 'invalid_argument', subject: 'reportPrefill' }));
   });
 });
