@@ -2,9 +2,11 @@
  * One chat pane: a title bar, the list of turns, and a composer with Send and Stop. The pane owns
  * a Conversation; each send adds the user's turn and a TurnView that the conversation streams
  * into. Every pane sends through the same engine, so replies of several panes share its batches.
+ * An empty pane says what the loaded model can do and offers suggestions that work on it.
  */
 import type { ChatApi } from '../src/index.ts';
 import { Conversation, type SendSettings } from './conversation.ts';
+import type { CatalogEntry } from './model-catalog.ts';
 import type { RoundTiming } from './request-timing.ts';
 import { TurnView } from './turn-view.ts';
 
@@ -16,9 +18,14 @@ export interface ChatContext {
   onRound(timing: RoundTiming): void;
   /** The pane's close button; absent → the pane cannot be closed. */
   close?: ((pane: ChatPane) => void) | undefined;
+  /** The pane started or finished a reply. */
+  onBusy?: ((busy: boolean) => void) | undefined;
 }
 
-const SUGGESTIONS = ['Hello!', "What's the weather in Paris?", 'What time is it in Tokyo?', 'What is 12 * 7?', 'Switch to dark mode'];
+/** Each one exercises something the embedded model does (tested end to end on it). */
+export const SUGGESTIONS = [
+  'Hello!', 'Who are you?', "What's the weather in Paris?", 'What time is it in Tokyo?', 'Calculate 12*(3+4)', 'Switch to dark mode',
+];
 
 function button(className: string, text: string, type: 'button' | 'submit' = 'button'): HTMLButtonElement {
   const node = document.createElement('button');
@@ -38,6 +45,7 @@ export class ChatPane {
   private readonly conversation = new Conversation();
   private ready = false;
   private followOutput = true;
+  private about: CatalogEntry | undefined;
 
   constructor(readonly index: number, private readonly context: ChatContext) {
     this.root.className = 'pane';
@@ -52,9 +60,26 @@ export class ChatPane {
     new MutationObserver(() => {
       if (this.followOutput) this.turns.scrollTop = this.turns.scrollHeight;
     }).observe(this.turns, { childList: true, subtree: true, characterData: true });
-    this.showSuggestions();
+    this.showEmptyState();
     this.composer();
     this.update();
+  }
+
+  /** What the empty state says: the model's description. */
+  describe(entry: CatalogEntry): void {
+    this.about = entry;
+    const empty = this.turns.querySelector('.empty-state');
+    if (empty !== null) empty.replaceWith(this.emptyState());
+    this.update();
+  }
+
+  /** A line in a conversation that goes on with another model. */
+  noteModel(modelName: string): void {
+    if (this.turns.querySelector('.turn') === null) return;
+    const note = document.createElement('li');
+    note.className = 'model-note';
+    note.textContent = `Now talking to ${modelName}`;
+    this.turns.append(note);
   }
 
   /** Enables sending once an engine is loaded. */
@@ -67,7 +92,7 @@ export class ChatPane {
   clear(): void {
     this.conversation.clear();
     this.turns.replaceChildren();
-    this.showSuggestions();
+    this.showEmptyState();
     this.update();
   }
 
@@ -79,7 +104,7 @@ export class ChatPane {
     const api = this.context.api();
     const prompt = text.trim();
     if (api === undefined || prompt === '' || this.conversation.busy) return;
-    this.turns.querySelector('.suggestions')?.remove();
+    this.turns.querySelector('.empty-state')?.remove();
     const user = document.createElement('li');
     user.className = 'turn user';
     user.textContent = prompt;
@@ -91,6 +116,7 @@ export class ChatPane {
       reasoning: (delta) => turn.reasoning(delta),
       toolCall: (call) => turn.toolCall(call),
       toolResult: (result) => turn.toolResult(result),
+      prefill: (done, total) => turn.prefill(done, total),
       round: (timing) => {
         turn.round(timing);
         this.context.onRound(timing);
@@ -98,13 +124,15 @@ export class ChatPane {
       finish: (outcome, detail) => turn.finish(outcome, detail),
     });
     this.update();
+    this.context.onBusy?.(true);
     await sending;
+    this.context.onBusy?.(false);
     this.update();
   }
 
   /** Shows `text` as an assistant reply through the same renderer as a streamed one (test hook). */
   showReply(text: string): void {
-    this.turns.querySelector('.suggestions')?.remove();
+    this.turns.querySelector('.empty-state')?.remove();
     const turn = new TurnView();
     this.turns.append(turn.root);
     turn.content(text);
@@ -153,15 +181,26 @@ export class ChatPane {
     this.stopButton.addEventListener('click', () => this.stop());
   }
 
-  private showSuggestions(): void {
+  private showEmptyState(): void {
+    this.turns.append(this.emptyState());
+  }
+
+  private emptyState(): HTMLLIElement {
     const item = document.createElement('li');
-    item.className = 'suggestions';
+    item.className = 'empty-state';
+    const about = document.createElement('p');
+    about.className = 'about';
+    about.textContent = this.about?.about ?? 'Loading a model…';
+    const chips = document.createElement('div');
+    chips.className = 'suggestions';
+    chips.setAttribute('aria-label', 'Suggestions');
     for (const text of SUGGESTIONS) {
       const chip = button('suggestion', text);
       chip.addEventListener('click', () => void this.send(text));
-      item.append(chip);
+      chips.append(chip);
     }
-    this.turns.append(item);
+    item.append(about, chips);
+    return item;
   }
 
   private update(): void {

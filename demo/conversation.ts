@@ -46,6 +46,8 @@ export interface TurnSink {
   toolCall(call: ToolCallView): void;
   toolResult(result: ToolResultView): void;
   round(timing: RoundTiming): void;
+  /** Prompt tokens computed so far of a round still in prefill (a long message). */
+  prefill(done: number, total: number): void;
   finish(outcome: TurnOutcome, detail?: string): void;
 }
 
@@ -68,7 +70,7 @@ export class Conversation {
     let pendingContent = ''; // text of the round in flight, not yet in a 'message' event
     let run: ToolRun;
     try {
-      run = runTools(timedChatApi(api, (timing) => sink.round(timing)), {
+      run = runTools(timedChatApi(api, (timing) => sink.round(timing), (done, total) => sink.prefill(done, total)), {
         model: settings.model,
         messages,
         stream: true,

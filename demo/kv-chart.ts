@@ -1,7 +1,8 @@
 /**
- * A small SVG chart of the last minute of engine samples: KV blocks in use (filled area, left
- * scale) and running sequences (line, right scale). Colours come from CSS (currentColor and the
- * theme's variables), so the chart follows light / dark mode.
+ * A small SVG chart of the last minute of engine samples: KV cache in use (filled area) and
+ * running sequences (step line), each scaled to its own peak. The legend is HTML above the chart,
+ * so its text has the page's font size whatever width the sidebar gives the SVG. Colours come
+ * from CSS (the theme's variables), so the chart follows light / dark mode.
  */
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 280;
@@ -21,21 +22,38 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<st
 }
 
 export class KvChart {
-  readonly root = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'kv-chart', role: 'img' });
+  readonly root = document.createElement('div');
+  private readonly svg = svg('svg', { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: 'kv-chart', role: 'img' });
+  private readonly legend = document.createElement('div');
+  private readonly kvLegend = document.createElement('span');
+  private readonly runningLegend = document.createElement('span');
   private readonly area = svg('path', { class: 'kv-area' });
   private readonly line = svg('polyline', { class: 'kv-line', fill: 'none' });
   private readonly running = svg('polyline', { class: 'running-line', fill: 'none' });
-  private readonly topLabel = svg('text', { x: '4', y: '11', class: 'chart-label' });
-  private readonly runningLabel = svg('text', { x: String(WIDTH - 4), y: '11', class: 'chart-label running-label', 'text-anchor': 'end' });
 
   constructor(private readonly windowMs = 60_000) {
     const grid = svg('g', { class: 'chart-grid' });
     for (const y of [0.25, 0.5, 0.75]) grid.append(svg('line', { x1: '0', x2: String(WIDTH), y1: String(HEIGHT * y), y2: String(HEIGHT * y) }));
-    this.root.append(grid, this.area, this.line, this.running, this.topLabel, this.runningLabel);
-    this.root.setAttribute('aria-label', 'KV blocks in use and running sequences over the last minute');
+    this.svg.append(grid, this.area, this.line, this.running);
+    this.svg.setAttribute('aria-label', 'KV cache in use and running sequences over the last minute');
+    this.legend.className = 'chart-legend';
+    this.kvLegend.className = 'legend-kv';
+    this.runningLegend.className = 'legend-running';
+    this.legend.append(this.kvLegend, this.runningLegend);
+    this.root.append(this.legend, this.svg);
+    this.clear();
   }
 
-  draw(samples: readonly ChartSample[], blocksTotal: number): void {
+  /** No samples (no engine, or a new one). */
+  clear(): void {
+    for (const shape of [this.line, this.running]) shape.setAttribute('points', '');
+    this.area.setAttribute('d', '');
+    this.kvLegend.textContent = 'KV in use';
+    this.runningLegend.textContent = 'running';
+  }
+
+  /** `blockSize` turns blocks into tokens for the legend. */
+  draw(samples: readonly ChartSample[], blocksTotal: number, blockSize: number): void {
     const last = samples.at(-1);
     if (last === undefined) return;
     // The last minute, or everything since the first sample while there is less.
@@ -58,7 +76,7 @@ export class KvChart {
       return [`${x(sample.at).toFixed(1)},${yValue}`, ...(next === undefined ? [] : [`${x(next.at).toFixed(1)},${yValue}`])];
     });
     this.running.setAttribute('points', steps.join(' '));
-    this.topLabel.textContent = `KV blocks: ${last.blocksUsed} (scale ${Math.round(peakBlocks)} of ${blocksTotal})`;
-    this.runningLabel.textContent = `running: ${last.running} (scale ${peakRunning})`;
+    this.kvLegend.textContent = `KV in use: ${(last.blocksUsed * blockSize).toLocaleString('en-US')} tokens (top: ${(Math.round(peakBlocks) * blockSize).toLocaleString('en-US')})`;
+    this.runningLegend.textContent = `running: ${last.running} (top: ${peakRunning})`;
   }
 }

@@ -1,40 +1,41 @@
 /**
  * The live metrics panel. Engine-wide numbers come from `engine.stats()`, polled four times a
- * second: running batch size, waiting requests, KV blocks in use, prefix-cache hits, generation
- * throughput (generated tokens per second between polls) and the last engine step. Per-request
- * numbers come from the page's own timing of each streamed round (request-timing.ts): time to
- * first token, prefill and decode speed of the latest request.
+ * second: running and waiting requests, the largest batch, decode throughput over decode steps
+ * only (the engine counts the tokens and time of steps that only decode, so prefill and idle time
+ * do not dilute it), KV cache in use as tokens of the pool's capacity, prefix-cache hits and the
+ * last engine step. The last request's time to first token and prefill speed are timed on the
+ * page (request-timing.ts). Everything resets when another model is loaded.
  */
 import type { EngineStats, LlmEngine } from '../src/index.ts';
 import { KvChart, type ChartSample } from './kv-chart.ts';
-import { decodeRate, prefillRate, type RoundTiming } from './request-timing.ts';
+import { prefillRate, type RoundTiming } from './request-timing.ts';
 import { formatMs } from './turn-view.ts';
 
 const POLL_MS = 250;
 const HISTORY_MS = 60_000;
+/** Decode throughput over at least this much decode time, so one step's jitter does not show. */
+const RATE_WINDOW_MS = 1000;
 
-/** Engine-wide rows, then the last request's (TTFT, prefill, decode). */
 const ROWS = {
-  running: 'Batch',
+  running: 'Requests',
   maxRunning: 'Largest batch',
-  throughput: 'Generation',
-  blocks: 'KV blocks',
+  decode: 'Decode',
+  kv: 'KV cache',
   prefix: 'Prefix hits',
   step: 'Last step',
   ttft: 'TTFT',
   prefill: 'Prefill',
-  decode: 'Decode',
 } as const;
 
-const TITLES: Partial<Record<keyof typeof ROWS, string>> = {
-  running: 'Sequences in the running batch, and requests waiting for KV blocks or a batch slot',
-  maxRunning: 'The largest running batch so far',
-  throughput: 'Tokens the engine generated per second, all conversations together',
-  blocks: 'KV-cache blocks in use, of the pool',
+const TITLES: Record<keyof typeof ROWS, string> = {
+  running: 'Requests in the running batch, and requests waiting for KV blocks or a batch slot',
+  maxRunning: 'The most requests the engine has run in one batch since this model loaded',
+  decode: 'Tokens per second over the engine\'s decode steps (all conversations together), over the last second of decoding',
+  kv: 'Token slots of the paged KV cache in use (whole blocks), of its capacity',
   prefix: 'Prompt tokens served from the prefix cache instead of recomputed',
+  step: 'The engine\'s last step: sequences in it, tokens it computed, its time',
   ttft: 'Time to first token of the last request (measured on the page)',
   prefill: 'Prompt tokens computed per second of the last request\'s time to first token',
-  decode: 'Tokens per second after the first, last request',
 };
 
 type Row = keyof typeof ROWS;
@@ -46,27 +47,28 @@ export class MetricsPanel {
   private engine: LlmEngine | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private polling = false;
-  private previous: { at: number; generated: number } | undefined;
+  /** Decode counters at the start of the rate window. */
+  private windowStart: { tokens: number; ms: number } | undefined;
 
   constructor(list: HTMLElement, chartHolder: HTMLElement) {
     for (const [key, label] of Object.entries(ROWS) as [Row, string][]) {
       const term = document.createElement('dt');
       term.textContent = label;
-      term.title = TITLES[key] ?? '';
+      term.title = TITLES[key];
       const value = document.createElement('dd');
       value.dataset['metric'] = key;
-      value.textContent = '—';
+      value.title = TITLES[key];
       list.append(term, value);
       this.values.set(key, value);
     }
     chartHolder.append(this.chart.root);
+    this.reset();
   }
 
-  /** Starts polling `engine` (undefined stops: no engine is loaded). */
+  /** Starts polling `engine` (undefined stops: no engine is loaded); every number starts over. */
   watch(engine: LlmEngine | undefined): void {
     this.engine = engine;
-    this.samples = [];
-    this.previous = undefined;
+    this.reset();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = engine === undefined ? undefined : setInterval(() => void this.poll(), POLL_MS);
   }
@@ -76,8 +78,13 @@ export class MetricsPanel {
     this.set('ttft', formatMs(timing.ttftMs));
     const cached = timing.cachedTokens > 0 ? `, ${timing.cachedTokens} cached` : '';
     this.set('prefill', `${prefillRate(timing).toFixed(0)} tok/s · ${timing.promptTokens} tok${cached}`);
-    const decode = decodeRate(timing);
-    this.set('decode', decode === undefined ? '—' : `${decode.toFixed(1)} tok/s · ${timing.completionTokens} tok`);
+  }
+
+  private reset(): void {
+    this.samples = [];
+    this.windowStart = undefined;
+    for (const value of this.values.values()) value.textContent = '—';
+    this.chart.clear();
   }
 
   private async poll(): Promise<void> {
@@ -98,18 +105,26 @@ export class MetricsPanel {
     const at = performance.now();
     this.set('running', `${stats.running} running · ${stats.waiting} waiting`);
     this.set('maxRunning', String(stats.maxRunning));
-    this.set('blocks', `${stats.blocksUsed} / ${stats.blocksTotal} of ${stats.blockSize} tok`);
-    this.set('prefix', String(stats.prefixCacheHitTokens));
+    this.showDecode(stats);
+    const tokens = (blocks: number) => (blocks * stats.blockSize).toLocaleString('en-US');
+    this.set('kv', `${tokens(stats.blocksUsed)} / ${tokens(stats.blocksTotal)} tokens`);
+    this.set('prefix', `${stats.prefixCacheHitTokens.toLocaleString('en-US')} tokens`);
     const last = stats.last;
-    this.set('step', last === undefined ? '—' : `#${last.step} · ${last.scheduledSeqs} seq · ${last.batchedTokens} tok · ${last.durationMs.toFixed(1)} ms`);
-    if (this.previous !== undefined && at > this.previous.at) {
-      const rate = ((stats.generatedTokens - this.previous.generated) * 1000) / (at - this.previous.at);
-      this.set('throughput', `${rate.toFixed(1)} tok/s`);
-    }
-    this.previous = { at, generated: stats.generatedTokens };
+    this.set('step', last === undefined ? '—' : `${last.scheduledSeqs} seq · ${last.batchedTokens} tok · ${last.durationMs.toFixed(1)} ms`);
     this.samples.push({ at, blocksUsed: stats.blocksUsed, running: stats.running });
     while (this.samples.length > 0 && this.samples[0]!.at < at - HISTORY_MS - 1000) this.samples.shift();
-    this.chart.draw(this.samples, stats.blocksTotal);
+    this.chart.draw(this.samples, stats.blocksTotal, stats.blockSize);
+  }
+
+  /** Tokens over time of decode-only steps since the window started; the window moves once it spans a second. */
+  private showDecode(stats: EngineStats): void {
+    const now = { tokens: stats.decodeTokens, ms: stats.decodeMs };
+    this.windowStart ??= now;
+    const tokens = now.tokens - this.windowStart.tokens;
+    const ms = now.ms - this.windowStart.ms;
+    if (ms <= 0 || tokens <= 0) return; // no decoding since: keep the last rate
+    this.set('decode', `${((tokens * 1000) / ms).toFixed(1)} tok/s`);
+    if (ms >= RATE_WINDOW_MS) this.windowStart = now;
   }
 
   private set(row: Row, text: string): void {

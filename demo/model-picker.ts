@@ -1,11 +1,13 @@
 /**
- * The model picker: a select over the catalog, a Load button, the download progress bar (overall
- * bytes, and the file being read), and the chosen model's cache status with a button that clears
- * it. Hub models are kept in Cache Storage by the engine, so a second load downloads nothing;
- * folders served by the page itself are not cached.
+ * The model picker: a select over the catalog (names with sizes), a Load button, the progress bar
+ * and the chosen model's cache status with a button that clears it. The bar only measures the
+ * weights: while config, tokenizer and headers are read the total is not known yet, so it stays
+ * indeterminate; after the last weight byte it says the GPU is being set up, and "Loaded" only
+ * once the engine is ready. Hub models are kept in Cache Storage by the engine, so a second load
+ * downloads nothing; folders served by the page itself are not cached.
  */
 import { clearModelCache, modelCacheStatus, type LoadProgress } from '../src/index.ts';
-import { formatBytes, type Catalog, type CatalogEntry } from './model-catalog.ts';
+import { entryLabel, formatBytes, type Catalog, type CatalogEntry } from './model-catalog.ts';
 
 export interface PickerElements {
   readonly select: HTMLSelectElement;
@@ -28,7 +30,8 @@ export class ModelPicker {
     for (const entry of catalog.entries) {
       const option = document.createElement('option');
       option.value = entry.model;
-      option.textContent = entry.approxBytes === undefined ? entry.label : `${entry.label} · ~${formatBytes(entry.approxBytes)}`;
+      option.textContent = entryLabel(entry);
+      option.title = entryLabel(entry);
       select.append(option);
     }
     select.value = catalog.selected.model;
@@ -57,22 +60,51 @@ export class ModelPicker {
     }
   }
 
+  /** Shows `entry` as the selection (a failed load puts the serving model back). */
+  select(entry: CatalogEntry): void {
+    this.elements.select.value = entry.model;
+    void this.refreshCacheStatus();
+  }
+
   /** Progress of the load in flight; undefined resets the bar. */
   showProgress(progress: LoadProgress | undefined): void {
     const { progress: bar, progressText } = this.elements;
-    bar.parentElement!.dataset['phase'] = progress?.phase ?? 'files';
-    if (progress === undefined) {
-      bar.removeAttribute('value');
-      progressText.textContent = 'Starting…';
+    const holder = bar.parentElement!;
+    holder.dataset['phase'] = progress?.phase ?? 'files';
+    if (progress === undefined || progress.phase === 'files') {
+      bar.removeAttribute('value'); // indeterminate: the weights' size is not known yet
+      progressText.textContent = progress?.file === undefined ? 'Starting…' : `Reading ${progress.file.name}…`;
       return;
     }
     const { loaded, total, file, phase } = progress;
     bar.max = Math.max(total, 1);
-    bar.value = phase === 'ready' ? bar.max : loaded;
+    if (phase === 'ready') {
+      bar.removeAttribute('value');
+      progressText.textContent = `Read ${formatBytes(total)}; setting up the GPU…`;
+      return;
+    }
+    bar.value = loaded;
     const percent = total > 0 ? Math.floor((100 * loaded) / total) : 0;
-    const overall = `${formatBytes(loaded)} of ${formatBytes(total)} (${phase === 'ready' ? 100 : percent}%)`;
-    const current = file === undefined ? '' : ` · ${file.name}: ${formatBytes(file.loaded)} / ${formatBytes(file.total)}${file.fromCache ? ' from cache' : ''}`;
-    progressText.textContent = phase === 'ready' ? `Loaded ${formatBytes(total)}` : `${overall}${current}`;
+    const current = file === undefined ? '' : ` · ${file.name}${file.fromCache ? ' (from cache)' : ''}`;
+    progressText.textContent = `${formatBytes(loaded)} of ${formatBytes(total)} (${percent}%)${current}`;
+  }
+
+  /** The engine is ready: a full bar. */
+  showLoaded(bytes: number): void {
+    const { progress: bar, progressText } = this.elements;
+    bar.parentElement!.dataset['phase'] = 'done';
+    bar.max = Math.max(bytes, 1);
+    bar.value = bar.max;
+    progressText.textContent = `Loaded ${formatBytes(bytes)}`;
+  }
+
+  /** The load failed: the bar stops (the banner says why). */
+  showFailed(): void {
+    const { progress: bar, progressText } = this.elements;
+    bar.parentElement!.dataset['phase'] = 'failed';
+    bar.max = 1;
+    bar.value = 0;
+    progressText.textContent = 'Load failed';
   }
 
   async refreshCacheStatus(): Promise<void> {

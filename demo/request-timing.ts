@@ -6,6 +6,10 @@
  *
  * "First token" is the first chunk that carries text, reasoning or a tool call: the role chunk
  * comes when the request is accepted, before any token.
+ *
+ * Streams also ask for prefill progress (`stream_options.include_progress`, an extension of this
+ * runtime): chunks with `prefill_progress` go to `onPrefill` and are not passed on, so the tool
+ * runner sees an ordinary stream.
  */
 import type {
   ChatApi, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsStreaming, ChatCompletions, RequestOptions,
@@ -40,12 +44,23 @@ function carriesToken(chunk: ChatCompletionChunk): boolean {
   });
 }
 
+export type PrefillListener = (done: number, total: number) => void;
+
+interface ProgressChunk {
+  readonly prefill_progress?: { readonly processed_tokens: number; readonly total_tokens: number };
+}
+
 async function* timed(
-  stream: AsyncIterable<ChatCompletionChunk>, sentAt: number, onRound: (timing: RoundTiming) => void,
+  stream: AsyncIterable<ChatCompletionChunk>, sentAt: number, onRound: (timing: RoundTiming) => void, onPrefill: PrefillListener | undefined,
 ): AsyncGenerator<ChatCompletionChunk> {
   let firstAt: number | undefined;
   let usage: ChatCompletionChunk['usage'];
   for await (const chunk of stream) {
+    const progress = (chunk as ChatCompletionChunk & ProgressChunk).prefill_progress;
+    if (progress !== undefined) {
+      onPrefill?.(progress.processed_tokens, progress.total_tokens);
+      continue;
+    }
     if (firstAt === undefined && carriesToken(chunk)) firstAt = performance.now();
     if (chunk.usage !== undefined && chunk.usage !== null) usage = chunk.usage;
     yield chunk;
@@ -61,13 +76,14 @@ async function* timed(
   });
 }
 
-/** `api` with streamed requests timed; each finished round goes to `onRound`. */
-export function timedChatApi(api: ChatApi, onRound: (timing: RoundTiming) => void): ChatApi {
+/** `api` with streamed requests timed; each finished round goes to `onRound`, prefill progress to `onPrefill`. */
+export function timedChatApi(api: ChatApi, onRound: (timing: RoundTiming) => void, onPrefill?: PrefillListener): ChatApi {
   const create = async (params: ChatCompletionCreateParams, options?: RequestOptions) => {
     if (params.stream !== true) return api.chat.completions.create(params, options);
     const sentAt = performance.now();
-    const streaming: ChatCompletionCreateParamsStreaming = { ...params, stream_options: { ...params.stream_options, include_usage: true } };
-    return timed(await api.chat.completions.create(streaming, options), sentAt, onRound);
+    const streamOptions = { ...params.stream_options, include_usage: true, ...(onPrefill === undefined ? {} : { include_progress: true }) };
+    const streaming: ChatCompletionCreateParamsStreaming = { ...params, stream_options: streamOptions };
+    return timed(await api.chat.completions.create(streaming, options), sentAt, onRound, onPrefill);
   };
   return { chat: { completions: { create } as ChatCompletions }, models: api.models };
 }

@@ -1,8 +1,10 @@
 /**
  * The side panel's request settings: which of the page's tools the model is offered (a checkbox
  * each, all on at first), temperature and max tokens (blank → the model's generation_config
- * default / what fits in the context), whether Qwen3 thinks before answering, and whether replies
- * run to max tokens whatever the model says (vLLM's ignore_eos, for measuring throughput).
+ * default / what fits in the context), whether the model thinks before answering (shown only for
+ * a model whose template thinks, and only switchable where the template honours enable_thinking),
+ * and whether replies run to max tokens whatever the model says (vLLM's ignore_eos, for measuring
+ * throughput).
  */
 import type { RunnableTool } from '../src/index.ts';
 import { TOOL_NAMES, type ToolName } from './tools.ts';
@@ -55,6 +57,15 @@ export class SettingsPanel {
       toolList.append(label);
       this.toggles.set(name, checkbox);
     }
+  }
+
+  /** Shows the thinking switch only where it does something: 'qwen3' toggles, 'deepseek_r1' always thinks. */
+  fitModel(reasoningParser: 'qwen3' | 'deepseek_r1' | undefined): void {
+    const row = this.thinking.closest('label')!;
+    row.hidden = reasoningParser === undefined;
+    this.thinking.disabled = reasoningParser === 'deepseek_r1';
+    if (reasoningParser === 'deepseek_r1') this.thinking.checked = true;
+    row.title = reasoningParser === 'deepseek_r1' ? 'This model always thinks before it answers' : 'Let the model think before it answers (enable_thinking)';
   }
 
   current(): RequestSettings {

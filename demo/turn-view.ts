@@ -7,7 +7,7 @@
  */
 import type { ToolCallView, ToolResultView, TurnOutcome, TurnSink } from './conversation.ts';
 import { renderMarkdownInto } from './markdown.ts';
-import { decodeRate, prefillRate, type RoundTiming } from './request-timing.ts';
+import { prefillRate, type RoundTiming } from './request-timing.ts';
 
 interface TextBlock {
   readonly kind: 'content' | 'reasoning';
@@ -45,6 +45,8 @@ export class TurnView implements TurnSink {
   private readonly timings: RoundTiming[] = [];
   private last: TextBlock | undefined;
   private dirty = new Set<TextBlock>();
+  /** The footer shows prefill progress (until the next token). */
+  private prefilling = false;
   private frame: number | undefined;
 
   constructor() {
@@ -90,6 +92,15 @@ export class TurnView implements TurnSink {
 
   round(timing: RoundTiming): void {
     this.timings.push(timing);
+  }
+
+  prefill(done: number, total: number): void {
+    this.prefilling = true;
+    this.root.dataset['prefill'] = `${done}/${total}`;
+    const bar = element('progress', 'prefill-bar');
+    bar.max = Math.max(total, 1);
+    bar.value = done;
+    this.footer.replaceChildren(`Reading the prompt: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} tokens `, bar);
   }
 
   finish(outcome: TurnOutcome, detail?: string): void {
@@ -147,6 +158,10 @@ export class TurnView implements TurnSink {
   }
 
   private firstToken(): void {
+    if (this.prefilling) {
+      this.prefilling = false;
+      this.footer.textContent = 'Streaming…';
+    }
     if (this.root.dataset['firstTokenAt'] !== undefined) return;
     this.root.dataset['firstTokenAt'] = String(performance.now());
     this.footer.textContent = 'Streaming…';
@@ -155,10 +170,11 @@ export class TurnView implements TurnSink {
   private summary(): string {
     const first = this.timings[0];
     if (first === undefined) return '';
+    // No per-turn decode rate: a tool call arrives whole when it closes, so chunk times say little
+    // about decoding (the metrics panel has the engine's rate over decode steps).
     const tokens = this.timings.reduce((sum, timing) => sum + timing.completionTokens, 0);
-    const rates = this.timings.map(decodeRate).filter((rate): rate is number => rate !== undefined);
-    const decode = rates.length === 0 ? '' : ` · decode ${(rates.reduce((a, b) => a + b, 0) / rates.length).toFixed(1)} tok/s`;
+    const ms = this.timings.reduce((sum, timing) => sum + timing.ttftMs + timing.decodeMs, 0);
     const rounds = this.timings.length > 1 ? ` · ${this.timings.length} rounds` : '';
-    return `TTFT ${formatMs(first.ttftMs)} · prefill ${prefillRate(first).toFixed(0)} tok/s${decode} · ${tokens} tokens${rounds}`;
+    return `TTFT ${formatMs(first.ttftMs)} · prefill ${prefillRate(first).toFixed(0)} tok/s · ${tokens} tokens in ${formatMs(ms)}${rounds}`;
   }
 }

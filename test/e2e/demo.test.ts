@@ -3,7 +3,10 @@
  * demo/vite.config.ts`, ~2 s, into test-results/demo-build/), serves the build with `vite preview`
  * and drives it in Chromium. On the default model: it loads and shows the adapter, a greeting
  * streams, a weather question makes a tool-call card whose result the answer repeats, every
- * suggestion chip ends in a tool card and an answer, a crafted reply's HTML stays text. A screenshot of the chat goes to
+ * suggestion chip ends in a tool card and an answer ("Who are you?" in a description, no call),
+ * real city names (São Paulo, New York) and an expression with decimals and parentheses are
+ * copied into their calls, a crafted reply's HTML stays text. Layout, errors and progress are in
+ * demo-ux.test.ts. A screenshot of the chat goes to
  * test-results/demo-chat.png (and to docs/demo-screenshot.png with UPDATE_DEMO_SCREENSHOT=1).
  * Batching, stop, reasoning and Hub loading are in demo-serving.test.ts.
  */
@@ -112,16 +115,49 @@ test('a weather question runs the page\'s tool and the answer repeats its result
   expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe(target);
 });
 
-test('every suggestion chip, Paris and Tokyo included, gets a tool card with a result and an answer', async () => {
-  // The tools are strict: whatever the tiny model writes once it opens a call, the call parses.
+interface ToolExpectation {
+  readonly tool: string;
+  readonly arguments: unknown;
+  /** Text of the tool's result the final answer must contain. */
+  readonly answerHas: (result: Record<string, unknown>) => string;
+}
+
+/** The last turn of pane 1 ends 'done' with one tool card per `want` (ok, with these arguments) and an answer containing the result; none when `want` is undefined. Returns the answer. */
+async function expectTurn(label: string, want: ToolExpectation | undefined): Promise<string> {
+  const turn = session.page.locator('[data-pane="1"] .turn.assistant').last();
+  await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
+  expect(await turn.getAttribute('data-state'), label).toBe('done');
+  const answer = (await turn.locator('.markdown').allTextContents()).join('');
+  const cards = turn.locator('.tool-card');
+  console.log(`[e2e demo] ${JSON.stringify(label)}: ${await cards.count()} tool card(s), answer ${JSON.stringify(answer)}`);
+  expect(answer.trim().length, label).toBeGreaterThan(0);
+  expect(answer, label).not.toContain('<tool_call>');
+  if (want === undefined) {
+    expect(await cards.count(), label).toBe(0);
+    return answer;
+  }
+  const card = cards.first();
+  expect(await card.getAttribute('data-tool'), label).toBe(want.tool);
+  expect(await card.getAttribute('data-state'), label).toBe('ok');
+  expect(JSON.parse((await card.locator('.tool-arguments').textContent()) ?? ''), label).toEqual(want.arguments);
+  const result = JSON.parse((await card.locator('.tool-result').textContent()) ?? '') as Record<string, unknown>;
+  if (want.tool === 'get_weather') expect(result, label).toEqual(fakeWeather((want.arguments as { city: string }).city));
+  expect(answer, label).toContain(want.answerHas(result));
+  return answer;
+}
+
+const weatherOf = (city: string): ToolExpectation => ({ tool: 'get_weather', arguments: { city }, answerHas: (result) => `${String(result['temperature_c'])}°C and ${String(result['condition'])} in ${city}` });
+
+test('every suggestion chip gets a tool card with a result and an answer that has it (or, for "Who are you?", a description and no call)', async () => {
   const { page } = session;
   await driver.settings({ temperature: '0', maxTokens: '200' });
   const pane = page.locator('[data-pane="1"]');
-  const expected: Record<string, { tool: string; arguments: unknown; answerHas: (result: Record<string, unknown>) => string } | undefined> = {
+  const expected: Record<string, ToolExpectation | undefined> = {
     'Hello!': undefined,
-    "What's the weather in Paris?": { tool: 'get_weather', arguments: { city: 'Paris' }, answerHas: (result) => `${String(result['temperature_c'])}°C` },
-    'What time is it in Tokyo?': { tool: 'get_time', arguments: { city: 'Tokyo' }, answerHas: (result) => String(result['time']) },
-    'What is 12 * 7?': { tool: 'calculate', arguments: { expression: '12 * 7' }, answerHas: (result) => String(result['result']) },
+    'Who are you?': undefined,
+    "What's the weather in Paris?": weatherOf('Paris'),
+    'What time is it in Tokyo?': { tool: 'get_time', arguments: { city: 'Tokyo' }, answerHas: (result) => `${String(result['time'])} in Tokyo` },
+    'Calculate 12*(3+4)': { tool: 'calculate', arguments: { expression: '12*(3+4)' }, answerHas: (result) => `12*(3+4) = ${String(result['result'])}` },
     'Switch to dark mode': { tool: 'set_theme', arguments: { theme: 'dark' }, answerHas: () => 'dark' },
   };
   await pane.locator('.pane-clear').click();
@@ -130,26 +166,26 @@ test('every suggestion chip, Paris and Tokyo included, gets a tool card with a r
   for (const [chip, want] of Object.entries(expected)) {
     await pane.locator('.pane-clear').click();
     await pane.locator('.suggestion', { hasText: chip }).click();
-    const turn = pane.locator('.turn.assistant').last();
-    await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
-    expect(await turn.getAttribute('data-state'), chip).toBe('done');
-    const answer = (await turn.locator('.markdown').allTextContents()).join('');
-    const cards = turn.locator('.tool-card');
-    console.log(`[e2e demo] chip ${JSON.stringify(chip)}: ${await cards.count()} tool card(s), answer ${JSON.stringify(answer)}`);
-    expect(answer.trim().length, chip).toBeGreaterThan(0);
-    expect(answer, chip).not.toContain('<tool_call>');
-    if (want === undefined) {
-      expect(await cards.count(), chip).toBe(0);
-      continue;
+    const answer = await expectTurn(chip, want);
+    if (chip === 'Who are you?') {
+      // A self-description that names what it can do.
+      for (const word of ['weather', 'time', 'math', 'theme']) expect(answer.toLowerCase(), chip).toContain(word);
     }
-    const card = cards.first();
-    expect(await card.getAttribute('data-tool'), chip).toBe(want.tool);
-    expect(await card.getAttribute('data-state'), chip).toBe('ok');
-    expect(JSON.parse((await card.locator('.tool-arguments').textContent()) ?? ''), chip).toEqual(want.arguments);
-    const result = JSON.parse((await card.locator('.tool-result').textContent()) ?? '') as Record<string, unknown>;
-    if (want.tool === 'get_weather') expect(result).toEqual(fakeWeather('Paris'));
-    expect(answer, chip).toContain(want.answerHas(result));
   }
+  expect(session.pageErrors).toEqual([]);
+});
+
+test('typed questions about real cities, with spaces and accents, call the tool with the name as typed', async () => {
+  const { page } = session;
+  await driver.settings({ temperature: '0', maxTokens: '200' });
+  for (const city of ['Paris', 'São Paulo', 'New York']) {
+    await page.locator('[data-pane="1"] .pane-clear').click();
+    await driver.send(1, `What's the weather in ${city}?`);
+    await expectTurn(city, weatherOf(city));
+  }
+  await page.locator('[data-pane="1"] .pane-clear').click();
+  await driver.send(1, 'What is 3.5 * (2 + 4)?');
+  await expectTurn('decimals and parentheses', { tool: 'calculate', arguments: { expression: '3.5 * (2 + 4)' }, answerHas: () => '3.5 * (2 + 4) = 21' });
   expect(session.pageErrors).toEqual([]);
 });
 
