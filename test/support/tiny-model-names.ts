@@ -12,6 +12,8 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from '../../src/a
 export interface NameMeta {
   seed: number; pool_size: number; pool_sha256: string;
   onsets: string[]; vowels: string[]; codas: string[]; letters: string; real_cities: string[];
+  /** Pool names with accented letters (names.py accented_names: Python's random, so listed, not regenerated). */
+  accented?: string[];
 }
 export interface Golden {
   training_names: NameMeta;
@@ -56,7 +58,7 @@ function nameGenerator(seed: number, meta: NameMeta): () => string {
 export interface TrainingNames {
   /** The generated pool in order, as names.py makes it. */
   readonly pool: string[];
-  /** Every name a training chat can contain: the pool and the real cities. */
+  /** Every name a training chat can contain: the pool, its accented variants and the real cities. */
   readonly all: Set<string>;
   /** sha256 of the pool joined with "\n", to compare with golden.training_names.pool_sha256. */
   readonly digest: string;
@@ -71,7 +73,7 @@ export function trainingNames(meta: NameMeta = golden.training_names): TrainingN
     if (!seen.has(name)) { seen.add(name); pool.push(name); }
   }
   const digest = createHash('sha256').update(pool.join('\n'), 'utf8').digest('hex');
-  return { pool, all: new Set([...pool, ...meta.real_cities]), digest };
+  return { pool, all: new Set([...pool, ...meta.real_cities, ...(meta.accented ?? [])]), digest };
 }
 
 /** Names from the same generator with another seed (evaluate.py's), minus every training name. */
