@@ -1,8 +1,11 @@
 /**
- * What every kernel wrapper shares: pipelines built once and cached by (shader, constants), a
- * per-step row-count uniform, and `KernelCall`, a bound dispatch that only binds and dispatches —
+ * What every kernel wrapper shares: pipelines built once and cached by (shader, constants)
+ * (pipelines.ts: compiled at once, or, in a model load, while the weights stream), a per-step
+ * row-count uniform, and `KernelCall`, a bound dispatch that only binds and dispatches —
  * so a forward pass is a plain list of calls, encoded into one compute pass per step.
  */
+import { KernelBinding, type PipelineHandle } from './pipelines.ts';
+
 export interface RowCounts {
   /** Token rows in the step (prompt chunks and decode tokens together). */
   readonly tokens: number;
@@ -18,44 +21,7 @@ export interface KernelCall {
   destroy?(): void;
 }
 
-export type Constants = Record<string, number | boolean>;
-
-const pipelineCaches = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-const moduleCaches = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
-
-/** Pipelines are created once per (shader, constants) and device. */
-export function getPipeline(device: GPUDevice, label: string, code: string, constants: Constants): GPUComputePipeline {
-  let pipelines = pipelineCaches.get(device);
-  if (pipelines === undefined) pipelineCaches.set(device, (pipelines = new Map()));
-  const key = `${label}|${JSON.stringify(constants)}`;
-  let pipeline = pipelines.get(key);
-  if (pipeline === undefined) {
-    pipeline = device.createComputePipeline({
-      label: `${label}.pipeline`,
-      layout: 'auto',
-      compute: { module: getModule(device, label, code), entryPoint: 'main', constants: numericConstants(constants) },
-    });
-    pipelines.set(key, pipeline);
-  }
-  return pipeline;
-}
-
-function getModule(device: GPUDevice, label: string, code: string): GPUShaderModule {
-  let modules = moduleCaches.get(device);
-  if (modules === undefined) moduleCaches.set(device, (modules = new Map()));
-  let module = modules.get(label);
-  if (module === undefined) {
-    module = device.createShaderModule({ label: `${label}.module`, code });
-    modules.set(label, module);
-  }
-  return module;
-}
-
-function numericConstants(constants: Constants): Record<string, number> {
-  const result: Record<string, number> = {};
-  for (const [name, value] of Object.entries(constants)) result[name] = typeof value === 'boolean' ? Number(value) : value;
-  return result;
-}
+export { deferPipelines, getPipeline, KernelBinding, PipelineHandle, type CompileMode, type Constants, type PipelineScope } from './pipelines.ts';
 
 /**
  * The per-step row counts, one 256-byte-aligned slot each, written once per step; each kernel
@@ -91,20 +57,14 @@ export interface RowSource {
   readonly count: RowCountName;
 }
 
+/** Binds `resources` as group 0 of `pipeline`, in order (the bind group is made once it compiled). */
 export function bindGroup(
   device: GPUDevice,
   label: string,
-  pipeline: GPUComputePipeline,
+  pipeline: PipelineHandle,
   resources: readonly (GPUBuffer | GPUBufferBinding)[],
-): GPUBindGroup {
-  return device.createBindGroup({
-    label: `${label}.bindGroup`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: resources.map((resource, binding) => ({
-      binding,
-      resource: 'usage' in resource ? { buffer: resource } : resource,
-    })),
-  });
+): KernelBinding {
+  return new KernelBinding(device, label, pipeline, resources);
 }
 
 export type Grid = readonly [number, number, number];
@@ -113,12 +73,7 @@ export type Grid = readonly [number, number, number];
  * A bound dispatch whose grid depends on the step's row counts; 0 rows → nothing dispatched.
  * The grid is recomputed only when the counts change, so steady decoding allocates nothing.
  */
-export function kernelCall(
-  label: string,
-  pipeline: GPUComputePipeline,
-  group: GPUBindGroup,
-  grid: (counts: RowCounts) => Grid,
-): KernelCall {
+export function kernelCall(label: string, binding: KernelBinding, grid: (counts: RowCounts) => Grid): KernelCall {
   let tokens = -1;
   let sampleRows = -1;
   let size: Grid = [0, 0, 0];
@@ -130,8 +85,7 @@ export function kernelCall(
         size = grid(counts);
       }
       if (size[0] === 0 || size[1] === 0 || size[2] === 0) return;
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
+      binding.set(pass);
       pass.dispatchWorkgroups(size[0], size[1], size[2]);
     },
   };

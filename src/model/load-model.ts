@@ -3,8 +3,9 @@
  * onto a GPU: config, the safetensors headers (validated against the config before anything is
  * uploaded), tokenizer when present, a check that every buffer fits the adapter, then all GPU
  * buffers at once (so the GPU can refuse the model before the weights download), then the weights
- * streamed onto the GPU as their bytes arrive. In browsers, Hub files go through Cache Storage.
- * Any failure releases what was made, so no partial model is left usable.
+ * streamed onto the GPU as their bytes arrive while the kernels' pipelines compile (in browsers
+ * the GPU process compiles, so the download goes on). In browsers, Hub files go through Cache
+ * Storage. Any failure releases what was made, so no partial model is left usable.
  */
 import { LlmError } from '../errors.ts';
 import type { GpuContext } from '../gpu/device.ts';
@@ -26,6 +27,7 @@ import { checkFiniteWeights } from './finite-weights.ts';
 import { LOAD_Q4_GROUP_SIZE } from './q4-quantize.ts';
 import type { StepLimits } from './step-batch.ts';
 import { kernelTarget, type KernelTarget } from '../gpu/kernel-target.ts';
+import { deferPipelines, type PipelineScope } from '../gpu/pipelines.ts';
 
 export interface LoadModelOptions extends ModelFileOptions {
   /** Longest sequence (prompt + completion) to plan for; default min(max_position_embeddings, 4096). */
@@ -79,9 +81,14 @@ export async function loadModel(gpu: GpuContext, location: string | URL, options
   const numKvBlocks = planKvCache(config, device.limits, weightBytes(checkpoint, quantizeGroupSize), blockSize, options);
 
   const parts = await allocate(gpu, config, numKvBlocks, limits, source.location, quantizeGroupSize, options.kernelTarget);
+  let refused: unknown;
   try {
+    // The pipelines compile while the weights stream; a failed compile stops the upload.
+    const compiled = parts.compile();
+    compiled.catch((error: unknown) => (refused = error));
     progress.setPhase('weights');
-    await uploadWeights(device, source, checkpoint, parts.upload);
+    await uploadWeights(device, source, checkpoint, parts.upload, () => refused);
+    await compiled;
   } catch (error) {
     parts.release();
     throw error;
@@ -123,11 +130,17 @@ function loadQuantizationGroupSize(quantization: 'q4' | undefined, config: Model
 interface ModelParts {
   readonly upload: WeightUpload;
   readonly kvCache: KvCache;
+  /** Not to be stepped before `compile()` resolves. */
   readonly runner: ModelRunner;
+  /** Compiles the runner's pipelines (see deferPipelines); rejects with adapter_insufficient. */
+  compile(): Promise<void>;
   release(): void;
 }
 
-/** Every GPU object, before any weight byte: the GPU refuses a model too big up front. */
+/**
+ * Every GPU object, before any weight byte: the GPU refuses a model too big up front. The
+ * runner's pipelines are only recorded here (deferPipelines), to compile during the upload.
+ */
 async function allocate(
   gpu: GpuContext, config: ModelConfig, numKvBlocks: number, limits: StepLimits, location: string, quantizeGroupSize: number | undefined,
   target: Partial<KernelTarget> | undefined,
@@ -136,6 +149,7 @@ async function allocate(
   let upload: WeightUpload | undefined;
   let kvCache: KvCache | undefined;
   let runner: ModelRunner | undefined;
+  let pipelines: PipelineScope<ModelRunner> | undefined;
   const release = () => {
     runner?.destroy();
     kvCache?.destroy();
@@ -146,26 +160,44 @@ async function allocate(
     try {
       upload = allocateWeights(device, config, { quantizeGroupSize });
       kvCache = new KvCache(device, config, { numBlocks: numKvBlocks, blockSize });
-      runner = new ModelRunner(device, config, upload.weights, kvCache, limits, kernelTarget(gpu, target));
+      const weights = upload.weights;
+      const cache = kvCache;
+      pipelines = deferPipelines(device, () => new ModelRunner(device, config, weights, cache, limits, kernelTarget(gpu, target)));
+      runner = pipelines.value;
     } catch (error) {
       failure = error;
     }
   });
-  if (failure !== undefined || gpuError !== null || upload === undefined || kvCache === undefined || runner === undefined) {
+  const refusal = (message: string | undefined) => new LlmError('adapter_insufficient', `the GPU refused the model ${location}: ${message ?? 'unknown error'}`);
+  if (failure !== undefined || gpuError !== null || upload === undefined || kvCache === undefined || runner === undefined || pipelines === undefined) {
     release();
     if (failure !== undefined) throw failure;
-    throw new LlmError('adapter_insufficient', `the GPU refused the model ${location}: ${gpuError?.message ?? 'unknown error'}`);
+    throw refusal(gpuError?.message);
   }
-  return { upload, kvCache, runner, release };
+  const scope = pipelines;
+  return {
+    upload, kvCache, runner, release,
+    // The error a compile inside the error scopes above gave before they were deferred.
+    compile: () => scope.compile().catch((error: unknown) => {
+      throw refusal(error instanceof Error ? error.message : String(error));
+    }),
+  };
 }
 
-/** Streams every tensor onto the GPU as its bytes arrive, each piece checked to be finite first. */
-async function uploadWeights(device: GPUDevice, source: ModelSource, checkpoint: CheckpointLayout, upload: WeightUpload): Promise<void> {
+/**
+ * Streams every tensor onto the GPU as its bytes arrive, each piece checked to be finite first;
+ * ends early with what `stopped` returns once it returns something.
+ */
+async function uploadWeights(
+  device: GPUDevice, source: ModelSource, checkpoint: CheckpointLayout, upload: WeightUpload, stopped: () => unknown,
+): Promise<void> {
   let failure: unknown;
   const gpuError = await withErrorScopes(device, async () => {
     try {
       let sinceSync = 0;
       const sink = async (piece: Parameters<WeightUpload['write']>[0]) => {
+        const stop = stopped();
+        if (stop !== undefined) throw stop;
         checkFiniteWeights(piece);
         sinceSync += upload.write(piece);
         if (sinceSync < uploadSyncBytes) return;

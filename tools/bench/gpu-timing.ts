@@ -26,13 +26,12 @@ export async function measureCopyBandwidth(device: GPUDevice, megabytes: number)
   const src = device.createBuffer({ label: 'copy.src', size: bytes, usage });
   const dst = device.createBuffer({ label: 'copy.dst', size: bytes, usage });
   const pipeline = getPipeline(device, 'copy', copyCode, { WORDS: words });
-  const group = bindGroup(device, 'copy', pipeline, [src, dst]);
+  const binding = bindGroup(device, 'copy', pipeline, [src, dst]);
   const grid = flatGrid(ceilDiv(words, 256), device.limits.maxComputeWorkgroupsPerDimension);
   const call: KernelCall = {
     label: 'copy',
     encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, group);
+      binding.set(pass);
       pass.dispatchWorkgroups(...grid);
     },
   };

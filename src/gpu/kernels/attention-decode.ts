@@ -5,7 +5,7 @@
  * step's plan (attention-work.ts), written before the step is encoded.
  */
 import decodeCode from '../../../shaders/attention_decode.wgsl?raw';
-import { bindGroup, getPipeline, type KernelCall } from '../kernel.ts';
+import { bindGroup, getPipeline, type KernelCall, type PipelineHandle } from '../kernel.ts';
 import { qkvWidth, type AttentionShape } from './attention-shape.ts';
 import type { AttentionSplit } from './attention-split.ts';
 import type { AttentionWork } from './attention-work.ts';
@@ -34,7 +34,7 @@ export function splitAttentionConstants(shape: AttentionShape, split: AttentionS
 }
 
 export class AttentionDecodeKernel {
-  private readonly pipeline: GPUComputePipeline;
+  private readonly pipeline: PipelineHandle;
   constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, split: AttentionSplit, maxBlocksPerSeq: number) {
     this.pipeline = getPipeline(device, 'attentionDecode', decodeCode, {
       ...splitAttentionConstants(shape, split, maxBlocksPerSeq),
@@ -45,15 +45,14 @@ export class AttentionDecodeKernel {
 
   bind(work: AttentionWork, buffers: SplitAttentionBuffers, label = 'attentionDecode'): KernelCall {
     const { qkv, kPool, vPool, blockTables, out } = buffers;
-    const group = bindGroup(this.device, label, this.pipeline, [work.decodeRows, qkv, kPool, vPool, blockTables, work.partials, out]);
+    const binding = bindGroup(this.device, label, this.pipeline, [work.decodeRows, qkv, kPool, vPool, blockTables, work.partials, out]);
     const slices = this.shape.numHeads / work.split.heads;
     return {
       label,
       encode: (pass) => {
         const { decodeCount, partitions } = work.plan;
         if (decodeCount === 0) return;
-        pass.setPipeline(this.pipeline);
-        pass.setBindGroup(0, group);
+        binding.set(pass);
         pass.dispatchWorkgroups(partitions, slices, decodeCount);
       },
     };

@@ -4,13 +4,13 @@
  * step spans more than one partition.
  */
 import reduceCode from '../../../shaders/attention_reduce.wgsl?raw';
-import { bindGroup, ceilDiv, flatGrid, getPipeline, type KernelCall } from '../kernel.ts';
+import { bindGroup, ceilDiv, flatGrid, getPipeline, type KernelCall, type PipelineHandle } from '../kernel.ts';
 import type { AttentionShape } from './attention-shape.ts';
 import type { AttentionSplit } from './attention-split.ts';
 import type { AttentionWork } from './attention-work.ts';
 
 export class AttentionReduceKernel {
-  private readonly pipeline: GPUComputePipeline;
+  private readonly pipeline: PipelineHandle;
   constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, split: AttentionSplit) {
     this.pipeline = getPipeline(device, 'attentionReduce', reduceCode, {
       HEAD_DIM: shape.headDim,
@@ -21,7 +21,7 @@ export class AttentionReduceKernel {
   }
 
   bind(work: AttentionWork, out: GPUBuffer, label = 'attentionReduce'): KernelCall {
-    const group = bindGroup(this.device, label, this.pipeline, [work.decodeRows, work.partials, out]);
+    const binding = bindGroup(this.device, label, this.pipeline, [work.decodeRows, work.partials, out]);
     const perRow = this.shape.numHeads * (this.shape.headDim / 4);
     const maxPerDimension = this.device.limits.maxComputeWorkgroupsPerDimension;
     return {
@@ -29,8 +29,7 @@ export class AttentionReduceKernel {
       encode: (pass) => {
         const { decodeCount, partitions } = work.plan;
         if (decodeCount === 0 || partitions <= 1) return;
-        pass.setPipeline(this.pipeline);
-        pass.setBindGroup(0, group);
+        binding.set(pass);
         pass.dispatchWorkgroups(...flatGrid(ceilDiv(decodeCount * perRow, 64), maxPerDimension));
       },
     };

@@ -17,16 +17,15 @@ export function bindEmbeddingQ4(device: GPUDevice, rows: RowSource, table: Q4Mat
       ACT_ORDER: chunk.groupIndex !== undefined,
     });
     const bindings = [rows.uniforms.binding(rows.count), chunk.qweight, chunk.scales, chunk.zeros, ids, out, chunk.groupIndex ?? chunk.qweight];
-    return { pipeline, group: bindGroup(device, `${label}[${index}]`, pipeline, bindings) };
+    return bindGroup(device, `${label}[${index}]`, pipeline, bindings);
   });
   return {
     label,
     encode(pass, counts) {
       const tokens = counts[rows.count];
       if (tokens === 0) return;
-      for (const { pipeline, group } of parts) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
+      for (const part of parts) {
+        part.set(pass);
         pass.dispatchWorkgroups(ceilDiv(hidden / 8, 64), tokens);
       }
     },

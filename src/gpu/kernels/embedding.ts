@@ -25,17 +25,15 @@ export function bindEmbedding(
       CHUNK_START: chunk.firstRow,
       CHUNK_ROWS: chunk.rows,
     });
-    const group = bindGroup(device, `${label}[${index}]`, pipeline, [rows.uniforms.binding(rows.count), chunk.buffer, ids, out]);
-    return { pipeline, group };
+    return bindGroup(device, `${label}[${index}]`, pipeline, [rows.uniforms.binding(rows.count), chunk.buffer, ids, out]);
   });
   return {
     label,
     encode(pass, counts) {
       const tokens = counts[rows.count];
       if (tokens === 0) return;
-      for (const { pipeline, group } of parts) {
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
+      for (const part of parts) {
+        part.set(pass);
         pass.dispatchWorkgroups(ceilDiv(ceilDiv(hidden, 2), 64), tokens);
       }
     },

@@ -1,10 +1,10 @@
 /** Wrapper for kv_write.wgsl: k/v heads into the paged f16 pools (packed pairs) through the slot mapping. */
 import kvWriteCode from '../../../shaders/kv_write.wgsl?raw';
-import { bindGroup, ceilDiv, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
+import { bindGroup, ceilDiv, getPipeline, kernelCall, type KernelCall, type RowSource, type PipelineHandle } from '../kernel.ts';
 import { kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export class KvWriteKernel {
-  private readonly pipeline: GPUComputePipeline;
+  private readonly pipeline: PipelineHandle;
   private readonly pairsPerToken: number;
   constructor(private readonly device: GPUDevice, shape: AttentionShape) {
     this.pairsPerToken = shape.numKvHeads * kvHeadWords(shape);
@@ -17,7 +17,7 @@ export class KvWriteKernel {
     });
   }
   bind(rows: RowSource, qkv: GPUBuffer, slotMapping: GPUBuffer, kPool: GPUBuffer, vPool: GPUBuffer, label = 'kvWrite'): KernelCall {
-    const group = bindGroup(this.device, label, this.pipeline, [rows.uniforms.binding(rows.count), qkv, slotMapping, kPool, vPool]);
-    return kernelCall(label, this.pipeline, group, (counts) => [ceilDiv(this.pairsPerToken, 64), counts[rows.count], 1]);
+    const binding = bindGroup(this.device, label, this.pipeline, [rows.uniforms.binding(rows.count), qkv, slotMapping, kPool, vPool]);
+    return kernelCall(label, binding, (counts) => [ceilDiv(this.pairsPerToken, 64), counts[rows.count], 1]);
   }
 }

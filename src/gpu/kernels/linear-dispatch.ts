@@ -5,7 +5,7 @@
  * fold the norm in).
  */
 import type { KernelTarget } from '../kernel-target.ts';
-import type { Grid, KernelCall, RowSource } from '../kernel.ts';
+import type { Grid, KernelBinding, KernelCall, RowSource } from '../kernel.ts';
 
 /** Rows the decode kernels take in one row group. */
 export const decodeMaxRows = 8;
@@ -28,8 +28,7 @@ export function decodeKernel(target: KernelTarget): DecodeKernel {
 }
 
 export interface ChunkDispatch {
-  readonly pipeline: GPUComputePipeline;
-  readonly group: GPUBindGroup;
+  readonly binding: KernelBinding;
   readonly grid: (rows: number) => Grid;
 }
 
@@ -47,10 +46,9 @@ export function linearCall(
       // CPU adapters run every row count through the block kernel, 8 rows a group.
       const fewRows = m <= decodeMaxRows || cpu;
       if (!fewRows) normCall?.encode(pass, counts);
-      for (const { pipeline, group, grid } of fewRows ? dispatches.few : dispatches.many) {
+      for (const { binding, grid } of fewRows ? dispatches.few : dispatches.many) {
         const [gx, gy, gz] = grid(m);
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, group);
+        binding.set(pass);
         pass.dispatchWorkgroups(gx, gy, gz);
       }
     },

@@ -58,19 +58,18 @@ export function bindLinearQ4(device: GPUDevice, rows: RowSource, buffers: Q4Line
       const pipeline = getPipeline(device, 'matmulQ4Blocks', blocksCode + dequantCode, { ...shape, ...normConstants });
       const bindings = [uniform, x, ...matrix, norm?.weight ?? chunk.qweight, groupIndex, epilogues.slot(index, epilogue)];
       const grid = flatGrid(ceilDiv(chunk.rows, blockCols * blocksWorkgroup), maxPerDimension);
-      few.push({ pipeline, group: bindGroup(device, `${partLabel}.q4Blocks`, pipeline, bindings), grid: rowGroups(grid) });
+      few.push({ binding: bindGroup(device, `${partLabel}.q4Blocks`, pipeline, bindings), grid: rowGroups(grid) });
       return;
     }
     const source = withLaneSums('matmulQ4Decode', decodeCode + dequantCode, subgroups);
     const decodePipeline = getPipeline(device, source.label, source.code, { ...shape, ...epilogue, ...normConstants, LANES: lanes });
     const decodeBindings = [uniform, x, ...matrix, norm?.weight ?? chunk.qweight, groupIndex];
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
-    few.push({ pipeline: decodePipeline, group: bindGroup(device, `${partLabel}.q4Decode`, decodePipeline, decodeBindings), grid: rowGroups(decodeGrid) });
+    few.push({ binding: bindGroup(device, `${partLabel}.q4Decode`, decodePipeline, decodeBindings), grid: rowGroups(decodeGrid) });
     const tiledPipeline = getPipeline(device, 'matmulQ4Tiled', tiledCode + dequantCode, { ...shape, ...epilogue });
     const tiledBindings = [uniform, norm?.scratch ?? x, ...matrix, groupIndex];
     many.push({
-      pipeline: tiledPipeline,
-      group: bindGroup(device, `${partLabel}.q4Tiled`, tiledPipeline, tiledBindings),
+      binding: bindGroup(device, `${partLabel}.q4Tiled`, tiledPipeline, tiledBindings),
       grid: (m) => [ceilDiv(chunk.rows, tile), ceilDiv(m, tile), 1],
     });
   });

@@ -80,8 +80,7 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
       const pipeline = getPipeline(device, 'matmulBlocks', blocksCode, { K: weight.cols, ROW_VEC4: weight.rowVec4, ...normConstants });
       const grid = flatGrid(ceilDiv(chunk.rows, blockCols * blocksWorkgroup), maxPerDimension);
       decode.push({
-        pipeline,
-        group: bindGroup(device, `${partLabel}.blocks`, pipeline, [...bindings, epilogues.slot(index, constants)]),
+        binding: bindGroup(device, `${partLabel}.blocks`, pipeline, [...bindings, epilogues.slot(index, constants)]),
         grid: (m) => [grid[0], grid[1], ceilDiv(m, decodeMaxRows)],
       });
       return;
@@ -90,14 +89,12 @@ export function bindLinear(device: GPUDevice, rows: RowSource, buffers: LinearBu
     const decodePipeline = getPipeline(device, source.label, source.code, { ...constants, LANES: lanes, ...normConstants });
     const decodeGrid = flatGrid(ceilDiv(chunk.rows, decodeWorkgroup / lanes), maxPerDimension);
     decode.push({
-      pipeline: decodePipeline,
-      group: bindGroup(device, `${partLabel}.decode`, decodePipeline, bindings),
+      binding: bindGroup(device, `${partLabel}.decode`, decodePipeline, bindings),
       grid: (m) => [decodeGrid[0], decodeGrid[1], ceilDiv(m, decodeMaxRows)],
     });
     const tiledPipeline = getPipeline(device, 'matmulTiled', tiledCode, constants);
     tiled.push({
-      pipeline: tiledPipeline,
-      group: bindGroup(device, `${partLabel}.tiled`, tiledPipeline, [rows.uniforms.binding(rows.count), tiledInput, chunk.buffer, bias ?? chunk.buffer, y]),
+      binding: bindGroup(device, `${partLabel}.tiled`, tiledPipeline, [rows.uniforms.binding(rows.count), tiledInput, chunk.buffer, bias ?? chunk.buffer, y]),
       grid: (m) => [ceilDiv(chunk.rows, tile), ceilDiv(m, tile), 1],
     });
   });

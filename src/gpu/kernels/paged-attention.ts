@@ -5,7 +5,7 @@
  */
 import attentionCode from '../../../shaders/paged_attention.wgsl?raw';
 import serialCode from '../../../shaders/paged_attention_serial.wgsl?raw';
-import { bindGroup, ceilDiv, flatGrid, getPipeline, kernelCall, type KernelCall, type RowSource } from '../kernel.ts';
+import { bindGroup, ceilDiv, flatGrid, getPipeline, kernelCall, type KernelCall, type RowSource, type PipelineHandle } from '../kernel.ts';
 import { kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export interface AttentionBuffers {
@@ -20,7 +20,7 @@ export interface AttentionBuffers {
 
 export class PagedAttentionKernel {
   static readonly workgroup = 64;
-  private readonly pipeline: GPUComputePipeline;
+  private readonly pipeline: PipelineHandle;
   constructor(private readonly device: GPUDevice, private readonly shape: AttentionShape, maxBlocksPerSeq: number, private readonly serial = false) {
     if (shape.headDim > 4 * PagedAttentionKernel.workgroup) throw new RangeError(`head_dim ${shape.headDim} > 256`);
     kvHeadWords(shape); // refuses an odd head_dim
@@ -39,11 +39,11 @@ export class PagedAttentionKernel {
   }
   bind(rows: RowSource, buffers: AttentionBuffers, label = 'pagedAttention'): KernelCall {
     const { qkv, kPool, vPool, positions, tokenSeq, blockTables, out } = buffers;
-    const group = bindGroup(this.device, label, this.pipeline, [
+    const binding = bindGroup(this.device, label, this.pipeline, [
       rows.uniforms.binding(rows.count), qkv, kPool, vPool, positions, tokenSeq, blockTables, out,
     ]);
-    if (!this.serial) return kernelCall(label, this.pipeline, group, (counts) => [this.shape.numHeads, counts[rows.count], 1]);
+    if (!this.serial) return kernelCall(label, binding, (counts) => [this.shape.numHeads, counts[rows.count], 1]);
     const maxPerDimension = this.device.limits.maxComputeWorkgroupsPerDimension;
-    return kernelCall(label, this.pipeline, group, (counts) => flatGrid(ceilDiv(counts[rows.count] * this.shape.numHeads, 64), maxPerDimension));
+    return kernelCall(label, binding, (counts) => flatGrid(ceilDiv(counts[rows.count] * this.shape.numHeads, 64), maxPerDimension));
   }
 }

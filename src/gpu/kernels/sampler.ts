@@ -21,7 +21,7 @@ import selectCode from '../../../shaders/sample_select.wgsl?raw';
 import commonCode from '../../../shaders/sampler_common.wgsl?raw';
 import subgroupReduceCode from '../../../shaders/sampler_reduce_subgroup.wgsl?raw';
 import workgroupReduceCode from '../../../shaders/sampler_reduce_workgroup.wgsl?raw';
-import { bindGroup, getPipeline, kernelCall, type Constants, type KernelCall, type RowSource } from '../kernel.ts';
+import { bindGroup, getPipeline, kernelCall, type Constants, type KernelCall, type RowSource, type PipelineHandle } from '../kernel.ts';
 import type { KernelTarget } from '../kernel-target.ts';
 import { chunkSlots, samplerShape, scratchRowWords, type SamplerShape } from './sampler-layout.ts';
 import { maxTopLogprobs, tokenMaskWords, type PenaltyEntry, type SamplerRow } from './sampler-row.ts';
@@ -149,7 +149,7 @@ export class SamplerKernel {
   }
 
   readonly shape: SamplerShape;
-  private readonly pipelines: Record<Pass, GPUComputePipeline>;
+  private readonly pipelines: Record<Pass, PipelineHandle>;
 
   /**
    * `target`: the workgroup shapes and chunking (samplerShape); reductions through subgroup
@@ -188,8 +188,8 @@ export class SamplerKernel {
     // Grids: (chunks, S) for the passes over the vocabulary, (S) for the per-row ones.
     const call = (pass: Pass, resources: readonly (GPUBuffer | GPUBufferBinding)[], overChunks: boolean) => {
       const pipeline = this.pipelines[pass];
-      const group = bindGroup(this.device, `${label}.${pass}`, pipeline, [count, shape, ...resources]);
-      return kernelCall(`${label}.${pass}`, pipeline, group, (counts) => (overChunks ? [chunks, counts[rows.count], 1] : [counts[rows.count], 1, 1]));
+      const binding = bindGroup(this.device, `${label}.${pass}`, pipeline, [count, shape, ...resources]);
+      return kernelCall(`${label}.${pass}`, binding, (counts) => (overChunks ? [chunks, counts[rows.count], 1] : [counts[rows.count], 1, 1]));
     };
     const first = call('chunks', [logits, inputs.params, inputs.entries, scratch, inputs.masks], true);
     return [

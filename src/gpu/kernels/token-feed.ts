@@ -3,7 +3,7 @@
  * on the GPU (pipelined decoding). Owns the small feed list it reads, written once per step.
  */
 import feedCode from '../../../shaders/feed_tokens.wgsl?raw';
-import { bindGroup, ceilDiv, getPipeline, type KernelCall } from '../kernel.ts';
+import { bindGroup, ceilDiv, getPipeline, type KernelCall, type PipelineHandle } from '../kernel.ts';
 
 export interface TokenFeedPair {
   /** The step row whose token is fed. */
@@ -13,7 +13,7 @@ export interface TokenFeedPair {
 }
 
 export class TokenFeedKernel {
-  private readonly pipeline: GPUComputePipeline;
+  private readonly pipeline: PipelineHandle;
   private readonly feeds: GPUBuffer;
   private readonly staging: Uint32Array<ArrayBuffer>;
   private readonly call: KernelCall;
@@ -24,14 +24,13 @@ export class TokenFeedKernel {
     this.pipeline = getPipeline(device, 'feedTokens', feedCode, { OUT_WORDS: outWords });
     this.staging = new Uint32Array(1 + 2 * maxFeeds);
     this.feeds = device.createBuffer({ label: 'step.feeds', size: this.staging.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    const group = bindGroup(device, 'feedTokens', this.pipeline, [this.feeds, sampled, tokenIds]);
+    const binding = bindGroup(device, 'feedTokens', this.pipeline, [this.feeds, sampled, tokenIds]);
     const grid = ceilDiv(maxFeeds, 64);
     this.call = {
       label: 'feedTokens',
       encode: (pass) => {
         if (this.count === 0) return;
-        pass.setPipeline(this.pipeline);
-        pass.setBindGroup(0, group);
+        binding.set(pass);
         pass.dispatchWorkgroups(grid);
       },
     };
