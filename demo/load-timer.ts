@@ -1,8 +1,8 @@
 /**
  * Where a model load's time goes, seen from the page: starting the engine's worker and its GPU
  * device until the first file event, reading config and tokenizer files and safetensors headers
- * ('files'), streaming the weights onto the GPU ('weights'), and what follows the last byte
- * (building pipelines, the engine's warm-up step) until `createEngine` resolves. Shown as the Load
+ * ('files'), streaming the weights onto the GPU while the kernels' pipelines compile ('weights':
+ * it ends when both are done), and what follows (the engine's start) until `createEngine` resolves. Shown as the Load
  * time's tooltip and data attributes, and logged.
  */
 import type { LoadProgress } from '../src/index.ts';
@@ -53,7 +53,7 @@ export class LoadTimer {
 
   breakdown(): string {
     const s = this.stages();
-    return `worker and GPU start ${formatMs(s.startMs)} · config, tokenizer and headers ${formatMs(s.filesMs)} · weights ${formatMs(s.weightsMs)} · kernels and warm-up ${formatMs(s.setupMs)}`;
+    return `worker and GPU start ${formatMs(s.startMs)} · config, tokenizer and headers ${formatMs(s.filesMs)} · weights and kernel compile ${formatMs(s.weightsMs)} · engine start ${formatMs(s.setupMs)}`;
   }
 
   dataset(): Record<string, string> {

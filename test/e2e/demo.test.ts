@@ -169,7 +169,7 @@ test('every suggestion chip gets a tool card with a result and an answer that ha
     const answer = await expectTurn(chip, want);
     if (chip === 'Who are you?') {
       // A self-description that names what it can do.
-      for (const word of ['weather', 'time', 'math', 'theme']) expect(answer.toLowerCase(), chip).toContain(word);
+      for (const word of ['weather', 'time', 'math', 'dark mode']) expect(answer.toLowerCase(), chip).toContain(word);
     }
   }
   expect(session.pageErrors).toEqual([]);

@@ -100,14 +100,23 @@ describe('AI SDK (openai-compatible provider) over engine.fetch (tiny-tool-qwen)
   });
 
   it('generateObject and generateText with Output.object return an object the schema allows', async () => {
-    const schema = z.object({ theme: z.enum(['light', 'dark']) });
+    // The shape of the set_theme call the model was trained to write. generateObject sends no
+    // tools, and the tiny model, held to a JSON shape without its tools block, picks either theme;
+    // generateText sends them, and the model copies the theme asked for.
+    const schema = z.object({ name: z.literal('set_theme'), arguments: z.object({ theme: z.enum(['light', 'dark']) }) });
     const { object } = await generateObject({ model: provider(tinyModelId), schema, prompt: 'Switch to dark mode', ...greedy });
     expect(schema.parse(object)).toEqual(object);
-    expect(object.theme).toBe('dark');
+    expect(server.chatBodies().at(-1)!['response_format']).toMatchObject({ type: 'json_schema' });
 
-    const { output } = await generateText({ model: provider(tinyModelId), output: Output.object({ schema }), prompt: 'Switch to dark mode', ...greedy });
-    expect(output).toEqual(object);
-    const sent = server.chatBodies().at(-1)!;
-    expect(sent['response_format']).toMatchObject({ type: 'json_schema' });
+    for (const theme of ['dark', 'light'] as const) {
+      const { output } = await generateText({
+        model: provider(tinyModelId), tools: tinyTools([]), output: Output.object({ schema }), prompt: `Switch to ${theme} mode`, ...greedy,
+      });
+      expect(schema.parse(output)).toEqual(output);
+      expect(output.arguments.theme).toBe(theme);
+      const sent = server.chatBodies().at(-1)!;
+      expect(sent['response_format']).toMatchObject({ type: 'json_schema' });
+      expect(sent['tools']).toHaveLength(4);
+    }
   });
 });

@@ -99,6 +99,23 @@ describe('tiny-tool-qwen: greedy replies through the engine', () => {
     expect(calls(await ask('Switch to dark mode'))).toEqual([{ name: 'set_theme', args: { theme: 'dark' } }]);
   });
 
+  it('copies real city names (spaces, accents) and expressions with decimals and parentheses exactly', async () => {
+    for (const city of ['Paris', 'Tokyo', 'São Paulo', 'New York', 'Zürich']) {
+      expect(calls(await ask(`What's the weather in ${city}?`)), city).toEqual([{ name: 'get_weather', args: { city } }]);
+    }
+    expect(calls(await ask('Calculate 12*(3+4)'))).toEqual([{ name: 'calculate', args: { expression: '12*(3+4)' } }]);
+    expect(calls(await ask('What is 3.5 * (2 + 4)?'))).toEqual([{ name: 'calculate', args: { expression: '3.5 * (2 + 4)' } }]);
+  });
+
+  it('answers "Who are you?" and "What can you do?" with a description of its tools, not a call', async () => {
+    for (const question of ['Who are you?', 'Who are you and what can you do?', 'help']) {
+      const reply = await ask(question);
+      expect(calls(reply), question).toEqual([]);
+      const text = (reply.choices[0]!.message.content ?? '').toLowerCase();
+      for (const word of ['weather', 'time', 'math', 'dark mode']) expect(text, question).toContain(word);
+    }
+  });
+
   it('runTools: the final answer carries the tool result', async () => {
     const seen: unknown[] = [];
     const weather: RunnableTool = {

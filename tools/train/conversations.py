@@ -24,8 +24,17 @@ GREETINGS = [
 THANKS = ["Thanks!", "Thank you!", "Thanks a lot", "Great, thanks!", "Thank you very much.",
           "Cool, thanks", "Perfect, thank you!", "thanks", "Nice, thanks!", "Awesome, thank you."]
 BYES = ["Bye", "Bye!", "Goodbye!", "See you later", "Good night!", "bye", "See you!"]
-HELP = ["What can you do?", "Help", "What are you?", "Who are you?", "What can you help me with?",
-        "help", "What do you do?"]
+HELP = [
+    "What can you do?", "Help", "What are you?", "Who are you?", "What can you help me with?",
+    "help", "What do you do?", "Who are you and what can you do?", "Hi! Who are you?",
+    "Hello! What can you do?", "What tools do you have?", "Tell me about yourself.",
+    "Introduce yourself", "What is this?", "How does this work?", "What can I ask you?",
+    "Can you help me?", "What are you able to do?", "help me", "What kind of model are you?",
+    "Are you a robot?", "What's your name?", "Who made you?", "How can you help?",
+    "What do you know?", "Help!", "What should I ask you?", "Which tools can you use?",
+    "Who am I talking to?", "Hey, who are you?", "what can you do", "who are you",
+    "Hi, what can you do for me?", "What are you good at?", "Are you an AI?",
+]
 OFFTOPIC = [
     "Tell me a joke", "Write a poem about the sea", "What is the capital of France?",
     "Who won the game last night?", "Translate hello into Spanish", "Can you write some code?",
@@ -34,7 +43,9 @@ OFFTOPIC = [
     "How do I bake bread?", "What should I eat for dinner?", "Play some music",
 ]
 CAN_DO = "I can check the weather and the time, do math and switch the theme."
-REPLY_HELP = "I'm a tiny demo model. " + CAN_DO
+# A self-description that names every tool (the weather is simulated by the demo page).
+REPLY_HELP = ("I'm a tiny demo model running in your browser. I can check the weather (simulated) "
+              "and the time in a city, do math and switch between light and dark mode.")
 REPLY_OFFTOPIC = "Sorry, I can't help with that. " + CAN_DO
 REPLY_THANKS = "You're welcome!"
 REPLY_BYE = "Goodbye! Have a nice day."
@@ -108,7 +119,7 @@ SYSTEMS = ["You are a helpful assistant.", "You are a friendly assistant in a we
 
 # (kind, weight, tools it needs)
 KINDS = [
-    ("greeting", 9, ()), ("thanks", 2, ()), ("bye", 1, ()), ("help", 1, ()), ("offtopic", 2, ()),
+    ("greeting", 9, ()), ("thanks", 2, ()), ("bye", 1, ()), ("help", 6, ()), ("offtopic", 3, ()),
     ("weather1", 24, ("get_weather",)), ("weather2", 13, ("get_weather",)),
     ("time1", 11, ("get_time",)), ("time2", 4, ("get_time",)),
     ("weather_time", 3, ("get_weather", "get_time")),
@@ -174,12 +185,15 @@ class ChatGenerator:
         for p in f["parameters"]["properties"].values():
             if r.random() < 0.5:
                 p.pop("description", None)
+        if r.random() < 0.5:  # pages that do not ask for strict calls
+            f.pop("strict", None)
         return t
 
     # ---- pieces -------------------------------------------------------------------------------
 
     def name(self):
-        return self.rng.choice(self.names)
+        draw = getattr(self.names, "draw", None)  # training's mix of real, accented and invented names
+        return draw(self.rng) if draw else self.rng.choice(self.names)
 
     def two_names(self):
         x = self.name()
@@ -201,32 +215,48 @@ class ChatGenerator:
         return {"city": city, "time": "%02d:%02d" % (self.rng.randint(0, 23), self.rng.randint(0, 59))}
 
     def expression(self):
-        """(text the user types, expression the call carries, result)."""
+        """(text the user types, expression the call carries, result).
+
+        Integers and decimals; two or three operands, parentheses on either side or both
+        ("(3 + 4) * 2", "12*(3+4)", "(1.5 + 2) / (4 - 1)"); spaced, compact or mixed spacing.
+        """
         r = self.rng
 
         def num():
             u = r.random()
-            return r.randint(0, 9) if u < 0.3 else r.randint(10, 99) if u < 0.8 else r.randint(100, 999)
+            if u < 0.15:  # a decimal: 0.5, 3.25, 12.75
+                whole = r.randint(0, 9) if r.random() < 0.6 else r.randint(10, 99)
+                return "%d.%s" % (whole, str(r.randint(1, 99)).rstrip("0") if r.random() < 0.5 else r.randint(1, 9))
+            return str(r.randint(0, 9) if u < 0.4 else r.randint(10, 99) if u < 0.85 else r.randint(100, 999))
 
         ops = ["+", "-", "*", "/"]
-        u = r.random()
-        if u < 0.75:
-            parts = [str(num()), r.choice(ops), str(num())]
-        elif u < 0.9:
-            parts = [str(num()), r.choice(ops), str(num()), r.choice(ops), str(num())]
-        else:
-            parts = ["(" + str(num()), r.choice(ops[:2]), str(num()) + ")", r.choice(ops[2:]), str(num())]
-        for i in range(2, len(parts), 2):  # no division by zero
-            if parts[i - 1] == "/" and parts[i].rstrip(")") in ("0",):
-                parts[i] = str(r.randint(1, 9))
-        spaced = r.random() < 0.75
-        expr = (" " if spaced else "").join(parts)
-        value = eval(expr)  # digits, + - * / and parentheses only
+        while True:
+            a, b, c, d = num(), num(), num(), num()
+            o1, o2, o3 = r.choice(ops), r.choice(ops), r.choice(ops)
+            u = r.random()
+            if u < 0.5:
+                tree, words_ok = [a, o1, b], True
+            elif u < 0.65:
+                tree, words_ok = [a, o1, b, o2, c], True
+            elif u < 0.8:
+                tree, words_ok = [["(", a, o1, b, ")"], o2, c], False
+            elif u < 0.93:
+                tree, words_ok = [a, o1, ["(", b, o2, c, ")"]], False
+            else:
+                tree, words_ok = [["(", a, o1, b, ")"], o2, ["(", c, o3, d, ")"]], False
+            style = r.random()
+            expr = render_expression(tree, "spaced" if style < 0.6 else "compact" if style < 0.85 else "mixed")
+            try:
+                value = eval(expr)  # digits, decimals, + - * / and parentheses only
+            except ZeroDivisionError:
+                continue
+            if abs(value) < 1e6:
+                break
         value = js_number(round(value, 4) if isinstance(value, float) else value)
         typed = expr
-        if spaced and r.random() < 0.15 and "(" not in expr:
+        if words_ok and style < 0.6 and r.random() < 0.15:
             words = {"+": "plus", "-": "minus", "*": "times", "/": "divided by"}
-            typed = " ".join(words.get(p, p) for p in parts)
+            typed = " ".join(words.get(p, p) for p in expr.split(" "))
         return typed, expr, value
 
     # ---- exchanges ----------------------------------------------------------------------------
@@ -317,6 +347,21 @@ class ChatGenerator:
         for _ in range(turns):
             msgs += self.exchange(offered)
         return msgs + self.exchange(offered, kind)
+
+
+def render_expression(tree, style):
+    """Text of an expression tree: "spaced" (3 + 4) * 2, "compact" (3+4)*2, or "mixed"
+    (3+4) * 2 (spaces around the top-level operators only)."""
+
+    def text(node, top):
+        if isinstance(node, str):
+            return node
+        if node[0] == "(":
+            return "(" + text(node[1:-1], False) + ")"
+        sep = " " if style == "spaced" or (style == "mixed" and top) else ""
+        return sep.join(text(n, top) for n in node)
+
+    return text(tree, True)
 
 
 def user_msg(text):

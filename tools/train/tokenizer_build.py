@@ -3,7 +3,7 @@
 Same machinery as the fixture tokenizer (tools/fixtures/bpe_tokenizer.py: Qwen's pre-tokenizer
 regex, NFC, byte-level alphabet, the 7 added tokens after the BPE ids), with more merges so the
 tools block is short, and two constraints on merges: a run of non-letters (a space, a quote) is
-never merged with a following letter, and "(" is never merged. A word then has the same tokens
+never merged with a following letter, and "(" and ")" are never merged. A word then has the same tokens
 wherever it stands (" Paris" = "Ġ" + "Paris", '"Paris' = '"' + "Paris", " sunny" = "Ġ" + "sunny"
 as in '"condition":"sunny"'), so copying a city, an expression or a tool result into the reply
 is a token-for-token copy. (It costs about 20% more tokens on English text.)
@@ -27,7 +27,9 @@ def _text(token):
 
 def merge_allowed(a, b):
     ta, tb = _text(a), _text(b)
-    if "(" in ta or "(" in tb:  # "(" stays alone: " (3" and '"(3' share the tokens after the prefix
+    if any(p in ta or p in tb for p in "()"):
+        # Parentheses stay alone: " (3" and '"(3' share the tokens after the prefix, and "4)" ends
+        # on the same ")" whether "?" or '"}}' follows it (a merged ')"}}' was never copied).
         return False
     return not (tb[:1].isalpha() and not any(c.isalnum() for c in ta))
 

@@ -3,6 +3,8 @@
 These exact definitions are what the model saw in nearly every training sample; they are also
 written next to the model as `tools.json` so a page can send them unchanged. Any subset (in this
 order) is fine too: training covers subsets and refuses requests whose tool is missing.
+They are `strict` (OpenAI's strict function calling, which the demo asks for); some training
+settings drop it, so a page that does not ask for strict calls gets the same behaviour.
 """
 
 TOOLS = [
@@ -16,6 +18,7 @@ TOOLS = [
                 "properties": {"city": {"type": "string", "description": "The city name, e.g. Paris"}},
                 "required": ["city"],
             },
+            "strict": True,
         },
     },
     {
@@ -28,6 +31,7 @@ TOOLS = [
                 "properties": {"city": {"type": "string", "description": "The city name, e.g. Tokyo"}},
                 "required": ["city"],
             },
+            "strict": True,
         },
     },
     {
@@ -40,6 +44,7 @@ TOOLS = [
                 "properties": {"expression": {"type": "string", "description": "The expression, e.g. 12 * 7"}},
                 "required": ["expression"],
             },
+            "strict": True,
         },
     },
     {
@@ -52,6 +57,7 @@ TOOLS = [
                 "properties": {"theme": {"type": "string", "enum": ["light", "dark"]}},
                 "required": ["theme"],
             },
+            "strict": True,
         },
     },
 ]

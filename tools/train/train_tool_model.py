@@ -34,7 +34,7 @@ from evaluate import evaluate  # noqa: E402
 from export import load_weights, write_model  # noqa: E402
 from model import Qwen2  # noqa: E402
 from model_card import model_card  # noqa: E402
-from names import CODAS, LETTERS, ONSETS, REAL_CITIES, TRAIN_NAME_SEED, TRAIN_POOL_SIZE, VOWELS, name_pool, training_names  # noqa: E402
+from names import CODAS, LETTERS, ONSETS, REAL_CITIES, TRAIN_NAME_SEED, TRAIN_POOL_SIZE, VOWELS, TrainingNames  # noqa: E402
 from tokenizer_build import CachedTokenizer, train_bpe  # noqa: E402
 
 GOLDEN = os.path.join(HERE, "golden_renders.json")
@@ -110,11 +110,11 @@ def write_golden(tok, names, path):
         cases.append({"messages": openai_messages(msgs), "tools": tools, "text": text, "ids": tok.encode(text)})
     from tokenizer_cases import TOKENIZER_TEXTS  # the fixture tokenizer's edge cases (unicode, emoji, ...)
     texts = [{"text": t, "ids": tok.encode(t)} for t in TOKENIZER_TEXTS]
-    pool = name_pool(TRAIN_NAME_SEED, TRAIN_POOL_SIZE)
     name_meta = {
         "seed": TRAIN_NAME_SEED, "pool_size": TRAIN_POOL_SIZE,
-        "pool_sha256": hashlib.sha256("\n".join(pool).encode("utf-8")).hexdigest(),
+        "pool_sha256": hashlib.sha256("\n".join(names.pool).encode("utf-8")).hexdigest(),
         "onsets": ONSETS, "vowels": VOWELS, "codas": CODAS, "letters": LETTERS, "real_cities": REAL_CITIES,
+        "accented": names.accented,
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump({"training_names": name_meta, "chats": cases, "texts": texts}, f, ensure_ascii=False, indent=1)
@@ -132,7 +132,7 @@ def main():
     t0 = time.time()
     torch.set_num_threads(C.THREADS)
     torch.manual_seed(C.SEED)
-    names = training_names()
+    names = TrainingNames()
     tok = build_tokenizer(names)
     print("tokenizer: %d BPE + %d added = %d ids (%.0fs)" % (tok.bpe_size, len(tok.added), tok.size, time.time() - t0))
 
