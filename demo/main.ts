@@ -10,7 +10,7 @@
  * `window.demo` is for tests and the console: the engine, and `renderReplyForTest(text)`, which
  * shows a crafted reply through the same markdown renderer a streamed reply uses.
  */
-import { createEngine, isLlmError, type LlmEngine, type LoadProgress } from '../src/index.ts';
+import { createEngine, isLlmError, type ChatCompletionTool, type LlmEngine, type LoadProgress } from '../src/index.ts';
 import { Banner } from './banner.ts';
 import { loadFailureText } from './load-errors.ts';
 import { LoadTimer } from './load-timer.ts';
@@ -124,7 +124,26 @@ async function load(entry: CatalogEntry, picker: ModelPicker, hubUrl: string | u
   }
   panes.setReady(true);
   setStatus('ready', 'Ready', `Ready: ${modelName}, loaded in ${formatMs(timer.totalMs)}`);
+  void warmPrefixCache(engine, modelName);
   console.log(`[demo] ${modelName} loaded in ${formatMs(timer.totalMs)}: ${timer.breakdown()}`);
+}
+
+/**
+ * Computes the system prompt with the tools block once, right after a load, so the engine's
+ * prefix cache holds it: on a software adapter that block (~500 tokens) is seconds of prefill
+ * that the first message would otherwise wait for. A one-token request, whose reply is dropped.
+ */
+async function warmPrefixCache(engine: LlmEngine, modelName: string): Promise<void> {
+  const { tools } = settings.current();
+  try {
+    await engine.chat.completions.create({
+      model: modelName, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 1, temperature: 0,
+      // The definitions only: a tool's `run` is the page's, and cannot cross to the worker.
+      ...(tools.length > 0 ? { tools: tools.map(({ type, function: definition }) => ({ type, function: definition }) as ChatCompletionTool) } : {}),
+    });
+  } catch {
+    // Only a head start: a failure here (the engine was disposed meanwhile) costs nothing.
+  }
 }
 
 /** Stops the replies an engine is serving and disposes it. */
