@@ -31,12 +31,6 @@ export function prefillRate(timing: RoundTiming): number {
   return (timing.promptTokens - timing.cachedTokens) / Math.max(timing.ttftMs / 1000, 1e-3);
 }
 
-/** Tokens after the first, per second of decode time; undefined for a one-token reply. */
-export function decodeRate(timing: RoundTiming): number | undefined {
-  if (timing.completionTokens < 2 || timing.decodeMs <= 0) return undefined;
-  return (timing.completionTokens - 1) / (timing.decodeMs / 1000);
-}
-
 function carriesToken(chunk: ChatCompletionChunk): boolean {
   return chunk.choices.some(({ delta }) => {
     const { content, reasoning_content: reasoning, tool_calls: calls } = delta as typeof delta & { reasoning_content?: string | null };
