@@ -80,7 +80,7 @@ export class HttpModelSource extends BaseModelSource {
       size,
       fromCache: false,
       onProgress: this.onProgress,
-      read: () => readChunk(reader).catch((error: unknown) => Promise.reject(unreachable(url, name, error))),
+      read: () => readChunk(reader).catch((error: unknown) => Promise.reject(unreachable(url, name, error, 'mid-file'))),
       release: () => reader.cancel(),
       onChunk: writer === undefined ? undefined : (chunk) => writer.write(chunk),
       onCommit: writer === undefined ? undefined : () => writer.close(),
@@ -143,10 +143,11 @@ async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>): Promi
 }
 
 /**
- * fetch() rejects (a TypeError) only when no HTTP answer came: offline, DNS, refused, CORS. That
- * is not a missing file, and a page should say so (the file may well exist).
+ * fetch() rejects (a TypeError) only when no HTTP answer came: offline, DNS, refused, CORS; a
+ * body read rejects when the connection breaks mid-file. Neither is a missing file, and a page
+ * should say so (the file may well exist).
  */
-function unreachable(url: string, name: string, error: unknown): LlmError {
+function unreachable(url: string, name: string, error: unknown, when: 'request' | 'mid-file' = 'request'): LlmError {
   const why = error instanceof Error ? error.message : String(error);
   let host = url;
   try {
@@ -154,7 +155,8 @@ function unreachable(url: string, name: string, error: unknown): LlmError {
   } catch {
     // keep the whole URL
   }
-  return new LlmError('network_error', `${host} could not be reached (offline?) for ${name}: ${why}`, name);
+  const what = when === 'request' ? `could not be reached (offline?) for ${name}` : `stopped sending ${name} (offline?)`;
+  return new LlmError('network_error', `${host} ${what}: ${why}`, name);
 }
 
 /** The first `length` bytes of a body (fewer when it is shorter); the rest is not downloaded. */
