@@ -65,11 +65,11 @@ export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOpti
         id: `s${i}`, promptIds: benchPrompt(level * 100 + i, options.promptTokens), sampling: { maxTokens: options.decodeTokens + 1, temperature: 0, ignoreEos: true },
       }));
       const { ttft } = await serve(engine, requests);
-      // Pure decode steps: every running stream contributes exactly one token.
-      const decode = steps.filter((step) => step.sampledSeqs === level && step.batchedTokens === level);
-      const tokens = decode.reduce((sum, step) => sum + step.sampledSeqs, 0);
-      const seconds = decode.reduce((sum, step) => sum + step.durationMs, 0) / 1000;
-      const aggregate = tokens / seconds;
+      // The engine's own decode-only counters: pipelined steps overlap, so summing their
+      // durations would undercount throughput; decodeMs counts each step's real period.
+      const { decodeTokens, decodeMs, decodeSteps } = engine.stats();
+      const decode = { length: decodeSteps };
+      const aggregate = decodeTokens / (decodeMs / 1000);
       const meanTtft = ttft.reduce((a, b) => a + b, 0) / ttft.length;
       levels.push({ streams: level, aggregate_tok_s: aggregate, per_stream_tok_s: aggregate / level, mean_ttft_ms: meanTtft, decode_steps: decode.length });
       log(`${String(level).padStart(7)} ${aggregate.toFixed(2).padStart(17)} ${(aggregate / level).toFixed(2).padStart(18)} ${meanTtft.toFixed(0).padStart(14)} ${String(decode.length).padStart(7)}`);

@@ -11,6 +11,8 @@ export function kernelBytes(op: string, config: ModelConfig, tokens: number, con
   const f16 = 2;
   const linear = (n: number, k: number, rows: number) => n * Math.ceil(k / 8) * 8 * f16 + rows * (n + k) * f32;
   switch (op) {
+    // Pipelined decoding: the previous step's sampled token ids are copied into this step's inputs.
+    case 'feedTokens': return tokens * 2 * 4;
     case 'embedding': return tokens * h * (f16 + f32);
     case 'inputNorm': case 'postNorm': return tokens * h * 2 * f32 + h * f16;
     case 'finalNorm': return h * 2 * f32 + h * f16;
@@ -28,6 +30,10 @@ export function kernelBytes(op: string, config: ModelConfig, tokens: number, con
     case 'lmHead': return linear(v, h, 1);
     // Greedy: the logits are read, copied to scratch once and reduced (about three passes).
     case 'sample': return 3 * v * f32;
+    // The four-pass sampler: the chunk pass reads every logit once; the others work on the
+    // chunks' candidates (a few kB), so their minimum is counted as the one row of output.
+    case 'sample.chunks': return v * f32;
+    case 'sample.select': case 'sample.race': case 'sample.finish': return 43 * 4;
     default: throw new Error(`no byte count for ${op}`);
   }
 }
