@@ -5,7 +5,7 @@
  * without a hit in the prefix cache. Prints a table and returns the numbers.
  */
 import { Engine } from '../../src/engine/engine.ts';
-import type { EngineRequest, StepStats } from '../../src/engine/engine-types.ts';
+import type { EngineRequest } from '../../src/engine/engine-types.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import type { ModelConfig } from '../../src/model/config.ts';
 import { benchBlockSize, benchPrompt, randomLoadedModel } from './random-loaded-model.ts';
@@ -53,14 +53,12 @@ export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOpti
   const maxSeqs = Math.max(...options.levels);
   const maxModelLen = Math.max(options.promptTokens + options.decodeTokens + 1, options.prefixTokens + options.promptTokens + 2) + benchBlockSize;
   const model = randomLoadedModel(gpu, options.config ?? qwen25_05b, { maxSeqs, maxModelLen, location: 'random weights (concurrency)' });
-  const steps: StepStats[] = [];
   const levels: ConcurrencyLevel[] = [];
   try {
     log(`\nconcurrency (engine, greedy, ${options.promptTokens}-token prompts, ${options.decodeTokens} decode tokens per stream)`);
     log('streams   aggregate tok/s   per-stream tok/s   mean TTFT ms   steps');
     for (const level of options.levels) {
-      steps.length = 0;
-      const engine = new Engine(model, { enablePrefixCaching: false, onStep: (stats) => steps.push(stats) });
+      const engine = new Engine(model, { enablePrefixCaching: false });
       const requests = Array.from({ length: level }, (_, i): EngineRequest => ({
         id: `s${i}`, promptIds: benchPrompt(level * 100 + i, options.promptTokens), sampling: { maxTokens: options.decodeTokens + 1, temperature: 0, ignoreEos: true },
       }));
@@ -68,11 +66,10 @@ export async function benchConcurrency(gpu: GpuContext, options: ConcurrencyOpti
       // The engine's own decode-only counters: pipelined steps overlap, so summing their
       // durations would undercount throughput; decodeMs counts each step's real period.
       const { decodeTokens, decodeMs, decodeSteps } = engine.stats();
-      const decode = { length: decodeSteps };
       const aggregate = decodeTokens / (decodeMs / 1000);
       const meanTtft = ttft.reduce((a, b) => a + b, 0) / ttft.length;
-      levels.push({ streams: level, aggregate_tok_s: aggregate, per_stream_tok_s: aggregate / level, mean_ttft_ms: meanTtft, decode_steps: decode.length });
-      log(`${String(level).padStart(7)} ${aggregate.toFixed(2).padStart(17)} ${(aggregate / level).toFixed(2).padStart(18)} ${meanTtft.toFixed(0).padStart(14)} ${String(decode.length).padStart(7)}`);
+      levels.push({ streams: level, aggregate_tok_s: aggregate, per_stream_tok_s: aggregate / level, mean_ttft_ms: meanTtft, decode_steps: decodeSteps });
+      log(`${String(level).padStart(7)} ${aggregate.toFixed(2).padStart(17)} ${(aggregate / level).toFixed(2).padStart(18)} ${meanTtft.toFixed(0).padStart(14)} ${String(decodeSteps).padStart(7)}`);
     }
     const one = levels.find((level) => level.streams === 1)?.aggregate_tok_s;
     const eight = levels.find((level) => level.streams === 8)?.aggregate_tok_s;
