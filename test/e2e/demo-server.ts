@@ -7,10 +7,10 @@
 import { rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { build, preview } from 'vite';
 import { expect } from 'vitest';
-import { assertAdapterMatchesMode } from './browser.ts';
+import { assertAdapterMatchesMode, openBrowser, type BrowserSession } from './browser.ts';
 
 const configFile = fileURLToPath(new URL('../../demo/vite.config.ts', import.meta.url));
 const outDir = fileURLToPath(new URL(`../../test-results/demo-build-${process.pid}/`, import.meta.url));
@@ -44,6 +44,26 @@ export async function startDemoServer(): Promise<DemoServer> {
   };
 }
 
+/** A built demo, a browser and a driver for it; `close()` ends both. */
+export interface DemoSession {
+  readonly demo: DemoServer;
+  readonly session: BrowserSession;
+  readonly driver: DemoDriver;
+  close(): Promise<void>;
+}
+
+export async function openDemoSession(): Promise<DemoSession> {
+  const demo = await startDemoServer();
+  const session = await openBrowser();
+  return {
+    demo, session, driver: new DemoDriver(session.page, demo.url),
+    close: async () => {
+      await session.close();
+      await demo.close();
+    },
+  };
+}
+
 /** Drives the demo page in a browser session: open it on a model, set sampling, send a message. */
 export class DemoDriver {
   constructor(private readonly page: Page, private readonly url: string) {}
@@ -61,6 +81,13 @@ export class DemoDriver {
     await this.page.fill('#temperature', temperature);
     await this.page.fill('#max-tokens', maxTokens);
     await this.page.setChecked('#ignore-eos', ignoreEos);
+  }
+
+  /** The last assistant turn of `pane`, once it has stopped streaming. */
+  async finishedTurn(pane: number): Promise<Locator> {
+    const turn = this.page.locator(`[data-pane="${pane}"] .turn.assistant`).last();
+    await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
+    return turn;
   }
 
   async send(pane: number, text: string): Promise<void> {

@@ -10,33 +10,30 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openBrowser, type BrowserSession } from './browser.ts';
-import { DemoDriver, startDemoServer, type DemoServer } from './demo-server.ts';
+import type { BrowserSession } from './browser.ts';
+import { openDemoSession, type DemoDriver, type DemoSession } from './demo-server.ts';
 
 const resultsDir = fileURLToPath(new URL('../../test-results/', import.meta.url));
 /** A Hub stand-in that never answers: every request to it fails as if the machine were offline. */
 const OFFLINE_HUB = 'http://offline-hub.test';
 
+let opened: DemoSession;
 let session: BrowserSession;
-let demo: DemoServer;
 let driver: DemoDriver;
 
 beforeAll(async () => {
-  demo = await startDemoServer();
-  session = await openBrowser();
+  opened = await openDemoSession();
+  ({ session, driver } = opened);
   await session.page.route(`${OFFLINE_HUB}/**`, (route) => route.abort('internetdisconnected'));
-  driver = new DemoDriver(session.page, demo.url);
   await driver.open(`?hubUrl=${encodeURIComponent(OFFLINE_HUB)}`);
 });
 
 afterAll(async () => {
-  await session?.close();
-  await demo?.close();
+  await opened?.close();
 });
 
 async function lastTurnDone(pane: number): Promise<string> {
-  const turn = session.page.locator(`[data-pane="${pane}"] .turn.assistant`).last();
-  await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
+  const turn = await driver.finishedTurn(pane);
   expect(await turn.getAttribute('data-state')).toBe('done');
   return (await turn.locator('.markdown').allTextContents()).join('');
 }

@@ -14,26 +14,24 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { fakeWeather } from '../../demo/tools.ts';
-import { assertAdapterMatchesMode, gpuMode, openBrowser, type BrowserSession } from './browser.ts';
-import { DemoDriver, startDemoServer, type DemoServer } from './demo-server.ts';
+import { assertAdapterMatchesMode, gpuMode, type BrowserSession } from './browser.ts';
+import { openDemoSession, type DemoDriver, type DemoSession } from './demo-server.ts';
 import { heldoutNames, trainingNames } from '../support/tiny-model-names.ts';
 
 const repo = new URL('../../', import.meta.url);
 const resultsDir = fileURLToPath(new URL('test-results/', repo));
 
+let opened: DemoSession;
 let session: BrowserSession;
-let demo: DemoServer;
 let driver: DemoDriver;
 
 beforeAll(async () => {
-  demo = await startDemoServer();
-  session = await openBrowser();
-  driver = new DemoDriver(session.page, demo.url);
+  opened = await openDemoSession();
+  ({ session, driver } = opened);
 });
 
 afterAll(async () => {
-  await session?.close();
-  await demo?.close();
+  await opened?.close();
 });
 
 test('the page loads the default model and shows the adapter and load time', async () => {
@@ -124,8 +122,7 @@ interface ToolExpectation {
 
 /** The last turn of pane 1 ends 'done' with one tool card per `want` (ok, with these arguments) and an answer containing the result; none when `want` is undefined. Returns the answer. */
 async function expectTurn(label: string, want: ToolExpectation | undefined): Promise<string> {
-  const turn = session.page.locator('[data-pane="1"] .turn.assistant').last();
-  await expect.poll(() => turn.getAttribute('data-state'), { timeout: 150_000 }).not.toBe('streaming');
+  const turn = await driver.finishedTurn(1);
   expect(await turn.getAttribute('data-state'), label).toBe('done');
   const answer = (await turn.locator('.markdown').allTextContents()).join('');
   const cards = turn.locator('.tool-card');
