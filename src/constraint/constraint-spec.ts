@@ -7,6 +7,10 @@
  */
 import { LlmError } from '../errors.ts';
 
+/** The call formats constrained decoding has a grammar for (tool_choice "required", strict tools). */
+export const toolCallFormats = ['hermes', 'llama3_json', 'pythonic', 'mistral'] as const;
+export type ToolCallFormat = (typeof toolCallFormats)[number];
+
 export interface ToolSignature {
   readonly name: string;
   /** JSON schema of the call's arguments. */
