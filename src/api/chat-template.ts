@@ -7,6 +7,7 @@ import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from './chat-types.ts';
 import { parsePythonJson, PythonFloat, pythonJson, type JsonOptions } from './python-json.ts';
+import { pythonBinary, pythonFilter } from './python-filters.ts';
 import { THINK_END } from './reasoning-layout.ts';
 
 export type ChatCompletionFunctionTool = Extract<ChatCompletionTool, { type: 'function' }>;
@@ -33,6 +34,8 @@ type RuntimeValue = ReturnType<Environment['set']>;
 type Program = Template['parsed'];
 type SyntaxNode = { type: string; value?: unknown; callee?: SyntaxNode; args?: SyntaxNode[]; key?: SyntaxNode };
 type ApplyFilter = (operand: RuntimeValue, filter: SyntaxNode, scope: Environment) => RuntimeValue;
+type Evaluate = Parameters<typeof pythonBinary>[2];
+type Arguments = (args: SyntaxNode[], scope: Environment) => [RuntimeValue[], Map<string, RuntimeValue>];
 
 /** What a template's `raise_exception(...)` throws, told apart from the library's own errors. */
 class TemplateRaise extends Error {}
@@ -218,15 +221,22 @@ function strftime(date: Date, format: string): string {
 
 /**
  * An interpreter whose `tojson` is Python's json.dumps. The library's differs on floats (1.0 → 1,
- * 1e-05 → 0.00001) and `indent=0`, so this one run's filter lookup is wrapped; all else is the library's.
+ * 1e-05 → 0.00001) and `indent=0`, so this one run's filter lookup is wrapped; so are the filters
+ * and `==` that pythonFilter / pythonBinary answer as jinja2 does. All else is the library's.
  */
 function pythonInterpreter(environment: Environment): Interpreter {
   const interpreter = new Interpreter(environment);
-  const hook = interpreter as unknown as { applyFilter?: ApplyFilter };
-  const libraryFilter = hook.applyFilter;
-  if (typeof libraryFilter !== 'function') throw new Error('@huggingface/jinja no longer has Interpreter.applyFilter');
+  const hook = interpreter as unknown as { applyFilter?: ApplyFilter; evaluateBinaryExpression?: Evaluate; evaluateArguments?: Arguments };
+  const { applyFilter: libraryFilter, evaluateBinaryExpression: libraryBinary, evaluateArguments } = hook;
+  if (typeof libraryFilter !== 'function' || typeof libraryBinary !== 'function' || typeof evaluateArguments !== 'function') {
+    throw new Error('@huggingface/jinja no longer has Interpreter.applyFilter / evaluateBinaryExpression / evaluateArguments');
+  }
+  const evaluate: Evaluate = (node, scope) => interpreter.evaluate(node as never, scope);
+  hook.evaluateBinaryExpression = (node, scope) => pythonBinary(node as never, scope, evaluate) ?? libraryBinary.call(interpreter, node, scope);
   hook.applyFilter = (operand, filter, scope) => {
     const name = filter.type === 'CallExpression' ? filter.callee?.value : filter.value;
+    const python = pythonFilter(String(name), operand, () => evaluateArguments.call(interpreter, filter.args ?? [], scope), scope);
+    if (python !== undefined) return python;
     if (name !== 'tojson') return libraryFilter.call(interpreter, operand, filter, scope);
     // HF's signature: tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
     const named: Record<string, RuntimeValue> = {};
