@@ -33,7 +33,15 @@ export { createOpenAIFetch, describeError, type OpenAIErrorBody } from './api/op
 export { ChatTemplate } from './api/chat-template.ts';
 
 // Output parsers, usable with any backend.
-export { parseToolCalls, HermesStreamParser, makeToolCallId } from './api/hermes-tool-parser.ts';
+export { parseToolCalls, HermesStreamParser, makeToolCallId, hermesToolParser } from './api/hermes-tool-parser.ts';
+export { llama3JsonToolParser } from './api/llama3-json-tool-parser.ts';
+export { pythonicToolParser } from './api/pythonic-tool-parser.ts';
+export { mistralToolParser, makeMistralToolCallId } from './api/mistral-tool-parser.ts';
+export { registerToolCallParser, unregisterToolCallParser, toolCallParserNames, toolCallParserFactory } from './api/tool-parser-registry.ts';
+export { toolCallParserFor } from './api/tool-parser-choice.ts';
+export type {
+  ParsedToolCalls, ToolCallFormat, ToolCallParser, ToolCallParserFactory, ToolCallStream, ToolParserContext,
+} from './api/tool-parser.ts';
 export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningParserName, type ReasoningSplit } from './api/reasoning-parser.ts';
 export { reasoningParserFor } from './api/reasoning-parser-choice.ts';
 export { StopStringMatcher, type StopMatch } from './api/stop-strings.ts';

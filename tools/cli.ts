@@ -12,8 +12,8 @@ import { parseCommand, parseOptions } from './cli/parse-command.ts';
 const usage = `usage: npm run --silent cli -- <command> …
   generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos] [--quantization q4]
   batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]
-  chat --model <dir-or-url> --request <file.json> [--stream] [--quantization q4]
-  parse [--reasoning-parser qwen3|deepseek_r1] [--reasoning (= qwen3)] [--no-thinking] < model-output.txt`;
+  chat --model <dir-or-url> --request <file.json> [--stream] [--quantization q4] [--tool-call-parser NAME] [--reasoning-parser NAME] [--chat-template FILE]
+  parse [--tool-parser hermes|llama3_json|pythonic|mistral] [--reasoning-parser qwen3|deepseek_r1] [--reasoning (= qwen3)] [--no-thinking] < model-output.txt`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -3,6 +3,8 @@
  * and completions layers on top, with requests keyed so the page can abort them. In a Web Worker
  * it is served over comlink (`hostChatEngine`); in Node the same object is used in-process.
  */
+import { reasoningParserNames } from './reasoning-parser.ts';
+import { toolCallParserFactory } from './tool-parser-registry.ts';
 import * as Comlink from 'comlink';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
@@ -30,6 +32,16 @@ export interface ChatLoadOptions extends WorkerLoadOptions {
    * template is a program, and a request's could loop until the engine runs out of memory.
    */
   readonly trustRequestChatTemplate?: boolean;
+  /**
+   * The tool-call parser, by name: 'hermes' | 'llama3_json' | 'pythonic' | 'mistral', or one
+   * registered with registerToolCallParser() in the realm the engine runs in (vLLM's
+   * --tool-call-parser). Default: what the chat template calls for (tool-parser-choice.ts).
+   */
+  readonly toolCallParser?: string;
+  /** 'qwen3' | 'deepseek_r1' | 'none' (vLLM's --reasoning-parser). Default: what the chat template calls for. */
+  readonly reasoningParser?: 'qwen3' | 'deepseek_r1' | 'none';
+  /** A chat template (its text) to use in place of the model's own (vLLM's --chat-template). */
+  readonly chatTemplate?: string;
 }
 
 export class ChatHost extends EngineHost {
@@ -37,17 +49,22 @@ export class ChatHost extends EngineHost {
   private readonly pending = new Map<string, AbortController>();
 
   override async load(location: string, options: ChatLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
-    const { modelId, contentControlTokens = 'text', trustRequestChatTemplate = false, ...loadOptions } = options;
+    const { modelId, contentControlTokens = 'text', trustRequestChatTemplate = false, toolCallParser, reasoningParser, chatTemplate, ...loadOptions } = options;
     if (!contentControlTokenModes.includes(contentControlTokens)) {
       throw new LlmError('invalid_argument', `contentControlTokens must be ${contentControlTokenModes.map((mode) => `'${mode}'`).join(' or ')}, got ${JSON.stringify(contentControlTokens)}`, 'contentControlTokens');
+    }
+    // Named parsers are checked before the weights load, so a typo costs no download.
+    if (toolCallParser !== undefined) toolCallParserFactory(toolCallParser);
+    if (reasoningParser !== undefined && reasoningParser !== 'none' && !reasoningParserNames.includes(reasoningParser)) {
+      throw new LlmError('invalid_argument', `reasoningParser must be one of ${[...reasoningParserNames, 'none'].join(', ')}, got ${JSON.stringify(reasoningParser)}`, 'reasoningParser');
     }
     this.services = undefined;
     const info = await super.load(location, loadOptions, onProgress);
     const name = modelId ?? defaultModelId(location);
-    const chat = new ChatService(this.require(), name, contentControlTokens, { trustRequestChatTemplate });
+    const chat = new ChatService(this.require(), name, contentControlTokens, { trustRequestChatTemplate, toolCallParser, reasoningParser, chatTemplate });
     this.services = { chat, completions: new CompletionService(this.require(), name) };
-    const { reasoningParser } = chat;
-    return reasoningParser === undefined ? info : { ...info, reasoningParser };
+    const chosen = { ...info, toolCallParser: chat.toolCallParser };
+    return chat.reasoningParser === undefined ? chosen : { ...chosen, reasoningParser: chat.reasoningParser };
   }
 
   /** One chat request, `key` chosen by the caller for `abortChat`; chunks go to `onChunks` when streaming. */

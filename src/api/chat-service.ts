@@ -24,7 +24,8 @@ import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import { constrainsFromStart, constraintFor } from './request-constraint.ts';
 import { invalidParam } from './param-checks.ts';
 import { PrefillProgressChunks } from './prefill-progress.ts';
-import { reasoningParserFor } from './reasoning-parser-choice.ts';
+import { OutputParsers, type OutputParserOptions } from './output-parsers.ts';
+import type { ToolCallParser } from './tool-parser.ts';
 
 export interface ChatCallOptions {
   readonly signal?: AbortSignal | undefined;
@@ -32,26 +33,42 @@ export interface ChatCallOptions {
   readonly onChunks?: ((chunks: ChatCompletionChunk[]) => void) | undefined;
 }
 
+export interface ChatServiceOptions extends ChatParseOptions, OutputParserOptions {
+  /** A chat template in place of the model's own (vLLM's --chat-template). */
+  readonly chatTemplate?: string | undefined;
+}
+
 export class ChatService {
   private readonly tokenizer: TextTokenizer;
   private readonly template: ChatTemplate | undefined;
   private readonly thinks: ChoiceMode['reasoning'];
+  private readonly parsers: OutputParsers;
   private readonly created = Math.floor(Date.now() / 1000);
 
   constructor(
     private readonly engine: Engine, readonly modelId: string, private readonly contentControlTokens: ContentControlTokens = 'text',
-    private readonly parseOptions: ChatParseOptions = {},
+    private readonly parseOptions: ChatServiceOptions = {},
   ) {
     this.tokenizer = requireTokenizer(engine.model.tokenizer, engine.model.location);
-    const source = this.tokenizer.chatTemplate;
+    if (parseOptions.chatTemplate !== undefined && typeof parseOptions.chatTemplate !== 'string') {
+      throw new LlmError('invalid_argument', 'chatTemplate must be the template text', 'chatTemplate');
+    }
+    const source = parseOptions.chatTemplate ?? this.tokenizer.chatTemplate;
     this.template = source === undefined ? undefined : new ChatTemplate(source);
-    // Templates that think (Qwen3, DeepSeek-R1, QwQ) produce reasoning to split off; the template says which parser.
-    this.thinks = reasoningParserFor(source) ?? false;
+    // Templates that think (Qwen3, DeepSeek-R1, QwQ) produce reasoning to split off, and each
+    // family writes tool calls its own way: the template says which parsers, unless told.
+    this.parsers = new OutputParsers(this.tokenizer, source, parseOptions);
+    this.thinks = this.parsers.reasoning ?? false;
   }
 
-  /** The reasoning parser the chat template calls for, if it thinks. */
+  /** The reasoning parser the model's output goes through, if it thinks. */
   get reasoningParser(): 'qwen3' | 'deepseek_r1' | undefined {
     return this.thinks === false ? undefined : this.thinks;
+  }
+
+  /** The tool-call parser's name (built-in or registered). */
+  get toolCallParser(): string {
+    return this.parsers.toolCallParserName;
   }
 
   models(): ModelList {
@@ -81,7 +98,8 @@ export class ChatService {
     const tools = allowed === undefined ? declared : declared?.filter((tool) => allowed.includes(tool.function.name));
     const template = params.prompt.chatTemplate === undefined ? this.template : requestTemplate(params.prompt.chatTemplate);
     if (template === undefined) throw new LlmError('invalid_argument', 'the model has no chat template', 'messages');
-    const constraint = constraintFor(params, tools);
+    const toolParser = params.toolChoice.mode === 'none' ? undefined : this.parsers.toolParser(tools ?? []);
+    const constraint = constraintFor(params, tools, toolParser?.format, this.parsers.toolCallParserName);
     // An output constrained from its first token has no room to think, so a thinking template gets
     // its think block closed in the prompt (enable_thinking: false) and the output is all content.
     // Strict tools under "auto" constrain only the calls: the model thinks as usual.
@@ -92,10 +110,10 @@ export class ChatService {
     });
     const id = params.requestId === undefined ? makeCompletionId() : `chatcmpl-${params.requestId}`;
     const header: ResponseHeader = { id, created: Math.floor(Date.now() / 1000), model: this.modelId };
-    return this.run(header, promptIds, echoText, { ...params, chatTemplateKwargs: templateKwargs }, constraint, options);
+    return this.run(header, promptIds, echoText, { ...params, chatTemplateKwargs: templateKwargs }, constraint, toolParser, options);
   }
 
-  private mode(params: ChatParams, constraint: ConstraintSpec | undefined): ChoiceMode {
+  private mode(params: ChatParams, constraint: ConstraintSpec | undefined, toolParser: ToolCallParser | undefined): ChoiceMode {
     const { toolChoice } = params;
     return {
       // Constrained from its first token, the output is all content (see start()).
@@ -103,23 +121,25 @@ export class ChatService {
       thinkingEnabled: params.chatTemplateKwargs['enable_thinking'] !== false,
       tools: toolChoice.mode === 'none' ? 'none' : toolChoice.mode === 'named' ? 'named' : 'parse',
       ...(toolChoice.mode === 'named' ? { namedTool: toolChoice.name } : {}),
+      toolParser,
       parallelToolCalls: params.parallelToolCalls,
     };
   }
 
   private async run(
     header: ResponseHeader, promptIds: number[], echoText: string, params: ChatParams,
-    constraint: ConstraintSpec | undefined, options: ChatCallOptions,
+    constraint: ConstraintSpec | undefined, toolParser: ToolCallParser | undefined, options: ChatCallOptions,
   ): Promise<ChatCompletion | undefined> {
     const { maxModelLen, kvCache } = this.engine.model;
     const limits = { maxModelLen, poolTokens: kvCache.numBlocks * kvCache.blockSize };
     const maxTokens = completionBudget(limits, promptIds.length, params.maxTokens, { prompt: 'messages', maxTokens: params.maxTokensField });
-    const mode = this.mode(params, constraint);
+    const mode = this.mode(params, constraint, toolParser);
+    const dropIds = mode.tools === 'parse' ? this.parsers.dropIds(toolParser) : undefined;
     const chunks = params.stream ? new ChunkFactory(header) : undefined;
     // A caller's request_id may be reused by a concurrent request; engine ids must not be.
     const engineId = params.requestId === undefined ? header.id : makeCompletionId();
     const ids = Array.from({ length: params.n }, (_, i) => `${engineId}-${i}`);
-    const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode, params.stopOptions));
+    const choices = ids.map(() => new ChoiceOutput(this.tokenizer, params.stop, mode, params.stopOptions, dropIds));
     const finished: (FinishedChoice | undefined)[] = [];
     const batch = new ChoiceBatch(this.engine);
     const shape = replyShaper(params, echoText, promptIds.length);

@@ -7,9 +7,10 @@ import type { ChatCompletionTokenLogprob } from 'openai/resources/chat/completio
 import type { TokenLogprob } from '../engine/engine-types.ts';
 import { IncrementalDecoder } from '../text/incremental-decoder.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
-import { HermesStreamParser, makeToolCallId, parseToolCalls } from './hermes-tool-parser.ts';
+import { makeToolCallId } from './hermes-tool-parser.ts';
 import { parseReasoning, ReasoningStreamParser, type ReasoningParserName } from './reasoning-parser.ts';
 import { StopStringMatcher, type StopOptions } from './stop-strings.ts';
+import type { ToolCallParser, ToolCallStream } from './tool-parser.ts';
 import type { ParsedToolCall, StreamDelta } from './types.ts';
 
 export interface ChoiceMode {
@@ -17,8 +18,9 @@ export interface ChoiceMode {
   readonly reasoning: ReasoningParserName | false;
   /** `chat_template_kwargs.enable_thinking` (qwen3 reads it). */
   readonly thinkingEnabled: boolean;
-  /** 'parse': hermes tool calls from the content; 'named': the whole output is the arguments of `namedTool`. */
+  /** 'parse': tool calls from the content, by `toolParser`; 'named': the whole output is the arguments of `namedTool`. */
   readonly tools: 'none' | 'parse' | 'named';
+  readonly toolParser?: ToolCallParser | undefined;
   readonly namedTool?: string;
   readonly parallelToolCalls: boolean;
 }
@@ -38,18 +40,28 @@ export class ChoiceOutput {
   private readonly decoder: IncrementalDecoder;
   private readonly stops: StopStringMatcher;
   private readonly reasoning: ReasoningStreamParser | undefined;
-  private readonly hermes: HermesStreamParser | undefined;
+  private readonly calls: ToolCallStream | undefined;
+  private readonly dropIds: ReadonlySet<number> | undefined;
   private namedCallId: string | undefined;
   private readonly minTokens: number;
   private numTokens = 0;
   private streamedCalls = 0;
 
-  constructor(private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode, stopOptions: StopOptions = {}) {
-    this.decoder = new IncrementalDecoder(tokenizer, { skipSpecialTokens: true });
+  /**
+   * `dropIds`: when set, the special tokens to drop before detokenizing, in place of dropping all
+   * of them (a tool parser that reads `[TOOL_CALLS]` or `<|python_tag|>` needs those kept).
+   */
+  constructor(
+    private readonly tokenizer: TextTokenizer, stop: readonly string[], private readonly mode: ChoiceMode, stopOptions: StopOptions = {},
+    dropIds?: ReadonlySet<number>,
+  ) {
+    this.dropIds = dropIds;
+    this.decoder = new IncrementalDecoder(tokenizer, { skipSpecialTokens: dropIds === undefined });
     this.stops = new StopStringMatcher(stop, stopOptions.includeStopString);
     this.minTokens = stopOptions.minTokens ?? 0;
     this.reasoning = mode.reasoning === false ? undefined : new ReasoningStreamParser({ parser: mode.reasoning, thinkingEnabled: mode.thinkingEnabled });
-    this.hermes = mode.tools === 'parse' ? new HermesStreamParser() : undefined;
+    if (mode.tools === 'parse' && mode.toolParser === undefined) throw new Error('tool parsing needs a tool-call parser');
+    this.calls = mode.tools === 'parse' ? mode.toolParser?.stream() : undefined;
   }
 
   /** Tool calls were streamed (or, for a named choice, the call was opened). */
@@ -62,7 +74,8 @@ export class ChoiceOutput {
     if (this.stopped) return [];
     if (logprobs !== undefined) for (const entry of logprobs) this.logprobs.push(this.formatLogprob(entry));
     this.numTokens += tokenIds.length;
-    const match = this.stops.push(this.decoder.push(...tokenIds), this.numTokens > this.minTokens);
+    const kept = this.dropIds === undefined ? tokenIds : tokenIds.filter((id) => !this.dropIds!.has(id));
+    const match = this.stops.push(this.decoder.push(...kept), this.numTokens > this.minTokens);
     if (match.stop !== undefined) this.stopped = true;
     return this.route(match.text, false);
   }
@@ -80,11 +93,11 @@ export class ChoiceOutput {
       ? parseReasoning(this.text, { parser: this.mode.reasoning, thinkingEnabled: this.mode.thinkingEnabled })
       : { content: this.text === '' ? null : this.text, reasoningContent: null };
     if (this.mode.tools === 'named') {
-      const call: ParsedToolCall = { id: makeToolCallId(), type: 'function', function: { name: this.mode.namedTool ?? '', arguments: content ?? '' } };
+      const call: ParsedToolCall = { id: this.newCallId(), type: 'function', function: { name: this.mode.namedTool ?? '', arguments: content ?? '' } };
       return { content: null, reasoningContent, toolCalls: [call] };
     }
     if (this.mode.tools === 'none' || content === null) return { content, reasoningContent, toolCalls: [] };
-    const parsed = parseToolCalls(content);
+    const parsed = this.mode.toolParser!.parse(content);
     const toolCalls = this.mode.parallelToolCalls ? parsed.toolCalls : parsed.toolCalls.slice(0, 1);
     return { content: parsed.content, reasoningContent, toolCalls };
   }
@@ -98,21 +111,25 @@ export class ChoiceOutput {
       if ('content' in delta) out.push(...this.content(delta.content));
       else out.push(delta);
     }
-    if (final && this.hermes !== undefined) out.push(...this.keepCalls(this.hermes.finish()));
+    if (final && this.calls !== undefined) out.push(...this.keepCalls(this.calls.finish()));
     return out;
   }
 
   private content(text: string): StreamDelta[] {
-    if (this.mode.tools === 'parse') return this.keepCalls(this.hermes!.push(text));
+    if (this.calls !== undefined) return this.keepCalls(this.calls.push(text));
     if (this.mode.tools === 'none') return [{ content: text }];
     const deltas: StreamDelta[] = [];
     if (this.namedCallId === undefined) {
-      this.namedCallId = makeToolCallId();
+      this.namedCallId = this.newCallId();
       this.streamedCalls = 1;
       deltas.push({ tool_calls: [{ index: 0, id: this.namedCallId, type: 'function', function: { name: this.mode.namedTool ?? '', arguments: '' } }] });
     }
     if (text !== '') deltas.push({ tool_calls: [{ index: 0, function: { arguments: text } }] });
     return deltas;
+  }
+
+  private newCallId(): string {
+    return this.mode.toolParser?.makeToolCallId?.() ?? makeToolCallId();
   }
 
   /** `parallel_tool_calls: false` keeps the first call only. */

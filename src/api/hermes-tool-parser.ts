@@ -4,6 +4,7 @@
  * deltas equal the whole-output parse. Both paths share `scanCallBody`, so they cannot disagree on
  * where a call's name and arguments are. Model output never makes these functions throw.
  */
+import type { ToolCallParserFactory } from './tool-parser.ts';
 import { partialTagSuffix, type ParsedToolCall, type StreamDelta, type ToolCallDelta } from './types.ts';
 
 const START = '<tool_call>';
@@ -98,7 +99,12 @@ function scanCallBody(body: string): BodyScan {
     if (key === 'name') {
       if (body[i] !== '"' || scan.name !== undefined) return invalid();
       if (valueEnd >= 0) {
-        const name: unknown = JSON.parse(body.slice(i, valueEnd));
+        let name: unknown;
+        try {
+          name = JSON.parse(body.slice(i, valueEnd));
+        } catch {
+          return invalid(); // a bad escape in the name
+        }
         if (typeof name !== 'string' || name === '') return invalid();
         scan.name = name;
       }
@@ -261,3 +267,10 @@ export class HermesStreamParser {
     }
   }
 }
+
+/** The hermes parser behind the common contract (tool-parser.ts). */
+export const hermesToolParser: ToolCallParserFactory = () => ({
+  format: 'hermes',
+  parse: parseToolCalls,
+  stream: () => new HermesStreamParser(),
+});

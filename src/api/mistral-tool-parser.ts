@@ -148,6 +148,7 @@ function parser(): ToolCallParser {
     stream: () => new MistralStream(),
     format: 'mistral',
     specialTokens: [MARKER],
+    makeToolCallId: makeMistralToolCallId,
   };
 }
 

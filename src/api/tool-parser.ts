@@ -40,6 +40,8 @@ export interface ToolCallParser {
    * `skip_special_tokens: false`.
    */
   readonly specialTokens?: readonly string[] | undefined;
+  /** Ids for calls the chat layer makes itself (a named tool_choice); default `chatcmpl-tool-…`. */
+  readonly makeToolCallId?: (() => string) | undefined;
 }
 
 /** What a parser is made for: the request it parses (vLLM hands its parsers the request too). */

@@ -1,9 +1,10 @@
 /**
  * What a request's output must match, as plain data (it crosses the worker boundary inside an
- * EngineRequest): any JSON object, an object matching a JSON schema, one or more hermes tool-call
- * blocks — `<tool_call>\n{"name": "…", "arguments": {…}}\n</tool_call>`, separated by "\n" —
- * calling the given tools (Qwen2.5 / Qwen3's format), or free text in which every tool call the
- * model opens must be such a block (strict function calling under tool_choice "auto").
+ * EngineRequest): any JSON object, an object matching a JSON schema, one or more tool calls in a
+ * model family's call format (hermes `<tool_call>` blocks for Qwen, Llama 3's JSON calls, Llama
+ * 3.2's pythonic list, Mistral's `[TOOL_CALLS]` array) calling the given tools, or free text in
+ * which every tool call the model opens must be such a call (strict function calling under
+ * tool_choice "auto").
  */
 import { LlmError } from '../errors.ts';
 
@@ -22,17 +23,17 @@ export interface ToolSignature {
 export type ConstraintSpec =
   | { readonly kind: 'json_object' }
   | { readonly kind: 'json_schema'; readonly schema: Record<string, unknown> }
-  | { readonly kind: 'hermes_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean }
-  /** Text until the model writes `<tool_call>`; from there a call to one of `tools`, then text again. */
-  | { readonly kind: 'hermes_auto_tool_calls'; readonly tools: readonly ToolSignature[]; readonly parallel: boolean };
+  | { readonly kind: 'tool_calls'; readonly format: ToolCallFormat; readonly tools: readonly ToolSignature[]; readonly parallel: boolean }
+  /** Text until the model opens a call (`<tool_call>`, `[TOOL_CALLS]`, …); from there a call to one of `tools`. */
+  | { readonly kind: 'auto_tool_calls'; readonly format: ToolCallFormat; readonly tools: readonly ToolSignature[]; readonly parallel: boolean };
 
-type ToolCallsKind = 'hermes_tool_calls' | 'hermes_auto_tool_calls';
+type ToolCallsKind = 'tool_calls' | 'auto_tool_calls';
 
 /** The chat request field a spec comes from, named in its errors. */
 export type ConstraintSubject = 'response_format' | 'tools';
 
 export function constraintSubject(spec: ConstraintSpec): ConstraintSubject {
-  return spec.kind === 'hermes_tool_calls' || spec.kind === 'hermes_auto_tool_calls' ? 'tools' : 'response_format';
+  return spec.kind === 'tool_calls' || spec.kind === 'auto_tool_calls' ? 'tools' : 'response_format';
 }
 
 /** Cache key: the spec's JSON (property order matters: XGrammar emits properties in schema order). */
@@ -63,19 +64,21 @@ export function checkConstraintSpec(spec: unknown): ConstraintSpec {
       onlyKeys(spec, ['kind', 'schema'], 'a json_schema constraint', 'response_format');
       if (!isObject(spec['schema'])) invalid('the JSON schema must be an object', 'response_format');
       return { kind: 'json_schema', schema: spec['schema'] };
-    case 'hermes_tool_calls':
-    case 'hermes_auto_tool_calls':
+    case 'tool_calls':
+    case 'auto_tool_calls':
       return checkToolCalls(spec, spec['kind']);
     default:
-      return invalid(`unknown constraint kind ${JSON.stringify(spec['kind'])} (known: json_object, json_schema, hermes_tool_calls, hermes_auto_tool_calls)`, 'constraint');
+      return invalid(`unknown constraint kind ${JSON.stringify(spec['kind'])} (known: json_object, json_schema, tool_calls, auto_tool_calls)`, 'constraint');
   }
 }
 
 function checkToolCalls(spec: Record<string, unknown>, kind: ToolCallsKind): ConstraintSpec {
-  onlyKeys(spec, ['kind', 'tools', 'parallel'], `a ${kind} constraint`, 'tools');
+  onlyKeys(spec, ['kind', 'format', 'tools', 'parallel'], `a ${kind} constraint`, 'tools');
   const { tools, parallel } = spec;
+  const format = toolCallFormats.find((known) => known === spec['format']);
+  if (format === undefined) invalid(`format must be one of ${toolCallFormats.join(', ')}, got ${JSON.stringify(spec['format'])}`, 'tools');
   if (typeof parallel !== 'boolean') invalid('parallel must be a boolean', 'parallel_tool_calls');
-  if (!Array.isArray(tools) || tools.length === 0) invalid(kind === 'hermes_tool_calls' ? 'calling a tool is required, but no tools were given' : 'no tools were given', 'tools');
+  if (!Array.isArray(tools) || tools.length === 0) invalid(kind === 'tool_calls' ? 'calling a tool is required, but no tools were given' : 'no tools were given', 'tools');
   const names = new Set<string>();
   const checked = tools.map((tool: unknown, i): ToolSignature => {
     if (!isObject(tool)) invalid(`tools[${i}] must be an object`, 'tools');
@@ -88,5 +91,5 @@ function checkToolCalls(spec: Record<string, unknown>, kind: ToolCallsKind): Con
     if (strict !== undefined && typeof strict !== 'boolean') invalid(`tools[${i}].strict must be a boolean`, 'tools');
     return strict === undefined ? { name, parameters } : { name, parameters, strict };
   });
-  return { kind, tools: checked, parallel };
+  return { kind, format, tools: checked, parallel };
 }

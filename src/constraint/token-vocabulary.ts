@@ -6,7 +6,9 @@
  * XGrammar treats a token that decodes to nothing as special and never allows it (stop tokens
  * excepted), so special added tokens (<|im_start|>, padding) and ids without a token become "".
  * Other added tokens (<tool_call>, <think>) are plain text, so their content is written in the
- * stored encoding, which XGrammar decodes back to exactly that text.
+ * stored encoding, which XGrammar decodes back to exactly that text. So are the special tokens
+ * that open a family's tool calls (Mistral's `[TOOL_CALLS]`, Llama's `<|python_tag|>`): a
+ * constrained call writes them as the model was trained to, and the tool parser reads them.
  */
 import type { TokenizerVocabulary } from '../text/tokenizer.ts';
 
@@ -63,6 +65,9 @@ export function byteLevelEncode(text: string): string {
   return Array.from(new TextEncoder().encode(text), (b) => table[b]!).join('');
 }
 
+/** Special tokens that tool-call grammars write as text (tool-call-grammars.ts). */
+export const callMarkerTokens: ReadonlySet<string> = new Set(['[TOOL_CALLS]', '<|python_tag|>']);
+
 export function xgrammarVocabulary(vocabulary: TokenizerVocabulary, vocabSize: number): XGrammarVocabulary {
   const vocabType = detectVocabType(vocabulary);
   const length = Math.min(vocabulary.tokens.length, vocabSize);
@@ -70,7 +75,7 @@ export function xgrammarVocabulary(vocabulary: TokenizerVocabulary, vocabSize: n
   for (let id = 0; id < length; id++) {
     const token = vocabulary.tokens[id];
     const added = vocabulary.added.get(id);
-    if (token === undefined || added?.special === true) encodedVocab[id] = '';
+    if (token === undefined || (added?.special === true && !callMarkerTokens.has(token))) encodedVocab[id] = '';
     else if (added !== undefined && vocabType === 'byte_level') encodedVocab[id] = byteLevelEncode(token);
     else encodedVocab[id] = token;
   }

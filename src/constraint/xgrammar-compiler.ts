@@ -7,7 +7,8 @@
 import { LlmError } from '../errors.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
 import { checkConstraintSpec, constraintKey, constraintSubject, type ConstraintSpec } from './constraint-spec.ts';
-import { grammarSource, hermesCallTrigger, jsonSeparators, type GrammarSource } from './grammar-source.ts';
+import { grammarSource, jsonSeparators, type GrammarSource } from './grammar-source.ts';
+import { toolCallTrigger } from './tool-call-grammars.ts';
 import type { ConstraintCompiler, TokenConstraint } from './token-constraint.ts';
 import { tokenBytes, xgrammarVocabulary } from './token-vocabulary.ts';
 import { Utf8Validity } from './utf8-validity.ts';
@@ -63,7 +64,7 @@ export class XGrammarCompiler implements ConstraintCompiler {
     const checked = checkConstraintSpec(spec);
     const compiled = this.grammar(checked);
     const matcher = this.runtime.call(() => new this.runtime.Matcher(compiled, undefined, false, -1));
-    const freeText = checked.kind === 'hermes_auto_tool_calls' ? { ...this.freeText, trigger: hermesCallTrigger } : undefined;
+    const freeText = checked.kind === 'auto_tool_calls' ? { ...this.freeText, trigger: toolCallTrigger(checked.format) } : undefined;
     return new XGrammarConstraint(this.runtime, matcher, this.vocabSize, this.validity, freeText);
   }
 

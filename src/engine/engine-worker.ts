@@ -33,6 +33,8 @@ export interface LoadedInfo {
    * thinks unless `enable_thinking: false`; 'deepseek_r1': always thinks); absent: no reasoning.
    */
   readonly reasoningParser?: 'qwen3' | 'deepseek_r1';
+  /** Set by the chat layer: the tool-call parser's name (chosen, or detected from the chat template). */
+  readonly toolCallParser?: string;
 }
 
 export class EngineHost {

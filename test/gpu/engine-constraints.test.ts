@@ -84,10 +84,10 @@ const cases: { name: string; constraint: ConstraintSpec; nudge?: () => Partial<S
       return typeof value === 'object' && value !== null && !Array.isArray(value) ? undefined : `not an object: ${text}`;
     },
   },
-  { name: 'calls', constraint: { kind: 'hermes_tool_calls', tools, parallel: true }, check: (text) => toolCallErrors(parseHermesCalls(text), tools) },
+  { name: 'calls', constraint: { kind: 'tool_calls', format: 'hermes', tools, parallel: true }, check: (text) => toolCallErrors(parseHermesCalls(text), tools) },
   {
     name: 'one-call',
-    constraint: { kind: 'hermes_tool_calls', tools, parallel: false },
+    constraint: { kind: 'tool_calls', format: 'hermes', tools, parallel: false },
     check: (text) => {
       const calls = parseHermesCalls(text);
       return calls.length === 1 ? toolCallErrors(calls, tools) : `${calls.length} calls`;
@@ -156,7 +156,7 @@ describe('constrained decoding on qwen2-bf16 (random weights)', () => {
     const pending = good.map((request) => engine.submit(request));
     const bad: [ConstraintSpec, string, string][] = [
       [{ kind: 'json_schema', schema: { type: 'object', properties: { a: { type: 'nonsense' } } } }, 'invalid_argument', 'response_format'],
-      [{ kind: 'hermes_tool_calls', tools: [{ name: 'f', parameters: { type: 'integer', minimum: 3, maximum: 1 } }], parallel: true }, 'invalid_argument', 'tools'],
+      [{ kind: 'tool_calls', format: 'hermes', tools: [{ name: 'f', parameters: { type: 'integer', minimum: 3, maximum: 1 } }], parallel: true }, 'invalid_argument', 'tools'],
       [{ kind: 'xml' } as unknown as ConstraintSpec, 'invalid_argument', 'constraint'],
     ];
     for (const [constraint, code, subject] of bad) {

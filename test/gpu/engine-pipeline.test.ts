@@ -93,7 +93,7 @@ describe('pipelined decoding gives the outputs of the unpipelined engine', () =>
     const json: EngineRequest = { id: 'json', promptIds: randomPrompt(random, 12, vocab), sampling: { maxTokens: 24, temperature: 1, seed: 7 }, constraint: { kind: 'json_object' } };
     const tool: EngineRequest = {
       id: 'tool', promptIds: randomPrompt(random, 9, vocab), sampling: { maxTokens: 24, temperature: 0, frequencyPenalty: 1 },
-      constraint: { kind: 'hermes_tool_calls', tools: [weatherTool], parallel: false },
+      constraint: { kind: 'tool_calls', format: 'hermes', tools: [weatherTool], parallel: false },
     };
     const requests = [...mixedRequests(random, 14), json, tool];
     const pipelined = await run(roomy, requests, true);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ChoiceOutput, type ChoiceMode } from '../../src/api/choice-output.ts';
+import { hermesToolParser } from '../../src/api/hermes-tool-parser.ts';
 import type { StreamDelta } from '../../src/api/types.ts';
 import { openModelSource } from '../../src/model/model-source.ts';
 import { loadTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
@@ -13,7 +14,9 @@ import { HERMES_CALL, reasoningCases } from '../support/reasoning-cases.ts';
 
 const fixture = new URL('../fixtures/qwen3-f32/', import.meta.url).pathname;
 const tokenizer = async (): Promise<TextTokenizer> => (await loadTokenizer(openModelSource(fixture)))!;
-const mode = (extra: Partial<ChoiceMode>): ChoiceMode => ({ reasoning: false, thinkingEnabled: true, tools: 'parse', parallelToolCalls: true, ...extra });
+const mode = (extra: Partial<ChoiceMode>): ChoiceMode => ({
+  reasoning: false, thinkingEnabled: true, tools: 'parse', toolParser: hermesToolParser({ tools: [] }), parallelToolCalls: true, ...extra,
+});
 
 function fold(deltas: StreamDelta[]) {
   let content: string | null = null;

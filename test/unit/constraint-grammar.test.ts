@@ -125,11 +125,11 @@ describe('random walks through the masks', () => {
     }
   });
 
-  it('hermes_tool_calls: every finished walk is well-formed calls with valid arguments', () => {
+  it('tool_calls (hermes): every finished walk is well-formed calls with valid arguments', () => {
     const tools = [weatherTool, searchTool];
     for (const parallel of [true, false]) {
       for (let seed = 1; seed <= 20; seed++) {
-        const constraint = compiler.compile({ kind: 'hermes_tool_calls', tools, parallel });
+        const constraint = compiler.compile({ kind: 'tool_calls', format: 'hermes', tools, parallel });
         const { text, terminated } = randomWalk(constraint, new Random(seed), 400);
         constraint.dispose();
         expect(terminated, `seed ${seed}: ${text}`).toBe(true);
@@ -152,8 +152,8 @@ describe('json_object', () => {
   });
 });
 
-describe('hermes_tool_calls', () => {
-  const spec = (parallel: boolean): ConstraintSpec => ({ kind: 'hermes_tool_calls', tools: [weatherTool, searchTool], parallel });
+describe('tool_calls, hermes format', () => {
+  const spec = (parallel: boolean): ConstraintSpec => ({ kind: 'tool_calls', format: 'hermes', tools: [weatherTool, searchTool], parallel });
   const call = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
   const weather = call('get_weather', '{"city": "Oslo", "unit": "c"}');
   const search = call('search', '{"query": "tea", "limit": 2}');
@@ -178,8 +178,8 @@ describe('hermes_tool_calls', () => {
   });
 });
 
-describe('hermes_auto_tool_calls (strict tools under tool_choice "auto")', () => {
-  const spec = (parallel: boolean, tools = [weatherTool, searchTool]): ConstraintSpec => ({ kind: 'hermes_auto_tool_calls', tools, parallel });
+describe('auto_tool_calls, hermes format (strict tools under tool_choice "auto")', () => {
+  const spec = (parallel: boolean, tools = [weatherTool, searchTool]): ConstraintSpec => ({ kind: 'auto_tool_calls', format: 'hermes', tools, parallel });
   const call = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;
   const weather = call('get_weather', '{"city": "Oslo", "unit": "c"}');
   const search = call('search', '{"query": "tea", "limit": 2}');
@@ -262,9 +262,9 @@ describe('rejected specs and schemas', () => {
     [{ kind: 'json_schema', schema: { type: 'nonsense' } }, 'response_format', /nonsense/],
     [{ kind: 'json_schema', schema: { type: 'integer', minimum: 5, maximum: 2 } }, 'response_format', /minimum/],
     [{ kind: 'json_schema', schema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } } }, 'response_format', /defs|missing/],
-    [{ kind: 'hermes_tool_calls', tools: [{ name: 'f', parameters: { type: 'string', pattern: '((' } }], parallel: true }, 'tools', /./],
-    [{ kind: 'hermes_tool_calls', tools: [], parallel: true }, 'tools', /no tools/],
-    [{ kind: 'hermes_tool_calls', tools: [weatherTool, weatherTool], parallel: true }, 'tools', /two tools/],
+    [{ kind: 'tool_calls', format: 'hermes', tools: [{ name: 'f', parameters: { type: 'string', pattern: '((' } }], parallel: true }, 'tools', /./],
+    [{ kind: 'tool_calls', format: 'hermes', tools: [], parallel: true }, 'tools', /no tools/],
+    [{ kind: 'tool_calls', format: 'hermes', tools: [weatherTool, weatherTool], parallel: true }, 'tools', /two tools/],
     [{ kind: 'json_schema', schema: 'x' }, 'response_format', /object/],
     [{ kind: 'regex' }, 'constraint', /unknown constraint kind/],
   ])('%j → invalid_argument on %s', (spec, subject, message) => {

@@ -72,6 +72,12 @@ describe('parseToolCalls (vLLM hermes cases)', () => {
     expect(result.toolCalls.map((c) => c.function.name)).toEqual(['a', 'b']);
   });
 
+  it('a name with a bad escape is not a call, whole or streamed (no throw)', () => {
+    const text = '<tool_call>\n{"name": "a\\q", "arguments": {}}\n</tool_call>';
+    expect(parseToolCalls(text)).toEqual({ content: text, toolCalls: [] });
+    expect(collect(streamTools(chars(text)))).toEqual({ content: text, reasoning: '', calls: [] });
+  });
+
   it('malformed JSON in any block: no calls, the whole raw text is content', () => {
     for (const text of [
       '<tool_call>\n{"name": "a", "arguments": {"x": }}\n</tool_call>',

@@ -1,7 +1,8 @@
 /**
  * `chat`: one chat completion request (a JSON file holding the request body) against a model
  * folder; prints the `ChatCompletion` JSON, or with `--stream` one `ChatCompletionChunk` JSON per
- * line. A bad request prints the OpenAI-shaped error JSON and exits 1.
+ * line. A bad request prints the OpenAI-shaped error JSON and exits 1. --tool-call-parser,
+ * --reasoning-parser and --chat-template <file> are vLLM's flags of the same names.
  */
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../../src/api/create-engine.ts';
@@ -15,6 +16,9 @@ export const chatOptions = {
   quantization: { type: 'string' },
   request: { type: 'string' },
   stream: { type: 'boolean', default: false },
+  'tool-call-parser': { type: 'string' },
+  'reasoning-parser': { type: 'string' },
+  'chat-template': { type: 'string' },
 } as const;
 
 interface ChatArgs {
@@ -23,6 +27,9 @@ interface ChatArgs {
   quantization?: string | undefined;
   request?: string | undefined;
   stream?: boolean | undefined;
+  'tool-call-parser'?: string | undefined;
+  'reasoning-parser'?: string | undefined;
+  'chat-template'?: string | undefined;
 }
 
 /** Resolves to the process exit code. */
@@ -36,7 +43,13 @@ export async function chatCommand(args: ChatArgs): Promise<number> {
     return printError(new LlmError('invalid_argument', `${args.request} is not a JSON request body: ${(error as Error).message}`, 'request'));
   }
   // loadModel refuses any value but 'q4' with a typed error.
-  const engine = await createEngine({ model: args.model, worker: false, quantization: args.quantization as 'q4' | undefined });
+  const chatTemplate = args['chat-template'] === undefined ? {} : { chatTemplate: readFileSync(args['chat-template'], 'utf8') };
+  const engine = await createEngine({
+    model: args.model, worker: false, quantization: args.quantization as 'q4' | undefined, ...chatTemplate,
+    // createEngine refuses unknown parser names with a typed error, before the weights load.
+    ...(args['tool-call-parser'] === undefined ? {} : { toolCallParser: args['tool-call-parser'] }),
+    ...(args['reasoning-parser'] === undefined ? {} : { reasoningParser: args['reasoning-parser'] as 'qwen3' }),
+  });
   try {
     await run(engine, args.stream === true ? { ...body, stream: true } : body);
     return 0;
