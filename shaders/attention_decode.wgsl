@@ -1,14 +1,15 @@
 // Flash-decoding, partition pass: decode rows (one query token of a sequence) attend to their
-// sequence's keys 0..context-1 through its block table, the context split into partitions of
-// PARTITION keys, one workgroup per (partition, HEADS query heads of one KV head, decode row).
+// sequence's keys first..context-1 through its block table (first > 0 under a sliding window),
+// that range split into partitions of PARTITION keys, one workgroup per (partition, HEADS query
+// heads of one KV head, decode row).
 // Each K and V row of the partition is read once (as vec4<u32>: 8 f16) for all HEADS heads.
 //   score(s) = (q · k_s) · SCALE;  m = max_s score;  p_s = exp(score_s − m)
 //   partial = (Σ_s p_s · v_s, m, Σ_s p_s)   over the partition's keys
 // attention_reduce.wgsl combines a row's partials as online softmax does. A row whose context
-// fits one partition is finished here: out = Σ p_s · v_s / Σ p_s.
+// range fits one partition is finished here: out = Σ p_s · v_s / Σ p_s.
 //
 // Bindings:
-//   0 decode_rows   array<vec4<u32>> [D]    (row, sequence, context, 0) per decode row
+//   0 decode_rows   array<vec4<u32>> [D]    (row, sequence, context, first key) per decode row
 //   1 qkv           array<vec4<f32>> [T, QKV_WIDTH / 4]        q heads from column 0
 //   2 k_pool        array<vec4<u32>> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM / 8]   packed f16
 //   3 v_pool        array<vec4<u32>> [num_blocks, KV_HEADS, BLOCK_SIZE, HEAD_DIM / 8]   packed f16
@@ -73,8 +74,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let row = entry.x;
   let seq = entry.y;
   let context = entry.z;
+  let first = entry.w;
   let part = wid.x;
-  let start = part * PARTITION;
+  let start = first + part * PARTITION;
   if (start >= context) { return; }
   let count = min(PARTITION, context - start);
   let first_head = wid.y * HEADS;
@@ -156,7 +158,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
   }
 
-  let sole = context <= PARTITION;
+  let sole = context - first <= PARTITION;
   for (var i = lid; i < HEADS * QUADS; i += WORKGROUP) {
     let h = i / QUADS;
     let quad = i % QUADS;

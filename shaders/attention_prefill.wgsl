@@ -3,7 +3,9 @@
 // invocation per (row, head). The keys 0..last position of the tile are staged KEYS at a time in
 // workgroup memory (read once as vec4<u32>, unpacked to f32) and shared by the whole tile; each
 // query masks the keys past its own position. Online softmax, rescaled when the maximum grows.
-//   score(s) = (q · k_s) · SCALE for s ≤ position;  out = Σ_s softmax(score)_s · v_s
+//   score(s) = (q · k_s) · SCALE for first_key(position) ≤ s ≤ position;  out = Σ_s softmax(score)_s · v_s
+// With a sliding window (WINDOW > 0) first_key is position − WINDOW + 1 (or 0), and the tile stages
+// keys from its first row's first key only.
 //
 // Bindings:
 //   0 tiles         array<vec4<u32>> [tiles]   (first row, rows ≤ TILE, sequence, first position)
@@ -13,7 +15,8 @@
 //   4 block_tables  array<u32> [num_seqs, MAX_BLOCKS]
 //   5 out           array<vec4<f32>> [T, Q_HEADS · HEAD_DIM / 4]
 // Overrides: HEAD_DIM (multiple of 8, ≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS,
-//            SCALE, HEADS (divides Q_HEADS / KV_HEADS), TILE (TILE · HEADS ≤ 256), KEYS
+//            SCALE, HEADS (divides Q_HEADS / KV_HEADS), TILE (TILE · HEADS ≤ 256), KEYS,
+//            WINDOW (0: full causal attention)
 // Grid: (Q_HEADS / HEADS, tiles)
 @group(0) @binding(0) var<storage, read> tiles: array<vec4<u32>>;
 @group(0) @binding(1) var<storage, read> qkv: array<vec4<f32>>;
@@ -29,6 +32,7 @@ override QKV_WIDTH: u32;
 override BLOCK_SIZE: u32 = 16u;
 override MAX_BLOCKS: u32;
 override SCALE: f32;
+override WINDOW: u32 = 0u;
 override HEADS: u32;
 override TILE: u32;
 override KEYS: u32;
@@ -51,6 +55,11 @@ fn halves(words: vec2<u32>) -> vec4<f32> {
   return vec4<f32>(unpack2x16float(words.x), unpack2x16float(words.y));
 }
 
+/** The first key a query at `position` sees: transformers' sliding-window mask keeps s > position − WINDOW. */
+fn first_key(position: u32) -> u32 {
+  return select(0u, position + 1u - WINDOW, WINDOW > 0u && position >= WINDOW);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let tile = tiles[wid.y];
@@ -69,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var i = 0u; i < QUADS; i++) { q[i] = qkv[q_base + i] * SCALE; }
   var running_max = -1e30;
   var running_sum = 0.0;
-  for (var start = 0u; start < context; start += KEYS) {
+  for (var start = first_key(tile.w); start < context; start += KEYS) {
     let chunk = min(KEYS, context - start);
     for (var i = lid; i < chunk * OCTS; i += WORKGROUP) {
       let at = pool_row(seq, kv_head, start + i / OCTS) + i % OCTS;
@@ -81,9 +90,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       values[2u * i + 1u] = halves(v.zw);
     }
     workgroupBarrier();
-    var visible = 0u;
-    if (in_tile && position >= start) { visible = min(chunk, position + 1u - start); }
-    for (var j = 0u; j < visible; j++) {
+    // This row's keys in the chunk: [max(first key, start), min(position + 1, start + chunk)).
+    var lo = start;
+    var hi = start;
+    if (in_tile) {
+      lo = max(first_key(position), start);
+      hi = min(position + 1u, start + chunk);
+    }
+    for (var s = lo; s < hi; s++) {
+      let j = s - start;
       var score = 0.0;
       for (var i = 0u; i < QUADS; i++) { score += dot(q[i], keys[j * QUADS + i]); }
       if (score > running_max) {

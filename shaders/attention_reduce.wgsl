@@ -5,7 +5,7 @@
 // decode pass finished them) and unused slots (context 0) are skipped.
 //
 // Bindings:
-//   0 decode_rows   array<vec4<u32>> [D_max]   (row, sequence, context, 0); context 0 past the step's D
+//   0 decode_rows   array<vec4<u32>> [D_max]   (row, sequence, context, first key); all 0 past the step's D
 //   1 partials      array<vec4<f32>> [D_max, Q_HEADS, MAX_PARTITIONS, HEAD_DIM / 4 + 1]
 //   2 out           array<vec4<f32>> [T, Q_HEADS · HEAD_DIM / 4]
 // Overrides: HEAD_DIM (multiple of 4), Q_HEADS, PARTITION, MAX_PARTITIONS
@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   let slot = index / (QUADS * Q_HEADS);
   if (slot >= arrayLength(&decode_rows)) { return; }
   let entry = decode_rows[slot];
-  let parts = (entry.z + PARTITION - 1u) / PARTITION;
+  let parts = (entry.z - entry.w + PARTITION - 1u) / PARTITION;
   if (parts <= 1u) { return; }
   let stride = QUADS + 1u;
   let base = (slot * Q_HEADS + head) * MAX_PARTITIONS * stride;

@@ -1,10 +1,11 @@
 // Causal grouped-query attention over a paged KV cache, for a mixed batch: every row is one token
 // of some sequence (a prompt chunk or a decode step) and attends to its sequence's keys at
-// positions 0..=position[t], found through the sequence's block table. Online softmax over
-// chunks of WORKGROUP keys, so any context length works. The pools hold f16 pairs packed two per
+// positions first_key(position[t])..=position[t], found through the sequence's block table.
+// Online softmax over chunks of WORKGROUP keys, so any context length works. The pools hold f16 pairs packed two per
 // u32 (kv_write.wgsl); each word is read whole and unpacked with unpack2x16float, with adjacent
 // invocations reading adjacent words of a value row.
 //   score(s) = (q · k_s) · SCALE;  out = Σ_s softmax(score)_s · v_s;  kv head = head / (Q_HEADS / KV_HEADS)
+// With a sliding window only the last WINDOW keys (the query's own included) take part.
 //
 // Bindings:
 //   0 rows          uniform { count }                                  number of tokens T
@@ -16,7 +17,7 @@
 //   6 block_tables  array<u32> [num_seqs, MAX_BLOCKS]
 //   7 out           array<f32> [T, Q_HEADS · HEAD_DIM]
 // Overrides: HEAD_DIM (even, ≤ 4 · WORKGROUP), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS,
-//            SCALE, WORKGROUP
+//            SCALE, WORKGROUP, WINDOW (0: full causal attention)
 // Grid: (Q_HEADS, T)
 struct Rows { count: u32 }
 
@@ -36,6 +37,7 @@ override QKV_WIDTH: u32;
 override BLOCK_SIZE: u32 = 16u;
 override MAX_BLOCKS: u32;
 override SCALE: f32;
+override WINDOW: u32 = 0u;
 override WORKGROUP: u32 = 64u;
 override HEAD_WORDS: u32 = HEAD_DIM / 2u;
 const WORDS_PER_THREAD = 2u;  // HEAD_WORDS ≤ 2 · WORKGROUP
@@ -51,6 +53,11 @@ fn pool_offset(seq: u32, kv_head: u32, s: u32) -> u32 {
   return ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_WORDS;
 }
 
+/** The first key a query at `position` sees: transformers' sliding-window mask keeps s > position − WINDOW. */
+fn first_key(position: u32) -> u32 {
+  return select(0u, position + 1u - WINDOW, WINDOW > 0u && position >= WINDOW);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let head = wid.x;
@@ -58,7 +65,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   if (token >= rows.count) { return; }
   let kv_head = head / (Q_HEADS / KV_HEADS);
   let seq = token_seq[token];
-  let context = positions[token] + 1u;
+  let position = positions[token];
+  let context = position + 1u;
   for (var w = lid; w < HEAD_WORDS; w += WORKGROUP) {
     let d = token * QKV_WIDTH + head * HEAD_DIM + 2u * w;
     q[w] = vec2<f32>(qkv[d], qkv[d + 1u]);
@@ -68,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var running_max = MASKED;
   var running_sum = 0.0;
   var acc = array<vec2<f32>, WORDS_PER_THREAD>(vec2<f32>(0.0), vec2<f32>(0.0));
-  for (var start = 0u; start < context; start += WORKGROUP) {
+  for (var start = first_key(position); start < context; start += WORKGROUP) {
     let s = start + lid;
     var score = MASKED;
     if (s < context) {

@@ -3,6 +3,7 @@
 // switches between all of a workgroup's invocations and costs far more than the arithmetic.
 // Same math and bindings as paged_attention.wgsl:
 //   score(s) = (q · k_s) · SCALE;  out = Σ_s softmax(score)_s · v_s;  kv head = head / (Q_HEADS / KV_HEADS)
+// With a sliding window only the last WINDOW keys (the query's own included) take part.
 // Online softmax; the running sums are rescaled only when the maximum grows. The pools hold f16
 // pairs packed two per u32 (kv_write.wgsl), unpacked with unpack2x16float.
 //
@@ -15,7 +16,8 @@
 //   5 token_seq     array<u32> [>= T]               which sequence (block table row) each token is in
 //   6 block_tables  array<u32> [num_seqs, MAX_BLOCKS]
 //   7 out           array<f32> [T, Q_HEADS · HEAD_DIM]
-// Overrides: HEAD_DIM (even, ≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS, SCALE
+// Overrides: HEAD_DIM (even, ≤ 256), Q_HEADS, KV_HEADS, QKV_WIDTH, BLOCK_SIZE, MAX_BLOCKS, SCALE,
+//            WINDOW (0: full causal attention)
 // Grid: ceil(T · Q_HEADS / 64) workgroups of 64, laid out (x, y) with x ≤ the per-dimension limit
 struct Rows { count: u32 }
 
@@ -35,6 +37,7 @@ override QKV_WIDTH: u32;
 override BLOCK_SIZE: u32 = 16u;
 override MAX_BLOCKS: u32;
 override SCALE: f32;
+override WINDOW: u32 = 0u;
 const MAX_HEAD_DIM = 256u;
 const WORKGROUP = 64u;
 
@@ -60,6 +63,11 @@ fn inside(i: u32) -> vec4<bool> {
   return vec4<u32>(0u, 1u, 2u, 3u) + i * 4u < vec4<u32>(HEAD_DIM);
 }
 
+/** The first key a query at `position` sees: transformers' sliding-window mask keeps s > position − WINDOW. */
+fn first_key(position: u32) -> u32 {
+  return select(0u, position + 1u - WINDOW, WINDOW > 0u && position >= WINDOW);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let index = (wid.y * groups.x + wid.x) * WORKGROUP + lid;
@@ -68,7 +76,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (token >= rows.count) { return; }
   let kv_head = head / (Q_HEADS / KV_HEADS);
   let seq = token_seq[token];
-  let context = positions[token] + 1u;
+  let position = positions[token];
+  let context = position + 1u;
   var q: array<vec4<f32>, MAX_QUADS>;
   var acc: array<vec4<f32>, MAX_QUADS>;
   let q_base = token * QKV_WIDTH + head * HEAD_DIM;
@@ -78,7 +87,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   }
   var running_max = -1e30;
   var running_sum = 0.0;
-  for (var s = 0u; s < context; s++) {
+  for (var s = first_key(position); s < context; s++) {
     let block = block_tables[seq * MAX_BLOCKS + s / BLOCK_SIZE];
     let base = ((block * KV_HEADS + kv_head) * BLOCK_SIZE + s % BLOCK_SIZE) * HEAD_WORDS;
     var score = 0.0;

@@ -1,12 +1,12 @@
 /**
  * config.json → ModelConfig, validated once. Anything we cannot run exactly (an unknown
- * architecture, an unsupported rope scaling, sliding-window attention) is an error naming the
- * value, never a silent approximation.
+ * architecture, an unsupported rope scaling, Qwen's per-layer sliding window) is an error naming
+ * the value, never a silent approximation.
  */
 import { LlmError } from '../errors.ts';
 import { parseQuantizationConfig, type Quantization } from './quantization-config.ts';
 
-export type Architecture = 'Qwen2ForCausalLM' | 'Qwen3ForCausalLM' | 'LlamaForCausalLM';
+export type Architecture = 'Qwen2ForCausalLM' | 'Qwen3ForCausalLM' | 'LlamaForCausalLM' | 'MistralForCausalLM';
 
 export type RopeScaling =
   | { readonly type: 'none' }
@@ -37,6 +37,11 @@ export interface ModelConfig {
   readonly qkvBias: boolean;
   /** Per-head RMSNorm on q and k before rope (Qwen3 only). */
   readonly qkNorm: boolean;
+  /**
+   * Mistral's `sliding_window`, in every layer: a query at position p attends to keys s with
+   * p − W < s ≤ p (W keys, itself included). Undefined: full causal attention.
+   */
+  readonly slidingWindow: number | undefined;
   readonly torchDtype: string | undefined;
   readonly bosTokenId: number | undefined;
   /** `eos_token_id` may be a number or a list in config.json. */
@@ -45,7 +50,10 @@ export interface ModelConfig {
   readonly quantization: Quantization | undefined;
 }
 
-const ARCHITECTURES: readonly Architecture[] = ['Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'LlamaForCausalLM'];
+const ARCHITECTURES: readonly Architecture[] = ['Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'LlamaForCausalLM', 'MistralForCausalLM'];
+
+/** transformers' MistralConfig default when config.json has no `sliding_window` key at all. */
+const MISTRAL_DEFAULT_WINDOW = 4096;
 
 type Json = Record<string, unknown>;
 
@@ -149,7 +157,8 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
   if (hiddenAct !== 'silu') {
     throw new LlmError('unsupported_option', `${fileName}: hidden_act "${hiddenAct}" is not supported (only "silu")`, 'hidden_act');
   }
-  // Qwen2 applies sliding-window attention to some layers when enabled; we only do full attention.
+  // Qwen2/Qwen3 window only the layers from max_window_layers on (a per-layer choice we do not
+  // model); Mistral windows every layer (slidingWindow below).
   if (json['use_sliding_window'] === true) {
     throw new LlmError('unsupported_option', `${fileName}: use_sliding_window=true is not supported`, 'use_sliding_window');
   }
@@ -186,11 +195,23 @@ export function parseModelConfig(json: unknown, fileName = 'config.json'): Model
     maxPositionEmbeddings: fields.positiveInt('max_position_embeddings'),
     qkvBias: architecture === 'Qwen2ForCausalLM' ? true : fields.boolean('attention_bias', false),
     qkNorm: architecture === 'Qwen3ForCausalLM',
+    slidingWindow: architecture === 'MistralForCausalLM' ? parseSlidingWindow(json, fields) : undefined,
     torchDtype: fields.optionalString('torch_dtype') ?? fields.optionalString('dtype'),
     bosTokenId: fields.optionalTokenId('bos_token_id'),
     eosTokenIds: fields.tokenIdList('eos_token_id'),
     quantization: parseQuantizationConfig(json['quantization_config']),
   };
+}
+
+/**
+ * Mistral's window: null means full attention, an absent key the class default (as
+ * transformers reads it). Other architectures' `sliding_window` is inert unless
+ * `use_sliding_window` (refused above), so it is not read for them.
+ */
+function parseSlidingWindow(json: Json, fields: FieldReader): number | undefined {
+  if (!('sliding_window' in json)) return MISTRAL_DEFAULT_WINDOW;
+  if (json['sliding_window'] === null) return undefined;
+  return fields.positiveInt('sliding_window');
 }
 
 function parseArchitecture(value: unknown, fields: FieldReader, fileName: string): Architecture {

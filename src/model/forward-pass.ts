@@ -82,6 +82,7 @@ export class ForwardPass {
       numHeads: config.numHeads,
       numKvHeads: config.numKvHeads,
       blockSize: cache.blockSize,
+      slidingWindow: config.slidingWindow ?? 0,
     };
     const attentionKernels = layerAttention(device, shape, limits, target);
     this.inputs = new StepInputBuffers(device, limits, attentionKernels.work === undefined ? [] : [attentionKernels.work]);

@@ -1,8 +1,8 @@
 /**
  * RoPE (with and without Qwen3 q/k norm), the paged KV write and paged attention against CPU
  * references, on random shapes: head_dim 64, 128 and odd sizes; GQA ratios 1, 2 and 7; several
- * sequences with scattered block tables; contexts longer than one attention chunk. The KV pools
- * hold f16 pairs packed two per u32, as the model's KV cache does.
+ * sequences with scattered block tables; contexts longer than one attention chunk; sliding
+ * windows (Mistral). The KV pools hold f16 pairs packed two per u32, as the model's KV cache does.
  */
 import { describe, expect, it } from 'vitest';
 import type { AttentionShape } from '../../src/gpu/kernels/attention-shape.ts';
@@ -154,5 +154,57 @@ describe('attention-side kernels match their CPU references', () => {
       const label = `case ${c} ${JSON.stringify(shape)} lengths ${lengths}`;
       expect(maxAbsDiff(await readFloats(device, out, tokens * numHeads * headDim), expected), label).toBeLessThan(1e-5);
     }
+  });
+
+  it.each([
+    { variant: 'workgroup per token and head', serial: false },
+    { variant: 'serial, for CPU adapters', serial: true },
+  ])('paged attention with a sliding window smaller than, equal to and larger than the sequence ($variant)', async ({ serial }) => {
+    const { device } = await testGpu();
+    const random = new Random(24);
+    const covered = { inside: 0, cut: 0 };
+    for (let c = 0; c < 12; c++) {
+      const base = randomShape(random, c);
+      const { headDim, numHeads, numKvHeads } = base;
+      const width = (numHeads + 2 * numKvHeads) * headDim;
+      const lengths = Array.from({ length: random.int(1, 3) }, () => random.int(1, c % 4 === 0 ? 150 : 40));
+      const longest = Math.max(...lengths);
+      // Smaller than the sequence (down to 1 key), exactly the longest one, or past it.
+      const slidingWindow = [random.int(1, Math.min(longest, 20)), longest, longest + random.int(1, 80)][c % 3]!;
+      const shape = { ...base, slidingWindow };
+      const kv = randomPagedKv(random, shape, lengths);
+      // Each sequence queries a run of its last positions: rows before and past the window's edge.
+      const tokenSeq: number[] = [];
+      const positions: number[] = [];
+      lengths.forEach((length, seq) => {
+        for (let p = length - random.int(1, Math.min(length, 12)); p < length; p++) {
+          tokenSeq.push(seq);
+          positions.push(p);
+          covered[p >= slidingWindow ? 'cut' : 'inside']++;
+        }
+      });
+      const tokens = positions.length;
+      const qkv = random.floats(tokens * width, 2);
+      const out = storageBuffer(device, tokens * numHeads * headDim * 4);
+      const counts = { tokens, sampleRows: 0 };
+      const rows = { uniforms: stepUniforms(device, counts), count: 'tokens' as const };
+      const kernel = new PagedAttentionKernel(device, shape, kv.maxBlocks, serial);
+      await runCalls(device, [kernel.bind(rows, {
+        qkv: storageBuffer(device, qkv),
+        kPool: storageBuffer(device, kv.kPool),
+        vPool: storageBuffer(device, kv.vPool),
+        positions: storageBuffer(device, Uint32Array.from(positions)),
+        tokenSeq: storageBuffer(device, Uint32Array.from(tokenSeq)),
+        blockTables: storageBuffer(device, kv.blockTables),
+        out,
+      })], counts);
+      // Same reference and tolerance as above, with the window's mask.
+      const expected = pagedAttentionRef(kv, qkv, tokenSeq, positions);
+      const label = `case ${c} ${JSON.stringify(shape)} lengths ${lengths}`;
+      expect(maxAbsDiff(await readFloats(device, out, tokens * numHeads * headDim), expected), label).toBeLessThan(1e-5);
+    }
+    // Rows whose window drops keys, and rows that still see every key.
+    expect(covered.cut).toBeGreaterThan(0);
+    expect(covered.inside).toBeGreaterThan(0);
   });
 });

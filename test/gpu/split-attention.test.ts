@@ -2,8 +2,8 @@
  * The split attention kernels (flash-decoding partition + reduce passes, query-tiled prefill)
  * against the CPU reference: mixed batches of decode rows and prompt chunks over several
  * sequences with scattered block tables, contexts from 1 key to 4,096, GQA groups 1 to 16,
- * head_dim 64, 128 and other multiples of 8, block sizes that partitions end inside, and a decode
- * list too small for the step's decode rows (the rest become one-row tiles).
+ * head_dim 64, 128 and other multiples of 8, block sizes that partitions end inside, a decode
+ * list too small for the step's decode rows (the rest become one-row tiles), and sliding windows.
  */
 import { describe, expect, it } from 'vitest';
 import type { AttentionShape } from '../../src/gpu/kernels/attention-shape.ts';
@@ -115,5 +115,31 @@ describe('split attention matches the CPU reference', () => {
     }
     console.log(`cases with: ${JSON.stringify(covered)}`);
     for (const count of Object.values(covered)) expect(count).toBeGreaterThan(0);
+  });
+
+  // A window smaller than a partition, one spanning several partitions (first key inside a block
+  // and inside a partition), one equal to a sequence and one past every sequence; each batch has
+  // decode rows past and within the window, and prompt chunks whose tiles straddle its edge.
+  it.each([
+    { window: 5, shape: { headDim: 64, numHeads: 14, numKvHeads: 2, blockSize: 16 } },
+    { window: 300, shape: { headDim: 64, numHeads: 14, numKvHeads: 2, blockSize: 16 } },
+    { window: 90, shape: { headDim: 32, numHeads: 4, numKvHeads: 4, blockSize: 12 } },
+    { window: 2000, shape: { headDim: 128, numHeads: 8, numKvHeads: 1, blockSize: 16 } },
+  ])('sliding window $window, GQA $shape.numHeads/$shape.numKvHeads', async ({ window, shape }) => {
+    const random = new Random(window);
+    const windowed = { ...shape, slidingWindow: window };
+    const seqs = [
+      { length: 900, rows: 1 },
+      { length: 700, rows: 40 },
+      { length: 90, rows: 1 },
+      { length: 3, rows: 3 },
+      { length: 1, rows: 1 },
+      { length: window + 1, rows: 1 },
+    ];
+    const { error, plan, split } = await runCase(random, windowed, seqs, { maxBlocks: Math.ceil(2001 / shape.blockSize), workgroupBytes: 8192 });
+    console.log(`sliding window ${window}: max |out - reference| = ${error.toExponential(2)} (${JSON.stringify(plan)}, partition ${split.partition})`);
+    // Decode rows cover only their window's keys: the widest is the (window + 1)-key row's.
+    expect(plan.partitions).toBe(Math.ceil(window / split.partition));
+    expect(error).toBeLessThan(tolerance);
   });
 });

@@ -61,7 +61,8 @@ export function siluRef(z: number): number {
 
 /**
  * Causal GQA attention for one sequence: q [T, H, d] at positions[t], keys/values [S, KV, d]
- * for positions 0..S-1; token t sees keys 0..positions[t].
+ * for positions 0..S-1; token t sees keys 0..positions[t], or with a sliding window W > 0 only
+ * keys s with positions[t] − s < W (transformers' sliding-window causal mask).
  */
 export function attentionRef(
   q: Vec,
@@ -71,15 +72,17 @@ export function attentionRef(
   numHeads: number,
   numKvHeads: number,
   headDim: number,
+  window = 0,
 ): Float64Array {
   const out = new Float64Array(positions.length * numHeads * headDim);
   const group = numHeads / numKvHeads;
   positions.forEach((position, t) => {
+    const first = window > 0 ? Math.max(0, position - window + 1) : 0;
     for (let h = 0; h < numHeads; h++) {
       const kvHead = Math.floor(h / group);
       const at = (t * numHeads + h) * headDim;
-      const scores = new Float64Array(position + 1);
-      for (let s = 0; s <= position; s++) {
+      const scores = new Float64Array(position + 1).fill(-Infinity);
+      for (let s = first; s <= position; s++) {
         let dot = 0;
         for (let d = 0; d < headDim; d++) dot += (q[at + d] as number) * (keys[(s * numKvHeads + kvHead) * headDim + d] as number);
         scores[s] = dot / Math.sqrt(headDim);
@@ -87,7 +90,7 @@ export function attentionRef(
       const max = scores.reduce((a, b) => Math.max(a, b), -Infinity);
       // Weighted values summed key by key (each output dimension still in key order).
       let total = 0;
-      for (let s = 0; s <= position; s++) {
+      for (let s = first; s <= position; s++) {
         const weight = Math.exp(scores[s]! - max);
         total += weight;
         for (let d = 0; d < headDim; d++) out[at + d]! += weight * (values[(s * numKvHeads + kvHead) * headDim + d] as number);

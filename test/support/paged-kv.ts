@@ -53,7 +53,8 @@ export function randomPagedKv(random: Random, shape: AttentionShape, lengths: re
 
 /**
  * The reference attention of every query row (q heads from column 0 of its qkv row) over the f16
- * keys and values the pools hold, in f64: (rows, numHeads · headDim).
+ * keys and values the pools hold (within the shape's sliding window, if any), in f64:
+ * (rows, numHeads · headDim).
  */
 export function pagedAttentionRef(kv: PagedKv, qkv: Float32Array, tokenSeq: readonly number[], positions: readonly number[]): Float64Array {
   const { headDim, numHeads, numKvHeads } = kv.shape;
@@ -64,7 +65,8 @@ export function pagedAttentionRef(kv: PagedKv, qkv: Float32Array, tokenSeq: read
     let pool = stored.get(seq);
     if (pool === undefined) stored.set(seq, (pool = { keys: kvStoredRef(kv.keys[seq]!), values: kvStoredRef(kv.values[seq]!) }));
     const q = qkv.subarray(t * width, t * width + numHeads * headDim);
-    expected.set(attentionRef(q, pool.keys, pool.values, [positions[t]!], numHeads, numKvHeads, headDim), t * numHeads * headDim);
+    const window = kv.shape.slidingWindow ?? 0;
+    expected.set(attentionRef(q, pool.keys, pool.values, [positions[t]!], numHeads, numKvHeads, headDim, window), t * numHeads * headDim);
   });
   return expected;
 }

@@ -82,4 +82,14 @@ describe('planAttention', () => {
     expect(Array.from(decodeRows)).toEqual([0, 0, 4096, 0, 11, 2, 1, 0]);
     expect(Array.from(tiles.subarray(0, 16))).toEqual([1, 4, 1, 100, 5, 4, 1, 104, 9, 2, 1, 108, 12, 1, 3, 300]);
   });
+
+  it('gives a decode row under a sliding window its first key, and partitions of its window only', () => {
+    // Window 300: position 4095 sees keys 3796..4095; position 0 and 299 see all theirs; 300 drops key 0.
+    const positions = [4095, 0, 299, 300];
+    const tokenSeq = [0, 1, 2, 3];
+    const decodeRows = new Uint32Array(4 * 4);
+    const plan = planAttention(positions, tokenSeq, { tile: 4, partition: 256 }, decodeRows, new Uint32Array(16), 300);
+    expect(plan).toEqual({ decodeCount: 4, partitions: 2, tileCount: 0 });
+    expect(Array.from(decodeRows)).toEqual([0, 0, 4096, 3796, 1, 1, 1, 0, 2, 2, 300, 0, 3, 3, 301, 1]);
+  });
 });

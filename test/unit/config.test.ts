@@ -84,6 +84,7 @@ describe('parseModelConfig', () => {
       maxPositionEmbeddings: 32768,
       qkvBias: true,
       qkNorm: false,
+      slidingWindow: undefined,
       torchDtype: 'bfloat16',
       bosTokenId: 151643,
       eosTokenIds: [151645],
@@ -153,7 +154,7 @@ describe('parseModelConfig', () => {
   });
 
   it('names an unknown architecture', () => {
-    expectError(() => parseModelConfig({ ...QWEN25, architectures: ['MistralForCausalLM'] }), 'unsupported_architecture', 'MistralForCausalLM', 'MistralForCausalLM');
+    expectError(() => parseModelConfig({ ...QWEN25, architectures: ['MixtralForCausalLM'] }), 'unsupported_architecture', 'MixtralForCausalLM', 'MixtralForCausalLM');
   });
 
   it('takes the first of several architectures', () => {
@@ -176,6 +177,7 @@ describe('parseModelConfig', () => {
   it('refuses hidden_act other than silu and sliding-window attention', () => {
     expectError(() => parseModelConfig({ ...QWEN25, hidden_act: 'gelu' }), 'unsupported_option', 'hidden_act', 'gelu');
     expectError(() => parseModelConfig({ ...QWEN25, use_sliding_window: true }), 'unsupported_option', 'use_sliding_window');
+    expectError(() => parseModelConfig({ ...QWEN3, use_sliding_window: true, sliding_window: 4096 }), 'unsupported_option', 'use_sliding_window');
   });
 
   it.each([

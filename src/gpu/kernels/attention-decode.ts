@@ -2,7 +2,8 @@
  * Wrapper for attention_decode.wgsl, flash-decoding's partition pass: one workgroup per
  * (partition of the context, query heads of one KV head, decode row); rows that fit one partition
  * are finished here, the others leave partials for attention-reduce.ts. The grid comes from the
- * step's plan (attention-work.ts), written before the step is encoded.
+ * step's plan (attention-work.ts), written before the step is encoded; so does each row's first
+ * key under a sliding window.
  */
 import decodeCode from '../../../shaders/attention_decode.wgsl?raw';
 import { bindGroup, getPipeline, type KernelCall, type PipelineHandle } from '../kernel.ts';

@@ -5,7 +5,7 @@
  */
 import prefillCode from '../../../shaders/attention_prefill.wgsl?raw';
 import { bindGroup, getPipeline, type KernelCall, type PipelineHandle } from '../kernel.ts';
-import type { AttentionShape } from './attention-shape.ts';
+import { attentionWindow, type AttentionShape } from './attention-shape.ts';
 import { splitAttentionConstants, type SplitAttentionBuffers } from './attention-decode.ts';
 import type { AttentionSplit } from './attention-split.ts';
 import type { AttentionWork } from './attention-work.ts';
@@ -17,6 +17,7 @@ export class AttentionPrefillKernel {
       ...splitAttentionConstants(shape, split, maxBlocksPerSeq),
       TILE: split.tile,
       KEYS: split.keys,
+      WINDOW: attentionWindow(shape),
     });
   }
 

@@ -4,6 +4,21 @@ export interface AttentionShape {
   readonly numHeads: number;
   readonly numKvHeads: number;
   readonly blockSize: number;
+  /** Keys a query sees, itself included (Mistral's sliding window); 0 or absent: all before it. */
+  readonly slidingWindow?: number;
+}
+
+/** The WINDOW override of the attention shaders: 0 = full causal attention. */
+export function attentionWindow(shape: AttentionShape): number {
+  return shape.slidingWindow ?? 0;
+}
+
+/**
+ * The first key a query at `position` attends to under window W (0: none): transformers' sliding
+ * window keeps keys s with position − s < W, so position − W + 1, or 0. The shaders' first_key.
+ */
+export function firstKey(window: number, position: number): number {
+  return window > 0 && position >= window ? position + 1 - window : 0;
 }
 
 export function qkvWidth(shape: AttentionShape): number {

@@ -6,10 +6,10 @@
  * `decodeCapacity` rows. Owns the two lists on the GPU and the decode partials scratch, and keeps
  * the counts the kernels' grids are sized from.
  */
-import type { AttentionShape } from './attention-shape.ts';
+import { attentionWindow, firstKey, type AttentionShape } from './attention-shape.ts';
 import type { AttentionSplit } from './attention-split.ts';
 
-/** Words per list entry: decode (row, sequence, context, 0); tile (first row, rows, sequence, first position). */
+/** Words per list entry: decode (row, sequence, context, first key); tile (first row, rows, sequence, first position). */
 const entryWords = 4;
 
 export interface AttentionPlan {
@@ -21,11 +21,12 @@ export interface AttentionPlan {
 
 /**
  * Fills `decodeRows` and `tiles` (entryWords each) and returns the counts; decode entries past
- * the count are zeroed (context 0), so a grid rounded up past them does nothing.
+ * the count are zeroed (context 0), so a grid rounded up past them does nothing. `window` > 0: a
+ * decode row's partitions cover only its last `window` keys (the sliding window).
  */
 export function planAttention(
   positions: ArrayLike<number>, tokenSeq: ArrayLike<number>, split: Pick<AttentionSplit, 'tile' | 'partition'>,
-  decodeRows: Uint32Array, tiles: Uint32Array,
+  decodeRows: Uint32Array, tiles: Uint32Array, window = 0,
 ): AttentionPlan {
   const plan: AttentionPlan = { decodeCount: 0, partitions: 0, tileCount: 0 };
   const decodeCapacity = decodeRows.length / entryWords;
@@ -36,8 +37,9 @@ export function planAttention(
     let end = first + 1;
     while (end < rows && tokenSeq[end] === seq && positions[end] === position + (end - first)) end++;
     if (end - first === 1 && plan.decodeCount < decodeCapacity) {
-      putEntry(decodeRows, plan.decodeCount++, first, seq, position + 1, 0);
-      plan.partitions = Math.max(plan.partitions, Math.ceil((position + 1) / split.partition));
+      const from = firstKey(window, position);
+      putEntry(decodeRows, plan.decodeCount++, first, seq, position + 1, from);
+      plan.partitions = Math.max(plan.partitions, Math.ceil((position + 1 - from) / split.partition));
     } else {
       for (let start = first; start < end; start += split.tile) {
         putEntry(tiles, plan.tileCount++, start, Math.min(split.tile, end - start), seq, position + (start - first));
@@ -74,8 +76,10 @@ export class AttentionWork {
   plan: AttentionPlan = { decodeCount: 0, partitions: 0, tileCount: 0 };
   private readonly decodeStaging: Uint32Array<ArrayBuffer>;
   private readonly tileStaging: Uint32Array<ArrayBuffer>;
+  private readonly window: number;
 
   constructor(private readonly device: GPUDevice, readonly split: AttentionSplit, shape: AttentionShape, limits: AttentionWorkLimits) {
+    this.window = attentionWindow(shape);
     this.decodeStaging = new Uint32Array(limits.maxSeqs * entryWords);
     this.tileStaging = new Uint32Array(limits.maxTokens * entryWords);
     const create = (label: string, bytes: number) =>
@@ -92,7 +96,7 @@ export class AttentionWork {
 
   /** Plans the step and writes both lists (queue-ordered before the step's submission). */
   write(batch: { readonly positions: ArrayLike<number>; readonly tokenSeq: ArrayLike<number> }): void {
-    this.plan = planAttention(batch.positions, batch.tokenSeq, this.split, this.decodeStaging, this.tileStaging);
+    this.plan = planAttention(batch.positions, batch.tokenSeq, this.split, this.decodeStaging, this.tileStaging, this.window);
     this.device.queue.writeBuffer(this.decodeRows, 0, this.decodeStaging);
     if (this.plan.tileCount > 0) this.device.queue.writeBuffer(this.tiles, 0, this.tileStaging, 0, this.plan.tileCount * entryWords);
   }

@@ -6,7 +6,7 @@
 import attentionCode from '../../../shaders/paged_attention.wgsl?raw';
 import serialCode from '../../../shaders/paged_attention_serial.wgsl?raw';
 import { bindGroup, ceilDiv, flatGrid, getPipeline, kernelCall, type KernelCall, type RowSource, type PipelineHandle } from '../kernel.ts';
-import { kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
+import { attentionWindow, kvHeadWords, qkvWidth, type AttentionShape } from './attention-shape.ts';
 
 export interface AttentionBuffers {
   readonly qkv: GPUBuffer;
@@ -32,6 +32,7 @@ export class PagedAttentionKernel {
       BLOCK_SIZE: shape.blockSize,
       MAX_BLOCKS: maxBlocksPerSeq,
       SCALE: 1 / Math.sqrt(shape.headDim),
+      WINDOW: attentionWindow(shape),
     };
     this.pipeline = serial
       ? getPipeline(device, 'pagedAttentionSerial', serialCode, constants)
