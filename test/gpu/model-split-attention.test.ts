@@ -35,7 +35,7 @@ function batch(parts: ReturnType<typeof rows>[], blockTables: Uint32Array<ArrayB
   };
 }
 
-describe.each(['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded'])('%s with split attention', (name) => {
+describe.each(['qwen2-bf16', 'qwen3-f32', 'llama-f16-sharded', 'llama3.2-tied', 'mistral-sliding'])('%s with split attention', (name) => {
   let model: LoadedModel | undefined;
   afterAll(() => model?.dispose());
 
