@@ -21,7 +21,7 @@ function parameters(tool: ChatCompletionTool): Record<string, unknown> {
 
 /** `format`: the tool parser's call format; a parser without one cannot be forced to call (`parserName` says which). */
 export function constraintFor(
-  params: ChatParams, tools: readonly ChatCompletionTool[] | undefined, format: ToolCallFormat | undefined = 'hermes', parserName = 'hermes',
+  params: ChatParams, tools: readonly ChatCompletionTool[] | undefined, format: ToolCallFormat | undefined, parserName: string,
 ): ConstraintSpec | undefined {
   const { toolChoice, responseFormat } = params;
   const toolsForced = toolChoice.mode === 'required' || toolChoice.mode === 'named';
@@ -33,12 +33,12 @@ export function constraintFor(
     const tool = functions.find((candidate) => candidate.function.name === toolChoice.name);
     return { kind: 'json_schema', schema: tool === undefined ? anyObject : parameters(tool) };
   }
-  const needFormat = (what: string): ToolCallFormat => {
+  const needFormat = (what: string, subject: string): ToolCallFormat => {
     if (format !== undefined) return format;
-    throw new LlmError('unsupported_option', `${what} needs a grammar for the tool-call format, and the tool-call parser "${parserName}" declares none`, 'tool_choice');
+    throw new LlmError('unsupported_option', `${what} needs a grammar for the tool-call format, and the tool-call parser "${parserName}" declares none`, subject);
   };
   if (toolChoice.mode === 'required') {
-    return { kind: 'tool_calls', format: needFormat('tool_choice "required"'), tools: functions.map((tool) => ({ name: tool.function.name, parameters: parameters(tool) })), parallel: params.parallelToolCalls };
+    return { kind: 'tool_calls', format: needFormat('tool_choice "required"', 'tool_choice'), tools: functions.map((tool) => ({ name: tool.function.name, parameters: parameters(tool) })), parallel: params.parallelToolCalls };
   }
   if (responseFormat.type === 'json_object') return { kind: 'json_object' };
   if (responseFormat.type === 'json_schema') return { kind: 'json_schema', schema: responseFormat.schema };
@@ -46,7 +46,7 @@ export function constraintFor(
     const signatures = functions.map((tool) => tool.function.strict === true
       ? { name: tool.function.name, parameters: parameters(tool) }
       : { name: tool.function.name, parameters: anyObject, strict: false });
-    return { kind: 'auto_tool_calls', format: needFormat('a strict tool'), tools: signatures, parallel: params.parallelToolCalls };
+    return { kind: 'auto_tool_calls', format: needFormat('a strict tool', 'tools'), tools: signatures, parallel: params.parallelToolCalls };
   }
   return undefined;
 }

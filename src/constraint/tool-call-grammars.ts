@@ -78,7 +78,7 @@ export function toolCallsFormat(
     return { type: 'triggered_tags', triggers: [shape.trigger], at_least_one: false, stop_after_first: !options.parallel, tags };
   }
   const list = { type: 'tag', begin: shape.open, content: calls, end: shape.close ?? '' };
-  if (!options.auto) return { type: 'sequence', elements: [{ type: 'const_string', value: shape.open }, calls, { type: 'const_string', value: shape.close ?? '' }] };
+  if (!options.auto) return list;
   // One bracketed list of calls after the trigger, then the output ends (the parser reads one list).
   return { type: 'triggered_tags', triggers: [shape.trigger], at_least_one: false, stop_after_first: true, tags: [list] };
 }

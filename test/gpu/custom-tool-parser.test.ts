@@ -19,7 +19,9 @@ import type { StreamDelta } from '../../src/api/types.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const folder = fileURLToPath(new URL('../../public/models/tiny-tool-qwen/', import.meta.url));
-const tools = JSON.parse(readFileSync(`${folder}tools.json`, 'utf-8')) as ChatCompletionTool[];
+const strictTools = JSON.parse(readFileSync(`${folder}tools.json`, 'utf-8')) as ChatCompletionTool[];
+// strict: true needs the format's grammar, which a parser without a format has not (tested below).
+const tools = strictTools.map((tool) => (tool.type === 'function' ? { ...tool, function: { ...tool.function, strict: false } } : tool));
 
 /**
  * The page's parser: reads the calls the model writes (`<tool_call>` JSON blocks, found with the
@@ -28,10 +30,9 @@ const tools = JSON.parse(readFileSync(`${folder}tools.json`, 'utf-8')) as ChatCo
 const contexts: ToolParserContext[] = [];
 function pageParser(context: ToolParserContext): ToolCallParser {
   contexts.push(context);
-  let counter = 0;
   const parse = (text: string) => {
     const parsed = parseToolCalls(text);
-    return { content: parsed.content, toolCalls: parsed.toolCalls.map((call) => ({ ...call, id: `page-${++counter}` })) };
+    return { content: parsed.content, toolCalls: parsed.toolCalls.map((call, index) => ({ ...call, id: `page-${index + 1}` })) };
   };
   return {
     parse,
@@ -134,10 +135,14 @@ describe('a registered tool-call parser', () => {
     expect(after.choices[0]!.message.tool_calls).toHaveLength(1);
   });
 
-  it('without a call format it cannot be forced to call (tool_choice "required")', async () => {
-    const error = await engine.chat.completions.create({ ...question, tool_choice: 'required' }).catch((caught: unknown) => caught);
-    expect(isLlmError(error) && error.code).toBe('unsupported_option');
-    expect((error as Error).message).toContain('page-calls');
+  it('without a call format it cannot be forced to call (tool_choice "required") nor hold strict tools', async () => {
+    const forced = await engine.chat.completions.create({ ...question, tool_choice: 'required' }).catch((caught: unknown) => caught);
+    expect(isLlmError(forced) && forced.code).toBe('unsupported_option');
+    expect(isLlmError(forced) && forced.param).toBe('tool_choice');
+    expect((forced as Error).message).toContain('page-calls');
+    const strict = await engine.chat.completions.create({ ...question, tools: strictTools }).catch((caught: unknown) => caught);
+    expect(isLlmError(strict) && strict.code).toBe('unsupported_option');
+    expect(isLlmError(strict) && strict.param).toBe('tools');
   });
 
   it('an unknown parser name is refused before the model loads', async () => {

@@ -78,4 +78,28 @@ describe('cli parse', () => {
     expect(JSON.parse(badParser.stderr.trim())).toMatchObject({ error: { code: 'invalid_argument', subject: 'reasoning-parser' } });
     expect(badParser.stderr).toMatch(/qwen3, deepseek_r1/);
   }, 60_000);
+
+  it('--tool-parser reads each family\'s call format; an unknown one is a typed error', async () => {
+    const args = (call: Parsed['tool_calls'][number]) => JSON.parse(call.function.arguments) as unknown;
+    const [llama, pythonic, mistral, deepseekThenLlama, unknown] = await Promise.all([
+      cli(['parse', '--tool-parser', 'llama3_json'], '{"name": "get_weather", "parameters": {"city": "Paris"}}'),
+      cli(['parse', '--tool-parser', 'pythonic'], "[get_weather(city='Paris', days=2), get_time(tz=None)]"),
+      cli(['parse', '--tool-parser', 'mistral'], 'Checking. [TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}}]'),
+      cli(['parse', '--tool-parser', 'llama3_json', '--reasoning-parser', 'deepseek_r1'], 'Paris, then.</think>{"name": "f", "parameters": {}}'),
+      cli(['parse', '--tool-parser', 'xml'], 'x'),
+    ]);
+    const llamaOut = parsed(llama.stdout);
+    expect(llamaOut.content).toBeNull();
+    expect(llamaOut.tool_calls.map((call) => [call.function.name, args(call)])).toEqual([['get_weather', { city: 'Paris' }]]);
+    const pythonicOut = parsed(pythonic.stdout);
+    expect(pythonicOut.tool_calls.map((call) => [call.function.name, args(call)])).toEqual([['get_weather', { city: 'Paris', days: 2 }], ['get_time', { tz: null }]]);
+    const mistralOut = parsed(mistral.stdout);
+    expect(mistralOut.content).toBe('Checking. ');
+    expect(mistralOut.tool_calls.map((call) => [call.function.name, args(call)])).toEqual([['get_weather', { city: 'Paris' }]]);
+    expect(mistralOut.tool_calls[0]!.id).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(parsed(deepseekThenLlama.stdout)).toMatchObject({ reasoning_content: 'Paris, then.', content: null, tool_calls: [{ function: { name: 'f', arguments: '{}' } }] });
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stderr.trim())).toMatchObject({ error: { code: 'invalid_argument', subject: 'tool-parser' } });
+    expect(unknown.stderr).toMatch(/hermes, llama3_json, pythonic, mistral/);
+  }, 60_000);
 });
