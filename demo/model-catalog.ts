@@ -27,23 +27,23 @@ const GB = 1e9;
 const MB = 1e6;
 const HUB_ABOUT = 'A general chat model from the Hugging Face Hub: it answers questions, writes, and calls this page\'s tools when they help.';
 const THINKS = `${HUB_ABOUT} It thinks before it answers.`;
-const FOUR_BIT = 'Its weights are 4-bit, as published: about a third of the download and of the GPU memory.';
+const FOUR_BIT = 'Its weights are 4-bit (AWQ or GPTQ, as published): about a third of the download and of the GPU memory.';
 // Sizes are the checkpoint's safetensors (4-bit ones: packed weights plus f16 embedding and scales).
 const HUB_MODELS: CatalogEntry[] = [
   { model: 'Qwen/Qwen2.5-0.5B-Instruct', label: 'Qwen2.5 0.5B Instruct', source: 'hub', approxBytes: 0.99 * GB, about: HUB_ABOUT },
-  { model: 'Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4', label: 'Qwen2.5 0.5B GPTQ 4-bit', source: 'hub', approxBytes: 0.46 * GB, about: `${HUB_ABOUT} ${FOUR_BIT}` },
+  { model: 'Qwen/Qwen2.5-0.5B-Instruct-GPTQ-Int4', label: 'Qwen2.5 0.5B GPTQ', source: 'hub', approxBytes: 0.46 * GB, about: `${HUB_ABOUT} ${FOUR_BIT}` },
   { model: 'Qwen/Qwen2.5-1.5B-Instruct', label: 'Qwen2.5 1.5B Instruct', source: 'hub', approxBytes: 3.09 * GB, about: HUB_ABOUT },
-  { model: 'Qwen/Qwen2.5-1.5B-Instruct-AWQ', label: 'Qwen2.5 1.5B AWQ 4-bit', source: 'hub', approxBytes: 1.16 * GB, about: `${HUB_ABOUT} ${FOUR_BIT}` },
+  { model: 'Qwen/Qwen2.5-1.5B-Instruct-AWQ', label: 'Qwen2.5 1.5B AWQ', source: 'hub', approxBytes: 1.16 * GB, about: `${HUB_ABOUT} ${FOUR_BIT}` },
   { model: 'Qwen/Qwen3-0.6B', label: 'Qwen3 0.6B, thinks', source: 'hub', approxBytes: 1.5 * GB, about: THINKS },
   { model: 'Qwen/Qwen3-1.7B', label: 'Qwen3 1.7B, thinks', source: 'hub', approxBytes: 4.06 * GB, about: THINKS },
-  { model: 'Qwen/Qwen3-4B-AWQ', label: 'Qwen3 4B AWQ 4-bit, thinks', source: 'hub', approxBytes: 2.7 * GB, about: `${THINKS} ${FOUR_BIT}` },
+  { model: 'Qwen/Qwen3-4B-AWQ', label: 'Qwen3 4B AWQ, thinks', source: 'hub', approxBytes: 2.7 * GB, about: `${THINKS} ${FOUR_BIT}` },
   // meta-llama's own repository is gated (a signed-in, accepted licence); this copy has the same files.
   {
     model: 'unsloth/Llama-3.2-1B-Instruct', label: 'Llama 3.2 1B Instruct', source: 'hub', approxBytes: 2.47 * GB,
     about: `${HUB_ABOUT} It writes tool calls as Llama 3's JSON ({"name": …, "parameters": …}).`,
   },
   {
-    model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B', label: 'DeepSeek-R1 Distill 1.5B, thinks', source: 'hub', approxBytes: 3.55 * GB,
+    model: 'deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B', label: 'DeepSeek-R1 1.5B', source: 'hub', approxBytes: 3.55 * GB,
     about: 'DeepSeek-R1 distilled into Qwen2.5-Math 1.5B: it always reasons first (shown apart from the answer), best at math. It was not trained to call tools.',
   },
 ];

@@ -138,8 +138,8 @@ describe('damaged checkpoints', () => {
 describe('bad config.json', () => {
   it('an unknown architecture is unsupported_architecture', async () => {
     const folder = await copyFixture('qwen2-bf16');
-    await editConfig(folder, (config) => (config['architectures'] = ['MistralForCausalLM']));
-    expectError(await loadError(folder), 'unsupported_architecture', 'MistralForCausalLM', 'config.json');
+    await editConfig(folder, (config) => (config['architectures'] = ['Gemma2ForCausalLM']));
+    expectError(await loadError(folder), 'unsupported_architecture', 'Gemma2ForCausalLM', 'config.json');
   });
 
   it('yarn rope scaling is unsupported_option', async () => {
