@@ -1,4 +1,5 @@
 /** Per-step and cumulative engine statistics. */
+import { RequestLatencies } from './latency-histogram.ts';
 import type { BlockManager } from './block-manager.ts';
 import type { EngineStats, StepStats } from './engine-types.ts';
 import type { ScheduledSequence, Scheduler, SchedulerOutput } from './scheduler.ts';
@@ -38,6 +39,7 @@ export class EngineStatsTracker {
   /** When the last step with rows finished postprocessing. */
   private lastFinishedAt: number | undefined;
   private last: StepStats | undefined;
+  readonly latencies = new RequestLatencies();
 
   constructor(private readonly blocks: BlockManager, private readonly scheduler: Scheduler) {}
 
@@ -108,6 +110,8 @@ export class EngineStatsTracker {
       decodeSteps: this.decodeSteps,
       decodeTokens: this.decodeTokens,
       decodeMs: this.decodeMs,
+      timeToFirstTokenSeconds: this.latencies.timeToFirstToken.snapshot(),
+      interTokenLatencySeconds: this.latencies.interTokenLatency.snapshot(),
       last: this.last,
     };
   }

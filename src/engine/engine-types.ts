@@ -1,4 +1,5 @@
 /** The engine's request, per-step output and statistics shapes (plain data: they cross workers). */
+import type { HistogramSnapshot } from './latency-histogram.ts';
 import type { ConstraintSpec } from '../constraint/constraint-spec.ts';
 import type { TokenLogprob } from '../model/model-runner.ts';
 import type { SamplingParams } from './sampling-params.ts';
@@ -103,5 +104,9 @@ export interface EngineStats {
    * period (their durations overlap) and a step after an idle gap counts only its own duration.
    */
   readonly decodeMs: number;
+  /** Arrival to first sampled token, per request (vLLM's time_to_first_token_seconds). */
+  readonly timeToFirstTokenSeconds: HistogramSnapshot;
+  /** Between a request's consecutive tokens (vLLM's inter_token_latency_seconds). */
+  readonly interTokenLatencySeconds: HistogramSnapshot;
   readonly last: StepStats | undefined;
 }

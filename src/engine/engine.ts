@@ -136,6 +136,7 @@ export class Engine {
     const seq = new Sequence(request.id, [...request.promptIds], sampling, this.model.generationConfig.eosTokenIds, this.arrivals++, constraint);
     const wants = { wantsFirstLogits: request.returnFirstLogits === true, reportsPrefill: request.reportPrefill === true };
     this.live.set(seq.id, { seq, listener, logprobs: [], ...wants, prefilled: 0 });
+    this.tracker.latencies.arrived(seq);
     this.scheduler.add(seq);
   }
 
@@ -236,6 +237,7 @@ export class Engine {
   /** Appends each sampled token, retires finished requests; returns how many tokens were dropped. */
   private postprocess({ built }: LaunchedStep, output: StepOutput): number {
     let discarded = 0;
+    const now = performance.now();
     built.samplers.forEach((seq, row) => {
       const live = this.live.get(seq.id);
       // Finished or aborted while the step ran: its token is discarded, never emitted or cached.
@@ -256,6 +258,7 @@ export class Engine {
       if (live.wantsFirstLogits && seq.numOutputTokens === 0) live.firstLogits = rowLogits(output, row, this.model.config.vocabSize);
       const logprob = seq.sampling.logprobs === undefined ? undefined : output.logprob(row);
       if (logprob !== undefined) live.logprobs.push(logprob);
+      this.tracker.latencies.sampled(seq, now);
       const finish = seq.appendToken(tokenId);
       if (finish !== undefined) this.retire(live, finish, [tokenId], logprob);
       else notify(live, outputOf(seq, [tokenId], logprob, undefined));

@@ -1,7 +1,8 @@
 /**
  * The engine's per-request behaviour on a fixture model: aborts mid-run free their blocks and
  * change nobody else's tokens; seeded sampling is reproducible alone and in a batch; minTokens holds
- * off EOS and stop ids; bad requests get typed errors while the engine keeps serving the others.
+ * off EOS and stop ids; bad requests get typed errors while the engine keeps serving the others;
+ * the latency histograms count one first token per started request and one gap per later token.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.ts';
@@ -49,6 +50,13 @@ describe('engine requests on qwen3-f32', () => {
     const stats = engine.stats();
     expect(stats.blocksFree).toBe(stats.blocksTotal);
     expect(stats.abortedRequests).toBe(aborted.length);
+    // One first-token latency per request that got a token, one inter-token latency per later token.
+    const started = results.filter((result) => result.completionIds.length > 0);
+    const tokens = results.reduce((sum, result) => sum + result.completionIds.length, 0);
+    expect(stats.timeToFirstTokenSeconds.count).toBe(started.length);
+    expect(stats.interTokenLatencySeconds.count).toBe(tokens - started.length);
+    expect(stats.timeToFirstTokenSeconds.counts.reduce((a, b) => a + b, 0)).toBe(started.length);
+    expect(stats.interTokenLatencySeconds.sum).toBeGreaterThan(0);
     expect(engine.abort('a0')).toBe(false);
   });
 
