@@ -9,7 +9,7 @@
 import { LlmError } from '../errors.ts';
 import { ByteReader } from './byte-reader.ts';
 import type { CheckpointLayout, CheckpointShard } from './checkpoint.ts';
-import type { FileStream, ModelSource } from './model-source.ts';
+import type { FileStream, ModelSource } from '../hub/model-source.ts';
 import { checkFileSize, DTYPE_BYTES, truncationError, type TensorEntry } from './safetensors-header.ts';
 import type { TensorInfo } from './safetensors.ts';
 

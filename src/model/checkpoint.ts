@@ -6,8 +6,8 @@
  * any tensor byte is downloaded. checkpoint-stream.ts then streams the data.
  */
 import { LlmError } from '../errors.ts';
-import type { ModelSource } from './model-source.ts';
-import { printable } from './printable-text.ts';
+import type { ModelSource } from '../hub/model-source.ts';
+import { printable } from '../printable-text.ts';
 import {
   checkFileSize,
   parseSafetensorsHeader,

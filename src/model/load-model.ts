@@ -20,7 +20,7 @@ import { KvCache } from './kv-cache.ts';
 import { planKvCache, weightBytes } from './kv-plan.ts';
 import { ProgressTracker, type ProgressListener } from './load-progress.ts';
 import { openModelFiles, type ModelFileOptions } from './model-files.ts';
-import type { ModelSource } from './model-source.ts';
+import type { ModelSource } from '../hub/model-source.ts';
 import { ModelRunner } from './model-runner.ts';
 import { allocateWeights, type WeightUpload } from './model-weights.ts';
 import { checkFiniteWeights } from './finite-weights.ts';

@@ -13,7 +13,7 @@ import { openCheckpoint, type CheckpointLayout } from './checkpoint.ts';
 import { parseModelConfig, type ModelConfig } from './config.ts';
 import { parseGenerationConfig, type GenerationConfig } from './generation-config.ts';
 import type { ProgressTracker } from './load-progress.ts';
-import { openModelSource, type ModelSource } from './model-source.ts';
+import { openModelSource, type ModelSource } from '../hub/model-source.ts';
 import { validateCheckpoint } from './tensor-names.ts';
 import { openTokenizer } from './tokenizer-files.ts';
 

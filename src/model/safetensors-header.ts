@@ -7,7 +7,7 @@
  * file's exact size, and a download that is shorter or longer is caught, naming the file.
  */
 import { LlmError } from '../errors.ts';
-import { printable } from './printable-text.ts';
+import { printable } from '../printable-text.ts';
 
 /** I32: the packed integer tensors of 4-bit checkpoints (qweight, qzeros, g_idx). */
 export type TensorDtype = 'BF16' | 'F16' | 'F32' | 'I32';

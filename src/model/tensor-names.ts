@@ -13,7 +13,7 @@ import { LlmError } from '../errors.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import type { ModelConfig } from './config.ts';
 import type { Quantization } from './quantization-config.ts';
-import { printable } from './printable-text.ts';
+import { printable } from '../printable-text.ts';
 import type { TensorDtype } from './safetensors-header.ts';
 
 export function layerPrefix(layer: number): string {

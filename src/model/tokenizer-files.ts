@@ -15,7 +15,7 @@
  */
 import { LlmError } from '../errors.ts';
 import { loadTokenizer, type TextTokenizer } from '../text/tokenizer.ts';
-import { boundSource, type ModelSource } from './model-source.ts';
+import { boundSource, type ModelSource } from '../hub/model-source.ts';
 
 const TOKENIZER_FILE = 'tokenizer.json';
 const CONFIG_FILE = 'tokenizer_config.json';

@@ -6,7 +6,7 @@
  */
 import { Tokenizer } from '@huggingface/tokenizers';
 import { LlmError } from '../errors.ts';
-import type { ModelSource } from '../model/model-source.ts';
+import type { ModelSource } from '../hub/model-source.ts';
 import { PlainSpanEncoder, type TextSpan } from './plain-spans.ts';
 
 export type { TextSpan } from './plain-spans.ts';

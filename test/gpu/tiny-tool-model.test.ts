@@ -14,7 +14,7 @@ import type { ChatCompletion, ChatCompletionTool } from '../../src/api/chat-type
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import type { RunnableTool } from '../../src/api/tool-runner.ts';
-import { openModelSource } from '../../src/model/model-source.ts';
+import { openModelSource } from '../../src/hub/model-source.ts';
 import { loadTokenizer, requireTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { golden, heldoutNames, trainingNames } from '../support/tiny-model-names.ts';
 

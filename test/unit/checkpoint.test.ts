@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCheckpoint, type CheckpointLayout } from '../../src/model/checkpoint.ts';
 import { streamCheckpoint } from '../../src/model/checkpoint-stream.ts';
-import { boundSource, openModelSource, type ModelSource } from '../../src/model/model-source.ts';
+import { boundSource, openModelSource, type ModelSource } from '../../src/hub/model-source.ts';
 import { parseModelConfig } from '../../src/model/config.ts';
 import { parseGenerationConfig } from '../../src/model/generation-config.ts';
 import { toFloat16Bits, type TensorInfo } from '../../src/model/safetensors.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ChoiceOutput, type ChoiceMode } from '../../src/api/choice-output.ts';
 import { hermesToolParser } from '../../src/api/hermes-tool-parser.ts';
 import type { StreamDelta } from '../../src/api/types.ts';
-import { openModelSource } from '../../src/model/model-source.ts';
+import { openModelSource } from '../../src/hub/model-source.ts';
 import { loadTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { Random } from '../support/random.ts';
 import { HERMES_CALL, reasoningCases } from '../support/reasoning-cases.ts';

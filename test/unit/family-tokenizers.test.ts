@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTokenizer, requireTokenizer } from '../../src/text/tokenizer.ts';
-import { openModelSource } from '../../src/model/model-source.ts';
+import { openModelSource } from '../../src/hub/model-source.ts';
 import { readGolden } from '../support/golden-cases.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));

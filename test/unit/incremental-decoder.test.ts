@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncrementalDecoder } from '../../src/text/incremental-decoder.ts';
 import { loadTokenizer } from '../../src/text/tokenizer.ts';
-import { openModelSource } from '../../src/model/model-source.ts';
+import { openModelSource } from '../../src/hub/model-source.ts';
 import { Random } from '../support/random.ts';
 
 const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;

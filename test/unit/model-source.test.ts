@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openModelSource, type ModelSource } from '../../src/model/model-source.ts';
+import { openModelSource, type ModelSource } from '../../src/hub/model-source.ts';
 import { isLlmError, type ErrorCode } from '../../src/errors.ts';
 
 async function expectRejects(promise: Promise<unknown>, code: ErrorCode, subject: string): Promise<void> {

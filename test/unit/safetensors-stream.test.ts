@@ -11,10 +11,10 @@ import { isLlmError, type ErrorCode } from '../../src/errors.ts';
 import { ByteReader } from '../../src/model/byte-reader.ts';
 import { openCheckpoint } from '../../src/model/checkpoint.ts';
 import { streamCheckpoint, type TensorPiece } from '../../src/model/checkpoint-stream.ts';
-import type { FileStream } from '../../src/model/model-source.ts';
+import type { FileStream } from '../../src/hub/model-source.ts';
 import { checkFileSize, MAX_HEADER_BYTES, parseSafetensorsHeader, readHeaderLength } from '../../src/model/safetensors-header.ts';
 import { parseSafetensors, toFloat16Bits } from '../../src/model/safetensors.ts';
-import { BaseModelSource, fileStream } from '../../src/model/source-base.ts';
+import { BaseModelSource, fileStream } from '../../src/hub/source-base.ts';
 import { Random } from '../support/random.ts';
 import { buildSafetensors, f32Bytes } from './helpers/safetensors-bytes.ts';
 

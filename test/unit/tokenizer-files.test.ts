@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLlmError } from '../../src/errors.ts';
-import { openModelSource, type ModelSource } from '../../src/model/model-source.ts';
+import { openModelSource, type ModelSource } from '../../src/hub/model-source.ts';
 import { checkTokenizerConfig, checkTokenizerJson, openTokenizer } from '../../src/model/tokenizer-files.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/qwen2-bf16/', import.meta.url));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTokenizer, requireTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
-import { openModelSource } from '../../src/model/model-source.ts';
+import { openModelSource } from '../../src/hub/model-source.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));

@@ -4,8 +4,8 @@
  * Which one a string means is decided by src/hub/model-location.ts. Small files are read whole;
  * weight files are streamed (`openStream`) so a multi-GB shard is never held whole in memory.
  */
-import type { FileCache } from '../hub/file-cache.ts';
-import { resolveModelLocation, type HubOptions } from '../hub/model-location.ts';
+import type { FileCache } from './file-cache.ts';
+import { resolveModelLocation, type HubOptions } from './model-location.ts';
 import { HttpModelSource } from './http-model-source.ts';
 import { LocalModelSource } from './local-model-source.ts';
 

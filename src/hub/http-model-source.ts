@@ -5,7 +5,7 @@
  * Safetensors headers are read with a Range request, so the big download happens once.
  */
 import { isLlmError, LlmError } from '../errors.ts';
-import type { FileCache } from '../hub/file-cache.ts';
+import type { FileCache } from './file-cache.ts';
 import type { FileProgressListener, FileStream } from './model-source.ts';
 import { BaseModelSource, fileStream, missing } from './source-base.ts';
 

@@ -5,7 +5,7 @@
  */
 import { LlmError } from '../errors.ts';
 import type { FileProgressListener, FileStream, ModelSource } from './model-source.ts';
-import { printable } from './printable-text.ts';
+import { printable } from '../printable-text.ts';
 
 export function missing(name: string, where: string, detail: string): LlmError {
   return new LlmError('missing_file', `model file "${name}" not found in ${where} (${detail})`, name);
