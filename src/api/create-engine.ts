@@ -1,12 +1,15 @@
 /**
  * `createEngine(options)`: loads a model and returns an LlmEngine. In a browser the engine runs
- * in a Web Worker, so the page never blocks on the GPU; in Node (CLI, tests) it runs in-process.
+ * in a Web Worker, so the page never blocks on the GPU; in Node (CLI, tests) it runs in-process;
+ * or, given a server's `baseURL`, it sends every request there.
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../engine/worker-errors.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
 import type { ChatHost, ChatLoadOptions } from './chat-host.ts';
 import { LlmEngine, type BackendLink } from './llm-engine.ts';
+import { createRemoteEngine, type RemoteEngineOptions } from './remote-backend.ts';
+import { sharedWorkerLink } from './shared-worker-link.ts';
 
 export interface CreateEngineOptions extends ChatLoadOptions {
   /**
@@ -18,11 +21,20 @@ export interface CreateEngineOptions extends ChatLoadOptions {
   readonly onProgress?: ProgressListener;
   /** A Worker running `hostChatEngine()`, `true` for the built-in one, `false` for in-process. Default: a worker where there are Workers. */
   readonly worker?: Worker | boolean;
+  /**
+   * One engine per model for every tab of this origin, in a SharedWorker: the model loads once,
+   * requests from all tabs batch together, and a closed tab's requests are aborted.
+   */
+  readonly shared?: boolean;
 }
 
-export async function createEngine(options: CreateEngineOptions): Promise<LlmEngine> {
-  const { model, worker = typeof Worker !== 'undefined', onProgress, ...loadOptions } = options;
-  const link = worker === false ? await localLink() : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
+/** With `baseURL`, no weights load: every request goes to that OpenAI-compatible server (remote-backend.ts). */
+export async function createEngine(options: CreateEngineOptions | RemoteEngineOptions): Promise<LlmEngine> {
+  if ('baseURL' in options) return createRemoteEngine(options);
+  const { model, worker = typeof Worker !== 'undefined', shared = false, onProgress, ...loadOptions } = options;
+  const link = shared ? await sharedWorkerLink()
+    : worker === false ? await localLink()
+      : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
   try {
     // A function cannot be cloned into the worker: it goes as its own (proxied) argument.
     const info = await link.backend.load(model, loadOptions, onProgress === undefined ? undefined : link.callback(onProgress));
