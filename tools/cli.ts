@@ -8,11 +8,13 @@ import { batchCommand, batchOptions } from './cli/batch-command.ts';
 import { chatCommand, chatOptions } from './cli/chat-command.ts';
 import { generateCommand, generateOptions } from './cli/generate-command.ts';
 import { parseCommand, parseOptions } from './cli/parse-command.ts';
+import { serveCommand, serveOptions } from './cli/serve-command.ts';
 
 const usage = `usage: npm run --silent cli -- <command> …
   generate --model <dir-or-url> (--prompt-ids 1,2,3 | --prompt "text") --max-tokens N [--json] [--ignore-eos] [--quantization q4]
   batch --model <dir-or-url> --requests <file.jsonl> [--max-num-seqs N] [--max-batched-tokens N] [--kv-blocks N] [--no-prefix-cache] [--json]
   chat --model <dir-or-url> --request <file.json> [--stream] [--quantization q4] [--tool-call-parser NAME] [--reasoning-parser NAME] [--chat-template FILE]
+  serve --model <dir|url|hub-id> [--host 127.0.0.1] [--port 8000] [--api-key K] [--cors-origin O] [--max-num-seqs N] [--quantization q4] [--tool-call-parser NAME] [--reasoning-parser NAME] [--chat-template FILE] [--served-model-name NAME] [--shutdown-timeout S]
   parse [--tool-parser hermes|llama3_json|pythonic|mistral] [--reasoning-parser qwen3|deepseek_r1] [--reasoning (= qwen3)] [--no-thinking] < model-output.txt`;
 
 async function main(argv: string[]): Promise<void> {
@@ -26,6 +28,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'batch':
       await batchCommand(parseArgs({ args: rest, options: batchOptions, strict: true }).values);
+      return;
+    case 'serve':
+      await serveCommand(parseArgs({ args: rest, options: serveOptions, strict: true }).values);
       return;
     case 'parse':
       await parseCommand(parseArgs({ args: rest, options: parseOptions, strict: true }).values);
