@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'invalid_argument'
   | 'context_length_exceeded'
   | 'aborted'
+  /** A remote server refused the API key (HTTP 401 or 403). */
+  | 'authentication_failed'
+  /** A remote server failed or is overloaded (HTTP 429 or 5xx) without saying which of our codes applies. */
+  | 'server_error'
   /** The grammar runtime (XGrammar's wasm) failed and was replaced; the request's grammar is lost. */
   | 'constraint_runtime_failed';
 
@@ -51,7 +55,8 @@ export class LlmError extends Error {
 
   /** The HTTP status an OpenAI-compatible server answers this error with. */
   get status(): number {
-    return clientErrors.has(this.code) ? 400 : this.code === 'aborted' ? 499 : 500;
+    if (clientErrors.has(this.code)) return 400;
+    return this.code === 'aborted' ? 499 : this.code === 'authentication_failed' ? 401 : 500;
   }
 
   /** The OpenAI error body: `{ error: { message, type, param, code } }`. */

@@ -18,6 +18,8 @@ export { EngineWorkerClient } from './engine/worker-client.ts';
 // The OpenAI-shaped chat API.
 export { createEngine, type CreateEngineOptions } from './api/create-engine.ts';
 export { LlmEngine } from './api/llm-engine.ts';
+export type { RemoteEngineOptions } from './api/remote-backend.ts';
+export type { RemoteEngineStats } from './api/remote-metrics.ts';
 export { ChatHost, hostChatEngine, type ChatLoadOptions } from './api/chat-host.ts';
 export type {
   ChatApi, ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming,
