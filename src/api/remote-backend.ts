@@ -98,8 +98,8 @@ export class RemoteBackend implements ChatBackend {
         for await (const data of readSseData(response.body)) {
           if (data === '[DONE]') return undefined;
           const chunk = parseJson(data, call);
-          // vLLM and this project's serve report a failure after the first byte as an error event.
-          if (typeof chunk === 'object' && chunk !== null && 'error' in chunk) throw remoteError(undefined, chunk, call);
+          // A failure after the first byte comes as an error event: `{error: {...}}`, or older vLLM's `{object: 'error', ...}`.
+          if (isErrorEvent(chunk)) throw remoteError(undefined, chunk, call);
           onChunks([chunk as Chunk]);
         }
       } catch (error) {
@@ -147,6 +147,9 @@ export class RemoteBackend implements ChatBackend {
     return parseJson(text, call);
   }
 }
+
+const isErrorEvent = (data: unknown) =>
+  typeof data === 'object' && data !== null && ('error' in data || (data as { object?: unknown }).object === 'error');
 
 function parseJson(text: string, call: RemoteCall): unknown {
   try {

@@ -104,10 +104,12 @@ function vllmFetch(seen: Request[] = []): typeof fetch {
     if (path === '/v1/models') return json(200, { object: 'list', data: [{ id: 'Qwen/Qwen3-8B', object: 'model', created: 1, owned_by: 'vllm', root: 'Qwen/Qwen3-8B', max_model_len: 40960 }] });
     if (path === '/metrics') return new Response('vllm:num_requests_running{model_name="Qwen/Qwen3-8B"} 0\n');
     if (path === '/v1/chat/completions') {
-      const body = await request.json() as { stream?: boolean };
+      const body = await request.json() as { stream?: boolean; n?: number };
       if (body.stream !== true) return json(404, { error: { message: 'The model `other` does not exist.', type: 'NotFoundError', param: 'model', code: 404 } });
       // 200, then an error event after one chunk, as vLLM streams a failure mid-generation.
-      return new Response(sseEvent({ id: 'c', object: 'chat.completion.chunk', choices: [] }) + sseEvent({ error: { message: 'engine dead', code: 500 } }) + SSE_DONE);
+      // Older vLLM sent the error event's fields at the top level.
+      const failure = body.n === 2 ? { object: 'error', message: 'engine dead', code: 500 } : { error: { message: 'engine dead', code: 500 } };
+      return new Response(sseEvent({ id: 'c', object: 'chat.completion.chunk', choices: [] }) + sseEvent(failure) + SSE_DONE);
     }
     return json(404, { detail: 'Not Found' });
   }) as typeof fetch;
@@ -125,11 +127,14 @@ describe('an engine over a vLLM-like server', () => {
     expect((stats as LlmError).message).toContain('gpu-box:8000');
     const missing = await engine.chat.completions.create({ model: 'other', messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
     expect([(missing as LlmError).code, (missing as LlmError).subject]).toEqual(['invalid_argument', 'model']);
-    const stream = await engine.chat.completions.create({ model: 'Qwen/Qwen3-8B', messages: [{ role: 'user', content: 'hi' }], stream: true });
-    const got: unknown[] = [];
-    const failure = await (async () => { for await (const chunk of stream) got.push(chunk); })().catch((error: unknown) => error);
-    expect(got).toHaveLength(1);
-    expect(isLlmError(failure, 'server_error'), String(failure)).toBe(true);
+    for (const n of [1, 2]) {
+      const stream = await engine.chat.completions.create({ model: 'Qwen/Qwen3-8B', messages: [{ role: 'user', content: 'hi' }], stream: true, n });
+      const got: unknown[] = [];
+      const failure = await (async () => { for await (const chunk of stream) got.push(chunk); })().catch((error: unknown) => error);
+      expect(got).toHaveLength(1);
+      expect(isLlmError(failure, 'server_error'), String(failure)).toBe(true);
+      expect((failure as LlmError).message).toContain('engine dead');
+    }
     await engine.dispose();
   });
 
