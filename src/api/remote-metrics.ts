@@ -60,14 +60,14 @@ export function statsFromMetrics(text: string): RemoteEngineStats | undefined {
     return { buckets: bounds.map((bucket) => bucket.le), counts, sum: value(`${name}_sum`), count };
   };
   return {
-    steps: NaN,
+    steps: value('engine_steps_total'),
     running: value('num_requests_running'),
     waiting: value('num_requests_waiting'),
-    maxRunning: NaN,
-    blocksTotal: NaN,
-    blocksUsed: NaN,
-    blocksFree: NaN,
-    blockSize: NaN,
+    maxRunning: value('max_num_requests_running'),
+    blocksTotal: value('kv_cache_blocks_total'),
+    blocksUsed: value('kv_cache_blocks_used'),
+    blocksFree: value('kv_cache_blocks_total') - value('kv_cache_blocks_used'),
+    blockSize: value('kv_cache_block_size'),
     kvCacheUsage: value('kv_cache_usage_perc'),
     prefixCacheHitTokens: value('prefix_cache_hit_tokens_total'),
     promptTokens: value('prompt_tokens_total'),

@@ -101,6 +101,12 @@ export function renderMetrics({ stats, http, modelName }: MetricsSource, prefix 
   out.gauge('num_requests_running', 'Requests in the running batch.', stats.running);
   out.gauge('num_requests_waiting', 'Requests waiting to be scheduled.', stats.waiting);
   out.gauge('kv_cache_usage_perc', 'Fraction of KV cache blocks in use (1 = full).', stats.blocksTotal === 0 ? 0 : stats.blocksUsed / stats.blocksTotal);
+  // Block counts and the high-water batch, so a remote engine's stats() has them too.
+  out.gauge('kv_cache_blocks_total', 'KV cache blocks in the pool.', stats.blocksTotal);
+  out.gauge('kv_cache_blocks_used', 'KV cache blocks held by requests.', stats.blocksUsed);
+  out.gauge('kv_cache_block_size', 'Tokens per KV cache block.', stats.blockSize);
+  out.gauge('max_num_requests_running', 'The most requests that ran in one batch so far.', stats.maxRunning);
+  out.counter('engine_steps_total', 'Engine steps run.', stats.steps);
   out.counter('prefix_cache_hit_tokens_total', 'Prompt tokens served from the prefix cache.', stats.prefixCacheHitTokens);
   out.counter('prompt_tokens_total', 'Prompt tokens of finished and aborted requests.', stats.promptTokens);
   out.counter('generation_tokens_total', 'Tokens generated (sampled and kept).', stats.generatedTokens);

@@ -108,7 +108,10 @@ describe('remote engine: the LlmEngine surface over HTTP', () => {
 
   it('stats() reads the server engine\'s counters from /metrics', async () => {
     const [mine, theirs] = [await remote.stats(), await local.stats()];
-    expect(mine).toMatchObject({ finishedRequests: theirs.finishedRequests, generatedTokens: theirs.generatedTokens, running: 0, kvCacheUsage: theirs.blocksUsed / theirs.blocksTotal });
+    expect(mine).toMatchObject({
+      finishedRequests: theirs.finishedRequests, generatedTokens: theirs.generatedTokens, running: 0, kvCacheUsage: theirs.blocksUsed / theirs.blocksTotal,
+      blocksTotal: theirs.blocksTotal, blocksFree: theirs.blocksFree, blockSize: theirs.blockSize, maxRunning: theirs.maxRunning, steps: theirs.steps,
+    });
     expect(mine.timeToFirstTokenSeconds.count).toBe(theirs.timeToFirstTokenSeconds.count);
   });
 });

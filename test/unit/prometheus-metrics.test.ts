@@ -60,6 +60,8 @@ describe('renderMetrics', () => {
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => `${name} ${type}`);
     expect(families).toEqual([
       'webgpu_llm:num_requests_running gauge', 'webgpu_llm:num_requests_waiting gauge', 'webgpu_llm:kv_cache_usage_perc gauge',
+      'webgpu_llm:kv_cache_blocks_total gauge', 'webgpu_llm:kv_cache_blocks_used gauge', 'webgpu_llm:kv_cache_block_size gauge',
+      'webgpu_llm:max_num_requests_running gauge', 'webgpu_llm:engine_steps_total counter',
       'webgpu_llm:prefix_cache_hit_tokens_total counter', 'webgpu_llm:prompt_tokens_total counter', 'webgpu_llm:generation_tokens_total counter',
       'webgpu_llm:num_preemptions_total counter', 'webgpu_llm:request_success_total counter', 'webgpu_llm:request_aborted_total counter',
       'webgpu_llm:time_to_first_token_seconds histogram', 'webgpu_llm:inter_token_latency_seconds histogram', 'webgpu_llm:http_requests_total counter',

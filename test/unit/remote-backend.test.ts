@@ -79,7 +79,7 @@ describe('remote /metrics', () => {
   it('reads back what the server renders for an engine\'s stats', () => {
     const histogram = (buckets: number[], counts: number[]) => ({ buckets, counts, sum: 1.25, count: counts.reduce((a, b) => a + b, 0) });
     const stats = {
-      running: 2, waiting: 1, blocksTotal: 64, blocksUsed: 16, prefixCacheHitTokens: 32, promptTokens: 400, generatedTokens: 90,
+      steps: 40, maxRunning: 5, blockSize: 16, running: 2, waiting: 1, blocksTotal: 64, blocksUsed: 16, prefixCacheHitTokens: 32, promptTokens: 400, generatedTokens: 90,
       preemptions: 3, finishedRequests: 7, abortedRequests: 2,
       timeToFirstTokenSeconds: histogram([0.1, 1, 10], [1, 0, 4, 2]), interTokenLatencySeconds: histogram([0.01, 0.5], [5, 6, 0]),
     } as unknown as EngineStats;
@@ -89,7 +89,8 @@ describe('remote /metrics', () => {
       preemptions: 3, finishedRequests: 7, abortedRequests: 2,
       timeToFirstTokenSeconds: stats.timeToFirstTokenSeconds, interTokenLatencySeconds: stats.interTokenLatencySeconds,
     });
-    expect(read?.blocksTotal).toBeNaN();
+    expect(read).toMatchObject({ steps: 40, maxRunning: 5, blocksTotal: 64, blocksUsed: 16, blocksFree: 48, blockSize: 16 });
+    expect(read?.decodeMs).toBeNaN(); // not on /metrics: never a made-up zero
     expect(statsFromMetrics('# HELP vllm:num_requests_running x\nvllm:num_requests_running{model_name="m"} 1\n')).toBeUndefined();
   });
 });
