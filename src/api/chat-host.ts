@@ -3,6 +3,7 @@
  * and completions layers on top, with requests keyed so the page can abort them. In a Web Worker
  * it is served over comlink (`hostChatEngine`); in Node the same object is used in-process.
  */
+import { orderedDelivery } from '../engine/ordered-delivery.ts';
 import { reasoningParserNames } from './reasoning-parser.ts';
 import { toolCallParserFactory } from './tool-parser-registry.ts';
 import * as Comlink from 'comlink';
@@ -88,15 +89,12 @@ export class ChatHost extends EngineHost {
     if (this.pending.has(key)) throw new Error(`request key "${key}" is already in use`);
     const controller = new AbortController();
     this.pending.set(key, controller);
-    // Chunks are posted without waiting for the page, but a callback proxy has its own channel,
-    // so the reply must wait for the last one: otherwise it could overtake the final chunks.
-    let delivered: Promise<unknown> = Promise.resolve();
-    const post = onChunks === undefined ? undefined : (chunks: Chunk[]) => void (delivered = Promise.resolve(onChunks(chunks)));
+    const chunks = orderedDelivery(onChunks);
     try {
-      return await run({ signal: controller.signal, onChunks: post });
+      return await run({ signal: controller.signal, onChunks: chunks.post });
     } finally {
       this.pending.delete(key);
-      await delivered.catch(() => undefined);
+      await chunks.delivered();
     }
   }
 

@@ -3,6 +3,7 @@
  * page never blocks on the GPU. `hostEngine()` exposes it through comlink; each step sends one
  * message per running request (its output), never one per layer or kernel.
  */
+import { orderedDelivery } from './ordered-delivery.ts';
 import * as Comlink from 'comlink';
 import { createModelConstraintCompiler } from '../constraint/model-constraints.ts';
 import type { ConstraintCompiler } from '../constraint/token-constraint.ts';
@@ -51,15 +52,15 @@ export class EngineHost {
   async load(location: string, options: WorkerLoadOptions = {}, onProgress?: ProgressListener): Promise<LoadedInfo> {
     const { enablePrefixCaching, ...loadOptions } = options;
     // Events are posted without waiting for the page; the last delivery is awaited below.
-    let delivered: Promise<unknown> = Promise.resolve();
-    const progress = onProgress === undefined ? {} : { onProgress: (event: LoadProgress) => void (delivered = Promise.resolve(onProgress(event)).catch(() => undefined)) };
+    const events = orderedDelivery<[LoadProgress]>(onProgress);
+    const progress = events.post === undefined ? {} : { onProgress: events.post };
     let model: LoadedModel;
     try {
       this.gpu ??= await getDevice();
       await this.releaseModel();
       model = await loadModel(this.gpu, location, { ...loadOptions, ...progress });
     } finally {
-      await delivered;
+      await events.delivered();
       // A page's callback came as a comlink proxy: free its channel.
       (onProgress as Partial<Comlink.Remote<ProgressListener>> | undefined)?.[Comlink.releaseProxy]?.();
     }
@@ -86,14 +87,11 @@ export class EngineHost {
 
   /** Runs a request to completion, calling `onOutput` (a comlink proxy) once per step. */
   async submit(request: EngineRequest, onOutput?: (output: RequestOutput) => void): Promise<RequestResult> {
-    // Outputs are posted without waiting for the page, but a callback proxy has its own channel:
-    // the result waits for the last output so it cannot overtake it.
-    let delivered: Promise<unknown> = Promise.resolve();
-    const post = onOutput === undefined ? undefined : (output: RequestOutput) => void (delivered = Promise.resolve(onOutput(output)));
+    const outputs = orderedDelivery(onOutput);
     try {
-      return await this.require().submit(request, post);
+      return await this.require().submit(request, outputs.post);
     } finally {
-      await delivered.catch(() => undefined);
+      await outputs.delivered();
     }
   }
 
