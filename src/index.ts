@@ -32,6 +32,13 @@ export type {
 } from './api/completion-types.ts';
 export { runTools, type RunToolsParams, type RunnableTool, type ToolRun, type ToolRunEvent, type ToolRunResult } from './api/tool-runner.ts';
 export { createOpenAIFetch, describeError, type OpenAIErrorBody } from './api/openai-fetch.ts';
+export { createResponses, type ResponsesService } from './api/responses/responses-service.ts';
+export { ResponseStore, type ResponseStoreLimits, type StoredResponse } from './api/responses/response-store.ts';
+export {
+  outputText, type ResponseCreateParams, type ResponseCreateParamsNonStreaming, type ResponseCreateParamsStreaming,
+  type ResponseInputItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage,
+  type Responses, type ResponsesApi, type ResponsesExtraParams,
+} from './api/responses/responses-types.ts';
 export { ChatTemplate } from './api/chat-template.ts';
 
 // Output parsers, usable with any backend.

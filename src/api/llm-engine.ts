@@ -1,6 +1,6 @@
 /**
  * What `createEngine` returns: the OpenAI-shaped surface (`chat.completions.create`,
- * `completions.create`, `models.list`), the in-page tool runner, a fetch for the OpenAI SDK, and
+ * `completions.create`, `responses.create`, `models.list`), the in-page tool runner, a fetch for the OpenAI SDK, and
  * statistics, over a chat backend that runs in a Web Worker or in-process.
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
@@ -11,6 +11,7 @@ import type { ChatApi, ChatCompletionCreateParams, ChatCompletionCreateParamsNon
 import { ChunkStream } from './chunk-stream.ts';
 import type { CompletionCreateParams, CompletionCreateParamsNonStreaming, CompletionCreateParamsStreaming, Completions, CompletionsApi } from './completion-types.ts';
 import { createOpenAIFetch } from './openai-fetch.ts';
+import { createResponses, type ResponsesService } from './responses/responses-service.ts';
 import { checkRequestShape } from './schema-limits.ts';
 import { runTools, type RunToolsParams, type ToolRun } from './tool-runner.ts';
 
@@ -40,7 +41,9 @@ export class LlmEngine implements ChatApi, CompletionsApi {
   /** Text completions (vLLM's /v1/completions); a list of prompts runs as one batch. */
   readonly completions: Completions;
   readonly models = { list: async (): Promise<ModelList> => this.link.backend.models() };
-  /** A fetch serving /v1/chat/completions, /v1/completions and /v1/models, for `new OpenAI({ fetch: engine.fetch })`. */
+  /** OpenAI's Responses API over chat completions, with stored responses for previous_response_id (responses/). */
+  readonly responses: ResponsesService;
+  /** A fetch serving /v1/chat/completions, /v1/completions, /v1/responses and /v1/models, for `new OpenAI({ fetch: engine.fetch })`. */
   readonly fetch: typeof fetch;
   private keys = 0;
   private disposed = false;
@@ -51,6 +54,7 @@ export class LlmEngine implements ChatApi, CompletionsApi {
     const complete = (params: CompletionCreateParams, options?: RequestOptions) =>
       this.request(params, options, (key, onChunks?: (chunks: Completion[]) => void) => this.link.backend.completions(key, params, onChunks));
     this.completions = { create: complete } as Completions;
+    this.responses = createResponses(this);
     this.fetch = createOpenAIFetch(this);
   }
 

@@ -1,14 +1,17 @@
 /**
  * A `fetch` that answers OpenAI HTTP requests from a `ChatApi` in the page, so an HTTP client (the
  * `openai` package, or anything that takes a fetch) can talk to the engine without a server:
- * `POST …/chat/completions` and `POST …/completions` (JSON, or SSE with `stream: true`) and
- * `GET …/models`. Errors come back as OpenAI's `{error: {message, type, param, code}}` with the
+ * `POST …/chat/completions`, `POST …/completions` and `POST …/responses` (JSON, or SSE with
+ * `stream: true`), `GET …/responses/{id}` and `GET …/models`. Errors come back as OpenAI's `{error: {message, type, param, code}}` with the
  * status vLLM would use; an aborted request rejects like fetch does, and its signal reaches
  * `create` so the engine frees the request.
  */
 import { isLlmError, LlmError } from '../errors.ts';
 import type { ChatApi, ChatCompletionCreateParams, RequestOptions } from './chat-types.ts';
 import type { CompletionCreateParams, CompletionsApi } from './completion-types.ts';
+import { createResponses, type ResponsesService } from './responses/responses-service.ts';
+import { responsesSseStream } from './responses/responses-sse.ts';
+import type { ResponseCreateParams } from './responses/responses-types.ts';
 import { sseStream } from './sse.ts';
 
 export interface OpenAIErrorBody {
@@ -71,34 +74,48 @@ async function readRequest(input: RequestInfo | URL, init: RequestInit | undefin
 
 type Create = (params: unknown, options: RequestOptions) => Promise<unknown>;
 
-/** `api` without `completions` (a chat-only ChatApi) answers POST …/completions with 404. */
-export function createOpenAIFetch(api: ChatApi & Partial<CompletionsApi>): typeof fetch {
+/**
+ * `api` without `completions` (a chat-only ChatApi) answers POST …/completions with 404; one
+ * without `responses` gets Responses built on its chat completions.
+ */
+export function createOpenAIFetch(api: ChatApi & Partial<CompletionsApi> & { readonly responses?: ResponsesService }): typeof fetch {
   const chat: Create = (params, options) => api.chat.completions.create(params as ChatCompletionCreateParams, options);
   const { completions } = api;
   const complete: Create | undefined = completions === undefined ? undefined : (params, options) => completions.create(params as CompletionCreateParams, options);
+  const responses = api.responses ?? createResponses(api);
+  const respond: Create = (params, options) => responses.create(params as ResponseCreateParams, options);
   const openAIFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const { path, method, signal, readBody } = await readRequest(input, init);
     signal?.throwIfAborted();
     if (path.endsWith('/chat/completions')) {
       if (method === 'POST') return serveCreate(chat, await readBody(), signal);
+    } else if (path.endsWith('/responses') && method === 'POST') {
+      return serveCreate(respond, await readBody(), signal, responsesSseStream);
+    } else if (/\/responses\/[^/]+$/.test(path) && method === 'GET') {
+      return serveRead(() => responses.retrieve(decodeURIComponent(path.slice(path.lastIndexOf('/') + 1))));
     } else if (path.endsWith('/completions') && method === 'POST' && complete !== undefined) {
       return serveCreate(complete, await readBody(), signal);
     }
-    if (path.endsWith('/models') && method === 'GET') {
-      try {
-        return json(200, await api.models.list());
-      } catch (error) {
-        const { status, error: body } = describeError(error);
-        return errorJson(status, body);
-      }
-    }
+    if (path.endsWith('/models') && method === 'GET') return serveRead(() => api.models.list());
     return errorJson(404, invalidRequest(`no route for ${method} ${path}`));
   };
   return openAIFetch as typeof fetch;
 }
 
-/** A chat or text completion: JSON in, JSON or SSE out, errors as OpenAI bodies before any byte. */
-async function serveCreate(create: Create, text: string, signal: AbortSignal | undefined): Promise<Response> {
+async function serveRead(read: () => Promise<unknown>): Promise<Response> {
+  try {
+    return json(200, await read());
+  } catch (error) {
+    const { status, error: body } = describeError(error);
+    return errorJson(status, body);
+  }
+}
+
+/** How a stream goes over the wire: chat's `data:` events and `[DONE]`, or Responses' typed events. */
+type SseFraming = (source: AsyncIterable<never>, options: Parameters<typeof sseStream>[1]) => ReadableStream<Uint8Array>;
+
+/** A chat or text completion or a response: JSON in, JSON or SSE out, errors as OpenAI bodies before any byte. */
+async function serveCreate(create: Create, text: string, signal: AbortSignal | undefined, framing: SseFraming = sseStream): Promise<Response> {
   let params: unknown;
   try {
     params = JSON.parse(text);
@@ -119,7 +136,7 @@ async function serveCreate(create: Create, text: string, signal: AbortSignal | u
       release();
       return json(200, result);
     }
-    const body = sseStream(result, {
+    const body = framing(result as AsyncIterable<never>, {
       signal: controller.signal,
       errorEvent: (error) => ({ error: describeError(error).error }),
       onCancel: (reason) => controller.abort(reason),
