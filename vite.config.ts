@@ -47,7 +47,7 @@ export default defineConfig({
   optimizeDeps: {
     // Scan the pages and the worker (which the HTML scan does not reach) up front, so that a
     // first page load does not discover dependencies late and reload mid-test.
-    entries: ['demo/index.html', 'src/api/chat-worker.ts', 'test/e2e/pages/*.html'],
+    entries: ['demo/index.html', 'src/worker/chat-worker.ts', 'src/worker/shared-chat-worker.ts', 'test/e2e/pages/*.html'],
     include: ['comlink', 'openai', '@mlc-ai/web-xgrammar'],
   },
   server: {

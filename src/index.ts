@@ -12,25 +12,25 @@ export type {
 } from './engine/engine-types.ts';
 export type { SamplingParams } from './engine/sampling-params.ts';
 export type { FinishReason } from './engine/sequence.ts';
-export { hostEngine, type LoadedInfo, type WorkerLoadOptions } from './engine/engine-worker.ts';
-export { EngineWorkerClient } from './engine/worker-client.ts';
+export { hostEngine, type LoadedInfo, type WorkerLoadOptions } from './worker/engine-worker.ts';
+export { EngineWorkerClient } from './worker/worker-client.ts';
 
 // The OpenAI-shaped chat API.
 export { createEngine, type CreateEngineOptions } from './api/create-engine.ts';
 export { LlmEngine } from './api/llm-engine.ts';
 export type { RemoteEngineOptions } from './api/remote-backend.ts';
 export type { RemoteEngineStats } from './api/remote-metrics.ts';
-export { ChatHost, hostChatEngine, type ChatLoadOptions } from './api/chat-host.ts';
+export { ChatHost, hostChatEngine, type ChatLoadOptions } from './worker/chat-host.ts';
 export type {
   ChatApi, ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletions, ModelCard,
   ModelList, PrefillProgress, RequestOptions, VllmExtraParams, VllmStreamOptions,
-} from './api/chat-types.ts';
+} from './chat/chat-types.ts';
 export type {
   Completion, CompletionChoice, CompletionChunk, CompletionCreateParams, CompletionCreateParamsNonStreaming,
   CompletionCreateParamsStreaming, Completions, CompletionsApi, VllmCompletionExtraParams,
-} from './api/completion-types.ts';
-export { runTools, type RunToolsParams, type RunnableTool, type ToolRun, type ToolRunEvent, type ToolRunResult } from './api/tool-runner.ts';
+} from './chat/completion-types.ts';
+export { runTools, type RunToolsParams, type RunnableTool, type ToolRun, type ToolRunEvent, type ToolRunResult } from './tools/tool-runner.ts';
 export { createOpenAIFetch, describeError, type OpenAIErrorBody } from './api/openai-fetch.ts';
 export { createResponses, type ResponsesService } from './api/responses/responses-service.ts';
 export { ResponseStore, type ResponseStoreLimits, type StoredResponse } from './api/responses/response-store.ts';
@@ -39,22 +39,22 @@ export {
   type ResponseInputItem, type ResponseObject, type ResponseOutputItem, type ResponseStreamEvent, type ResponseUsage,
   type Responses, type ResponsesApi, type ResponsesExtraParams,
 } from './api/responses/responses-types.ts';
-export { ChatTemplate } from './api/chat-template.ts';
+export { ChatTemplate } from './chat/chat-template.ts';
 
 // Output parsers, usable with any backend.
-export { parseToolCalls, HermesStreamParser, makeToolCallId, hermesToolParser } from './api/hermes-tool-parser.ts';
-export { llama3JsonToolParser } from './api/llama3-json-tool-parser.ts';
-export { pythonicToolParser } from './api/pythonic-tool-parser.ts';
-export { mistralToolParser, makeMistralToolCallId } from './api/mistral-tool-parser.ts';
-export { registerToolCallParser, unregisterToolCallParser, toolCallParserNames, toolCallParserFactory } from './api/tool-parser-registry.ts';
-export { toolCallParserFor } from './api/tool-parser-choice.ts';
+export { parseToolCalls, HermesStreamParser, makeToolCallId, hermesToolParser } from './chat/hermes-tool-parser.ts';
+export { llama3JsonToolParser } from './chat/llama3-json-tool-parser.ts';
+export { pythonicToolParser } from './chat/pythonic-tool-parser.ts';
+export { mistralToolParser, makeMistralToolCallId } from './chat/mistral-tool-parser.ts';
+export { registerToolCallParser, unregisterToolCallParser, toolCallParserNames, toolCallParserFactory } from './chat/tool-parser-registry.ts';
+export { toolCallParserFor } from './chat/tool-parser-choice.ts';
 export type {
   ParsedToolCalls, ToolCallFormat, ToolCallParser, ToolCallParserFactory, ToolCallStream, ToolParserContext,
-} from './api/tool-parser.ts';
-export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningParserName, type ReasoningSplit } from './api/reasoning-parser.ts';
-export { reasoningParserFor } from './api/reasoning-parser-choice.ts';
-export { StopStringMatcher, type StopMatch } from './api/stop-strings.ts';
-export type { ParsedToolCall, StreamDelta, ToolCallDelta } from './api/types.ts';
+} from './chat/tool-parser.ts';
+export { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningParserName, type ReasoningSplit } from './chat/reasoning-parser.ts';
+export { reasoningParserFor } from './chat/reasoning-parser-choice.ts';
+export { StopStringMatcher, type StopMatch } from './text/stop-strings.ts';
+export type { ParsedToolCall, StreamDelta, ToolCallDelta } from './chat/types.ts';
 
 // Model files: Hub ids, load progress, Cache Storage.
 export { isHubId, DEFAULT_HUB_URL, type HubOptions } from './hub/model-location.ts';

@@ -4,9 +4,9 @@
  * or, given a server's `baseURL`, it sends every request there.
  */
 import * as Comlink from 'comlink';
-import { installErrorTransfer } from '../engine/worker-errors.ts';
+import { installErrorTransfer } from '../worker/worker-errors.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
-import type { ChatHost, ChatLoadOptions } from './chat-host.ts';
+import type { ChatHost, ChatLoadOptions } from '../worker/chat-host.ts';
 import { LlmEngine, type BackendLink } from './llm-engine.ts';
 import { createRemoteEngine, type RemoteEngineOptions } from './remote-backend.ts';
 import { sharedWorkerLink } from './shared-worker-link.ts';
@@ -34,7 +34,7 @@ export async function createEngine(options: CreateEngineOptions | RemoteEngineOp
   const { model, worker = typeof Worker !== 'undefined', shared = false, onProgress, ...loadOptions } = options;
   const link = shared ? await sharedWorkerLink()
     : worker === false ? await localLink()
-      : workerLink(worker === true ? new Worker(new URL('./chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
+      : workerLink(worker === true ? new Worker(new URL('../worker/chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' }) : worker);
   try {
     // A function cannot be cloned into the worker: it goes as its own (proxied) argument.
     const info = await link.backend.load(model, loadOptions, onProgress === undefined ? undefined : link.callback(onProgress));
@@ -49,7 +49,7 @@ type LoadableLink = BackendLink & { readonly backend: BackendLink['backend'] & P
 
 /** Imported on demand, so a page bundle that uses the worker does not carry the engine twice. */
 async function localLink(): Promise<LoadableLink> {
-  const { ChatHost } = await import('./chat-host.ts');
+  const { ChatHost } = await import('../worker/chat-host.ts');
   return { backend: new ChatHost(), callback: (fn) => fn };
 }
 

@@ -5,15 +5,15 @@
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
-import type { LoadedInfo } from '../engine/engine-worker.ts';
+import type { LoadedInfo } from '../worker/engine-worker.ts';
 import type { EngineStats } from '../engine/engine-types.ts';
-import type { ChatApi, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, ChatCompletions, ModelList, RequestOptions } from './chat-types.ts';
+import type { ChatApi, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, ChatCompletions, ModelList, RequestOptions } from '../chat/chat-types.ts';
 import { ChunkStream } from './chunk-stream.ts';
-import type { CompletionCreateParams, CompletionCreateParamsNonStreaming, CompletionCreateParamsStreaming, Completions, CompletionsApi } from './completion-types.ts';
+import type { CompletionCreateParams, CompletionCreateParamsNonStreaming, CompletionCreateParamsStreaming, Completions, CompletionsApi } from '../chat/completion-types.ts';
 import { createOpenAIFetch } from './openai-fetch.ts';
 import { createResponses, type ResponsesService } from './responses/responses-service.ts';
-import { checkRequestShape } from './schema-limits.ts';
-import { runTools, type RunToolsParams, type ToolRun } from './tool-runner.ts';
+import { checkRequestShape } from '../chat/schema-limits.ts';
+import { runTools, type RunToolsParams, type ToolRun } from '../tools/tool-runner.ts';
 
 type Awaitable<T> = T | Promise<T>;
 

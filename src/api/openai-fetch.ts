@@ -7,8 +7,8 @@
  * `create` so the engine frees the request.
  */
 import { isLlmError, LlmError } from '../errors.ts';
-import type { ChatApi, ChatCompletionCreateParams, RequestOptions } from './chat-types.ts';
-import type { CompletionCreateParams, CompletionsApi } from './completion-types.ts';
+import type { ChatApi, ChatCompletionCreateParams, RequestOptions } from '../chat/chat-types.ts';
+import type { CompletionCreateParams, CompletionsApi } from '../chat/completion-types.ts';
 import { createResponses, type ResponsesService } from './responses/responses-service.ts';
 import { responsesSseStream } from './responses/responses-sse.ts';
 import type { ResponseCreateParams } from './responses/responses-types.ts';

@@ -6,9 +6,9 @@
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
-import type { LoadedInfo } from '../engine/engine-worker.ts';
+import type { LoadedInfo } from '../worker/engine-worker.ts';
 import { LlmError } from '../errors.ts';
-import type { ModelList } from './chat-types.ts';
+import type { ModelList } from '../chat/chat-types.ts';
 import { LlmEngine, type ChatBackend } from './llm-engine.ts';
 import { errorFromResponse, fetchFailure, remoteError, type RemoteCall } from './remote-errors.ts';
 import { statsFromMetrics, type RemoteEngineStats } from './remote-metrics.ts';

@@ -6,10 +6,10 @@
  */
 import * as Comlink from 'comlink';
 import { LlmError } from '../errors.ts';
-import { installErrorTransfer } from '../engine/worker-errors.ts';
-import type { ChatHost } from './chat-host.ts';
+import { installErrorTransfer } from '../worker/worker-errors.ts';
+import type { ChatHost } from '../worker/chat-host.ts';
 import type { BackendLink } from './llm-engine.ts';
-import type { TabSession } from './shared-chat-host.ts';
+import type { TabSession } from '../worker/shared-chat-host.ts';
 
 export type SharedLink = BackendLink & { readonly backend: BackendLink['backend'] & Pick<ChatHost, 'load'> };
 
@@ -18,7 +18,7 @@ export async function sharedWorkerLink(): Promise<SharedLink> {
     throw new LlmError('unsupported_option', 'shared: true needs SharedWorker, which this browser does not have (Chrome on Android, for one); use a Web Worker (the default)', 'shared');
   }
   installErrorTransfer();
-  const worker = new SharedWorker(new URL('./shared-chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' });
+  const worker = new SharedWorker(new URL('../worker/shared-chat-worker.ts', import.meta.url), { type: 'module', name: 'llm-engine' });
   const session = Comlink.wrap<TabSession>(worker.port);
   const release = await holdTabLock(session);
   return {

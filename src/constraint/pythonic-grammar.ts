@@ -1,7 +1,7 @@
 /**
  * XGrammar EBNF for pythonic tool calls, `[get_weather(city="Paris", days=3)]`, for constrained
  * decoding (tool_choice "required", strict tools). Every text it allows is one the pythonic
- * parser (src/api/pythonic-call-scanner.ts) reads back into the JSON the schema expects.
+ * parser (src/chat/pythonic-call-scanner.ts) reads back into the JSON the schema expects.
  *
  * One fixed layout, no free whitespace (a model cannot fill its budget with spaces): `, `
  * between calls, arguments and items, `: ` in dicts, `=` with no spaces. Values are Python

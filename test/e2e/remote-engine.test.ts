@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { ChatCompletionTool } from '../../src/api/chat-types.ts';
+import type { ChatCompletionTool } from '../../src/chat/chat-types.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { startOpenAIServer, type OpenAIServer } from '../../src/server/openai-server.ts';

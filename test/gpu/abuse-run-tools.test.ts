@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { RunnableTool, RunToolsParams, ToolRunEvent, ToolRunResult } from '../../src/api/tool-runner.ts';
+import type { RunnableTool, RunToolsParams, ToolRunEvent, ToolRunResult } from '../../src/tools/tool-runner.ts';
 import { expectRefusal, expectStillServes, rejection } from '../support/abuse-check.ts';
 import { badToolSchemas } from '../support/bad-tool-schemas.ts';
 import { tinyModelFolder, tinyModelId } from '../support/tiny-model-clients.ts';

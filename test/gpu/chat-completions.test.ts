@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { ChatCompletionCreateParamsNonStreaming } from '../../src/api/chat-types.ts';
+import type { ChatCompletionCreateParamsNonStreaming } from '../../src/chat/chat-types.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { collectStream } from '../support/chat-stream.ts';
 

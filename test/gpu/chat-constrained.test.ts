@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { loadFixtureEngine } from '../support/fixture-engine.ts';
-import type { ChatCompletionCreateParamsNonStreaming } from '../../src/api/chat-types.ts';
+import type { ChatCompletionCreateParamsNonStreaming } from '../../src/chat/chat-types.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { collectStream } from '../support/chat-stream.ts';
 import { recordSchema, schemaErrors, searchTool, weatherTool } from '../support/constraint-cases.ts';

@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, PrefillProgress } from '../../src/api/chat-types.ts';
-import type { CompletionChunk } from '../../src/api/completion-types.ts';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, PrefillProgress } from '../../src/chat/chat-types.ts';
+import type { CompletionChunk } from '../../src/chat/completion-types.ts';
 import { collectStream } from '../support/chat-stream.ts';
 
 const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;

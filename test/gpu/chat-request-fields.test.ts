@@ -11,8 +11,8 @@ import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import type {
   ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam,
-} from '../../src/api/chat-types.ts';
-import type { ToolRunEvent } from '../../src/api/tool-runner.ts';
+} from '../../src/chat/chat-types.ts';
+import type { ToolRunEvent } from '../../src/tools/tool-runner.ts';
 import { collectStream } from '../support/chat-stream.ts';
 
 const fixture = new URL('../fixtures/qwen2-bf16/', import.meta.url).pathname;

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { loadFixtureEngine } from '../support/fixture-engine.ts';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from '../../src/api/chat-types.ts';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from '../../src/chat/chat-types.ts';
 import { collectStream } from '../support/chat-stream.ts';
 import { parseHermesCalls, qwenSpecialIds, schemaErrors, searchTool, weatherTool } from '../support/constraint-cases.ts';
 

@@ -11,7 +11,7 @@
 import OpenAI, { BadRequestError } from 'openai';
 import type { Completion } from 'openai/resources/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatTemplate } from '../../src/api/chat-template.ts';
+import { ChatTemplate } from '../../src/chat/chat-template.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { isLlmError } from '../../src/errors.ts';

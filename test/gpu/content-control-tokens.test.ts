@@ -6,7 +6,7 @@
  * text becomes those tokens (vLLM's behaviour); raw completions prompts keep their tokens either way.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatCompletion, ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
+import type { ChatCompletion, ChatCompletionMessageParam } from '../../src/chat/chat-types.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { recordPrompts, type PromptRecorder } from '../support/prompt-recorder.ts';

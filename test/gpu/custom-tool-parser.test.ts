@@ -8,14 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk, ChatCompletionTool } from '../../src/api/chat-types.ts';
+import type { ChatCompletionChunk, ChatCompletionTool } from '../../src/chat/chat-types.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
-import { parseToolCalls } from '../../src/api/hermes-tool-parser.ts';
+import { parseToolCalls } from '../../src/chat/hermes-tool-parser.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { RunnableTool } from '../../src/api/tool-runner.ts';
-import type { ToolCallParser, ToolParserContext } from '../../src/api/tool-parser.ts';
-import { registerToolCallParser, unregisterToolCallParser } from '../../src/api/tool-parser-registry.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import type { RunnableTool } from '../../src/tools/tool-runner.ts';
+import type { ToolCallParser, ToolParserContext } from '../../src/chat/tool-parser.ts';
+import { registerToolCallParser, unregisterToolCallParser } from '../../src/chat/tool-parser-registry.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const folder = fileURLToPath(new URL('../../public/models/tiny-tool-qwen/', import.meta.url));

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatCompletion, ChatCompletionChunk, ChatCompletionTool } from '../../src/api/chat-types.ts';
+import type { ChatCompletion, ChatCompletionChunk, ChatCompletionTool } from '../../src/chat/chat-types.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { loadFixtureEngine } from '../support/fixture-engine.ts';
 

@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk, ChatCompletionTool } from '../../src/api/chat-types.ts';
+import type { ChatCompletionChunk, ChatCompletionTool } from '../../src/chat/chat-types.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { RunnableTool } from '../../src/api/tool-runner.ts';
+import type { RunnableTool } from '../../src/tools/tool-runner.ts';
 import { isLlmError, LlmError } from '../../src/errors.ts';
 import { startOpenAIServer, type OpenAIServer } from '../../src/server/openai-server.ts';
 

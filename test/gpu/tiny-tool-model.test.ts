@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatTemplate } from '../../src/api/chat-template.ts';
-import type { ChatCompletion, ChatCompletionTool } from '../../src/api/chat-types.ts';
+import { ChatTemplate } from '../../src/chat/chat-template.ts';
+import type { ChatCompletion, ChatCompletionTool } from '../../src/chat/chat-types.ts';
 import { createEngine } from '../../src/api/create-engine.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
-import type { RunnableTool } from '../../src/api/tool-runner.ts';
+import type { RunnableTool } from '../../src/tools/tool-runner.ts';
 import { openModelSource } from '../../src/hub/model-source.ts';
 import { loadTokenizer, requireTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { golden, heldoutNames, trainingNames } from '../support/tiny-model-names.ts';

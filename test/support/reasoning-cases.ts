@@ -5,7 +5,7 @@
  * adds. `vllm` notes where vLLM's streamed or whole result differs from ours and why; ours is the
  * same streamed and whole. Used by the parser's own tests and by ChoiceOutput's (real tokens).
  */
-import type { ReasoningParserName } from '../../src/api/reasoning-parser.ts';
+import type { ReasoningParserName } from '../../src/chat/reasoning-parser.ts';
 
 export interface ReasoningCase {
   readonly name: string;

@@ -12,7 +12,7 @@ import type {
   ChatCompletions,
   ModelList,
   RequestOptions,
-} from '../../src/api/chat-types.ts';
+} from '../../src/chat/chat-types.ts';
 
 export interface ScriptedCall {
   readonly name: string;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChatCompletionMessageParam, ChatCompletionTool } from '../../src/api/chat-types.ts';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from '../../src/chat/chat-types.ts';
 
 export interface NameMeta {
   seed: number; pool_size: number; pool_sha256: string;

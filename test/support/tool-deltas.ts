@@ -4,8 +4,8 @@
  * (so a parser that re-serializes arguments shows up).
  */
 import { expect } from 'vitest';
-import type { ToolCallParser } from '../../src/api/tool-parser.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import type { ToolCallParser } from '../../src/chat/tool-parser.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import type { Random } from './random.ts';
 
 export interface Streamed { content: string; calls: { id: string; name: string; arguments: string }[] }

@@ -3,7 +3,7 @@
  * in its subject and at the start of its message; whatever a reply held is accepted back.
  */
 import { describe, expect, it } from 'vitest';
-import { validateMessages, validateTools } from '../../src/api/chat-messages.ts';
+import { validateMessages, validateTools } from '../../src/chat/chat-messages.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 /** The error `run` throws, checked to be an invalid_argument LlmError. */

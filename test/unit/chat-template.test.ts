@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ChatTemplate, type ChatCompletionFunctionTool, type ChatTemplateInput } from '../../src/api/chat-template.ts';
-import type { ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
+import { ChatTemplate, type ChatCompletionFunctionTool, type ChatTemplateInput } from '../../src/chat/chat-template.ts';
+import type { ChatCompletionMessageParam } from '../../src/chat/chat-types.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 function fixtureTemplate(model: string): ChatTemplate {

@@ -4,9 +4,9 @@
  * parallel_tool_calls: false.
  */
 import { describe, expect, it } from 'vitest';
-import { ChoiceOutput, type ChoiceMode } from '../../src/api/choice-output.ts';
-import { hermesToolParser } from '../../src/api/hermes-tool-parser.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import { ChoiceOutput, type ChoiceMode } from '../../src/chat/choice-output.ts';
+import { hermesToolParser } from '../../src/chat/hermes-tool-parser.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import { openModelSource } from '../../src/hub/model-source.ts';
 import { loadTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { Random } from '../support/random.ts';

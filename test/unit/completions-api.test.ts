@@ -6,9 +6,9 @@
 import OpenAI from 'openai';
 import type { Completion } from 'openai/resources/completions';
 import { describe, expect, it } from 'vitest';
-import type { CompletionCreateParams, Completions } from '../../src/api/completion-types.ts';
-import { defaultMaxTokens, parseCompletionParams } from '../../src/api/completion-params.ts';
-import { legacyLogprobs } from '../../src/api/completion-response.ts';
+import type { CompletionCreateParams, Completions } from '../../src/chat/completion-types.ts';
+import { defaultMaxTokens, parseCompletionParams } from '../../src/chat/completion-params.ts';
+import { legacyLogprobs } from '../../src/chat/completion-response.ts';
 import { createOpenAIFetch } from '../../src/api/openai-fetch.ts';
 import { parseSseData } from '../../src/api/sse.ts';
 import { isLlmError } from '../../src/errors.ts';

@@ -11,9 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildPrompt, parsePromptOptions, type ContentControlTokens } from '../../src/api/chat-prompt.ts';
-import { ChatTemplate, type ChatCompletionFunctionTool } from '../../src/api/chat-template.ts';
-import type { ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
+import { buildPrompt, parsePromptOptions, type ContentControlTokens } from '../../src/chat/chat-prompt.ts';
+import { ChatTemplate, type ChatCompletionFunctionTool } from '../../src/chat/chat-template.ts';
+import type { ChatCompletionMessageParam } from '../../src/chat/chat-types.ts';
 import { createTokenizer, type TextTokenizer } from '../../src/text/tokenizer.ts';
 import { llama3Template, llama3Tokens, qwen25Tokens, qwen3Tokens, withAddedTokens } from '../support/control-token-vocab.ts';
 import { golden as trainingGolden } from '../support/tiny-model-names.ts';

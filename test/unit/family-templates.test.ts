@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { Environment } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
-import { ChatTemplate, type ChatCompletionFunctionTool } from '../../src/api/chat-template.ts';
-import type { ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
-import { percentFormat } from '../../src/api/python-format.ts';
-import { PythonFloat } from '../../src/api/python-json.ts';
-import type { RuntimeValue } from '../../src/api/python-values.ts';
+import { ChatTemplate, type ChatCompletionFunctionTool } from '../../src/chat/chat-template.ts';
+import type { ChatCompletionMessageParam } from '../../src/chat/chat-types.ts';
+import { percentFormat } from '../../src/text/python-format.ts';
+import { PythonFloat } from '../../src/text/python-json.ts';
+import type { RuntimeValue } from '../../src/text/python-values.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 interface GoldenCase {

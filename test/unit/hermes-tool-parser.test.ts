@@ -4,9 +4,9 @@
  * the reasoning parser first, as the chat layer does).
  */
 import { describe, expect, it } from 'vitest';
-import { HermesStreamParser, parseToolCalls } from '../../src/api/hermes-tool-parser.ts';
-import { parseReasoning, ReasoningStreamParser } from '../../src/api/reasoning-parser.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import { HermesStreamParser, parseToolCalls } from '../../src/chat/hermes-tool-parser.ts';
+import { parseReasoning, ReasoningStreamParser } from '../../src/chat/reasoning-parser.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import { Random } from '../support/random.ts';
 
 const call = (name: string, args: string) => `<tool_call>\n{"name": "${name}", "arguments": ${args}}\n</tool_call>`;

@@ -4,7 +4,7 @@
  * whole-output result.
  */
 import { describe, expect, it } from 'vitest';
-import { llama3JsonToolParser } from '../../src/api/llama3-json-tool-parser.ts';
+import { llama3JsonToolParser } from '../../src/chat/llama3-json-tool-parser.ts';
 import { Random } from '../support/random.ts';
 import {
   chars, collect, randomJsonValue, randomSpacing, randomSplit, streamPieces, writeJson,

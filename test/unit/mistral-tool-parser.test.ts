@@ -4,7 +4,7 @@
  * random output streams exactly the whole-output result.
  */
 import { describe, expect, it } from 'vitest';
-import { makeMistralToolCallId, mistralToolParser } from '../../src/api/mistral-tool-parser.ts';
+import { makeMistralToolCallId, mistralToolParser } from '../../src/chat/mistral-tool-parser.ts';
 import { Random } from '../support/random.ts';
 import {
   chars, collect, randomJsonValue, randomSpacing, randomSplit, streamPieces, writeJson,

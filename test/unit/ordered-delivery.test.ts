@@ -3,7 +3,7 @@
  * delivered() resolves only after the last post reached it, even when the callback is slow or fails.
  */
 import { describe, expect, it } from 'vitest';
-import { orderedDelivery } from '../../src/engine/ordered-delivery.ts';
+import { orderedDelivery } from '../../src/worker/ordered-delivery.ts';
 
 describe('orderedDelivery', () => {
   it('posts without waiting, and delivered() waits for the last one', async () => {

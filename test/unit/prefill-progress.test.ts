@@ -6,9 +6,9 @@
  * through as 'progress' events, rebuilding the same completion as without them.
  */
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk, PrefillProgress } from '../../src/api/chat-types.ts';
-import { PrefillProgressChunks } from '../../src/api/prefill-progress.ts';
-import { runTools, type ToolRunEvent } from '../../src/api/tool-runner.ts';
+import type { ChatCompletionChunk, PrefillProgress } from '../../src/chat/chat-types.ts';
+import { PrefillProgressChunks } from '../../src/chat/prefill-progress.ts';
+import { runTools, type ToolRunEvent } from '../../src/tools/tool-runner.ts';
 import { chunksOf, completion, ScriptedChatApi } from '../support/scripted-chat-api.ts';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -6,7 +6,7 @@
  * (ajv) against their tool's schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePythonicToolCalls } from '../../src/api/pythonic-tool-parser.ts';
+import { parsePythonicToolCalls } from '../../src/chat/pythonic-tool-parser.ts';
 import type { ToolSignature } from '../../src/constraint/constraint-spec.ts';
 import { pythonicArgumentsEbnf, pythonicCallsGrammar } from '../../src/constraint/pythonic-grammar.ts';
 import { maskAllows, maskWords, type TokenConstraint } from '../../src/constraint/token-constraint.ts';

@@ -6,8 +6,8 @@
  * JSON.parse back to the values the output was written from.
  */
 import { describe, expect, it } from 'vitest';
-import { parsePythonicToolCalls, PythonicStreamParser, pythonicToolParser } from '../../src/api/pythonic-tool-parser.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import { parsePythonicToolCalls, PythonicStreamParser, pythonicToolParser } from '../../src/chat/pythonic-tool-parser.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import { BROKEN_CALLS, randomCall, type GeneratedCall } from '../support/pythonic-literals.ts';
 import { Random } from '../support/random.ts';
 

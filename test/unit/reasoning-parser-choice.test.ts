@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ChatTemplate } from '../../src/api/chat-template.ts';
-import { reasoningParserFor } from '../../src/api/reasoning-parser-choice.ts';
+import { ChatTemplate } from '../../src/chat/chat-template.ts';
+import { reasoningParserFor } from '../../src/chat/reasoning-parser-choice.ts';
 
 const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
 const qwen3 = read('../../tools/fixtures/templates/qwen3.jinja');

@@ -5,8 +5,8 @@
  * concatenated deltas equal the whole-output parse for any split.
  */
 import { describe, expect, it } from 'vitest';
-import { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningSplit } from '../../src/api/reasoning-parser.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import { parseReasoning, ReasoningStreamParser, type ReasoningOptions, type ReasoningSplit } from '../../src/chat/reasoning-parser.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 import { HERMES_CALL, reasoningCases, type ReasoningCase } from '../support/reasoning-cases.ts';
 import { Random } from '../support/random.ts';
 

@@ -1,9 +1,9 @@
 /** vLLM's reply-shaping fields: echo, include_reasoning: false and continuous usage, streamed and whole alike. */
 import { describe, expect, it } from 'vitest';
-import { parseChatParams } from '../../src/api/chat-params.ts';
-import { ChunkFactory } from '../../src/api/chat-response.ts';
-import { replyShaper } from '../../src/api/reply-shaper.ts';
-import type { StreamDelta } from '../../src/api/types.ts';
+import { parseChatParams } from '../../src/chat/chat-params.ts';
+import { ChunkFactory } from '../../src/chat/chat-response.ts';
+import { replyShaper } from '../../src/chat/reply-shaper.ts';
+import type { StreamDelta } from '../../src/chat/types.ts';
 
 const messages = [{ role: 'user', content: 'Hi' }];
 const output = (tokens: number) => ({ requestId: 'r', tokenIds: Array.from({ length: tokens }, () => 1), numPromptTokens: 7, numCachedTokens: 3 });

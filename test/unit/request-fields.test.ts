@@ -7,8 +7,8 @@
  */
 import type { ChatCompletionCreateParamsBase } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
-import { parseChatParams } from '../../src/api/chat-params.ts';
-import { chatFieldPolicy } from '../../src/api/request-fields.ts';
+import { parseChatParams } from '../../src/chat/chat-params.ts';
+import { chatFieldPolicy } from '../../src/chat/request-fields.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const messages = [{ role: 'user', content: 'Hi' }];

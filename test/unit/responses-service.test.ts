@@ -7,7 +7,7 @@
  */
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletion } from '../../src/api/chat-types.ts';
+import type { ChatCompletion } from '../../src/chat/chat-types.ts';
 import { createOpenAIFetch } from '../../src/api/openai-fetch.ts';
 import { ResponseStore } from '../../src/api/responses/response-store.ts';
 import { createResponses } from '../../src/api/responses/responses-service.ts';

@@ -5,11 +5,11 @@
  * request's tools, non-JSON values refused, and each refusal an invalid_argument naming the field.
  */
 import { describe, expect, it } from 'vitest';
-import { validateMessages, validateTools } from '../../src/api/chat-messages.ts';
-import { parseChatParams } from '../../src/api/chat-params.ts';
-import { show } from '../../src/api/param-checks.ts';
+import { validateMessages, validateTools } from '../../src/chat/chat-messages.ts';
+import { parseChatParams } from '../../src/chat/chat-params.ts';
+import { show } from '../../src/chat/param-checks.ts';
 import { LlmEngine, type ChatBackend } from '../../src/api/llm-engine.ts';
-import { checkJsonLimits, checkRequestShape, checkSchemaLimits, maxTools, newBudget, schemaLimits } from '../../src/api/schema-limits.ts';
+import { checkJsonLimits, checkRequestShape, checkSchemaLimits, maxTools, newBudget, schemaLimits } from '../../src/chat/schema-limits.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const { maxDepth, maxNodes, maxChars } = schemaLimits;

@@ -3,7 +3,7 @@
  * nothing lost; text pushed before checking starts (min_tokens) ends no match.
  */
 import { describe, expect, it } from 'vitest';
-import { StopStringMatcher } from '../../src/api/stop-strings.ts';
+import { StopStringMatcher } from '../../src/text/stop-strings.ts';
 import { Random } from '../support/random.ts';
 
 /** What the whole text gives: everything before the earliest stop occurrence ending after `unchecked` characters. */

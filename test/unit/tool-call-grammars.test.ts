@@ -7,9 +7,9 @@
  * pythonic in pythonic-grammar.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { llama3JsonToolParser } from '../../src/api/llama3-json-tool-parser.ts';
-import { mistralToolParser } from '../../src/api/mistral-tool-parser.ts';
-import type { ToolCallParser } from '../../src/api/tool-parser.ts';
+import { llama3JsonToolParser } from '../../src/chat/llama3-json-tool-parser.ts';
+import { mistralToolParser } from '../../src/chat/mistral-tool-parser.ts';
+import type { ToolCallParser } from '../../src/chat/tool-parser.ts';
 import type { ConstraintSpec, ToolCallFormat } from '../../src/constraint/constraint-spec.ts';
 import { maskAllows, maskWords, type TokenConstraint } from '../../src/constraint/token-constraint.ts';
 import { createXGrammarCompiler, type XGrammarCompiler } from '../../src/constraint/xgrammar-compiler.ts';

@@ -1,7 +1,7 @@
 /** ChunkAssembler: a stream folds back into the message a non-streamed request returns. */
 import { describe, expect, it } from 'vitest';
-import type { ChatCompletionChunk } from '../../src/api/chat-types.ts';
-import { ChunkAssembler } from '../../src/api/tool-chunk-assembler.ts';
+import type { ChatCompletionChunk } from '../../src/chat/chat-types.ts';
+import { ChunkAssembler } from '../../src/tools/tool-chunk-assembler.ts';
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null): ChatCompletionChunk =>
   ({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] }) as ChatCompletionChunk;

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toolCallParserFor } from '../../src/api/tool-parser-choice.ts';
-import { registerToolCallParser, toolCallParserFactory, toolCallParserNames, unregisterToolCallParser } from '../../src/api/tool-parser-registry.ts';
+import { toolCallParserFor } from '../../src/chat/tool-parser-choice.ts';
+import { registerToolCallParser, toolCallParserFactory, toolCallParserNames, unregisterToolCallParser } from '../../src/chat/tool-parser-registry.ts';
 import { isLlmError } from '../../src/errors.ts';
 
 const templates = new URL('../../tools/fixtures/templates/', import.meta.url);

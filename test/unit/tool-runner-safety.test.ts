@@ -5,8 +5,8 @@
  * reach the function, formats are checked, and none of it leaves an unhandled rejection.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { runTools, type RunnableTool, type RunToolsParams, type ToolRunEvent } from '../../src/api/tool-runner.ts';
-import { maxTimeoutMs } from '../../src/api/tool-options.ts';
+import { runTools, type RunnableTool, type RunToolsParams, type ToolRunEvent } from '../../src/tools/tool-runner.ts';
+import { maxTimeoutMs } from '../../src/tools/tool-options.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { completion, ScriptedChatApi } from '../support/scripted-chat-api.ts';
 

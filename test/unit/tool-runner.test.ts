@@ -5,9 +5,9 @@
  * order, abort, and the checks on the runner's own input.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { validateMessages } from '../../src/api/chat-messages.ts';
-import type { ChatCompletion, ChatCompletionCreateParams, ChatCompletionMessageParam } from '../../src/api/chat-types.ts';
-import { runTools, type RunnableTool, type ToolRunEvent } from '../../src/api/tool-runner.ts';
+import { validateMessages } from '../../src/chat/chat-messages.ts';
+import type { ChatCompletion, ChatCompletionCreateParams, ChatCompletionMessageParam } from '../../src/chat/chat-types.ts';
+import { runTools, type RunnableTool, type ToolRunEvent } from '../../src/tools/tool-runner.ts';
 import { isLlmError } from '../../src/errors.ts';
 import { chunksOf, completion, hangUntilAborted, ScriptedChatApi } from '../support/scripted-chat-api.ts';
 

@@ -4,7 +4,7 @@
  * schemas real tools use still compile.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { runTools, type RunnableTool } from '../../src/api/tool-runner.ts';
+import { runTools, type RunnableTool } from '../../src/tools/tool-runner.ts';
 import { isLlmError, type LlmError } from '../../src/errors.ts';
 import { badToolSchemas as refused } from '../support/bad-tool-schemas.ts';
 import { ScriptedChatApi } from '../support/scripted-chat-api.ts';

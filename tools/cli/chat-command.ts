@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../../src/api/create-engine.ts';
-import type { ChatCompletionCreateParams } from '../../src/api/chat-types.ts';
+import type { ChatCompletionCreateParams } from '../../src/chat/chat-types.ts';
 import type { LlmEngine } from '../../src/api/llm-engine.ts';
 import { describeError } from '../../src/api/openai-fetch.ts';
 import { LlmError } from '../../src/errors.ts';

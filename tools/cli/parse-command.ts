@@ -9,8 +9,8 @@
  * API omits the field then; a fixed shape is easier to script against).
  */
 import { LlmError } from '../../src/errors.ts';
-import { toolCallParserFactory, toolCallParserNames } from '../../src/api/tool-parser-registry.ts';
-import { parseReasoning, reasoningParserNames, type ReasoningParserName, type ReasoningSplit } from '../../src/api/reasoning-parser.ts';
+import { toolCallParserFactory, toolCallParserNames } from '../../src/chat/tool-parser-registry.ts';
+import { parseReasoning, reasoningParserNames, type ReasoningParserName, type ReasoningSplit } from '../../src/chat/reasoning-parser.ts';
 
 export const parseOptions = {
   'tool-parser': { type: 'string', default: 'hermes' },

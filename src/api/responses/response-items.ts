@@ -8,7 +8,7 @@
  * stored response's output feeds the next turn through the same mapping.
  */
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { invalidParam, isRecord, isString, show } from '../param-checks.ts';
+import { invalidParam, isRecord, isString, show } from '../../chat/param-checks.ts';
 
 type Item = Record<string, unknown>;
 /** An assistant message under construction: the chat fields this mapping fills. */

@@ -6,7 +6,7 @@
 import type { ChatCompletion, ChatCompletionTokenLogprob } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import type { ResponseOutputText, ResponseStatus } from 'openai/resources/responses/responses';
-import { makeCompletionId } from '../chat-response.ts';
+import { makeCompletionId } from '../../chat/chat-response.ts';
 import type { ResponseObject, ResponseOutputItem, ResponseUsage } from './responses-types.ts';
 
 type Params = Record<string, unknown>;

@@ -5,9 +5,9 @@
  * tools, background runs, server-side conversations and prompts: none exist in a page). A field
  * neither defines is refused as unknown.
  */
-import type { ChatCompletionCreateParams } from '../chat-types.ts';
-import { invalidParam, isRecord, isString, show } from '../param-checks.ts';
-import { checkRequestFields, type FieldPolicy, type RefusedField } from '../request-fields.ts';
+import type { ChatCompletionCreateParams } from '../../chat/chat-types.ts';
+import { invalidParam, isRecord, isString, show } from '../../chat/param-checks.ts';
+import { checkRequestFields, type FieldPolicy, type RefusedField } from '../../chat/request-fields.ts';
 
 type Params = Record<string, unknown>;
 

@@ -7,8 +7,8 @@
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { isLlmError } from '../../errors.ts';
-import type { ChatApi, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, RequestOptions } from '../chat-types.ts';
-import { invalidParam, isString, show } from '../param-checks.ts';
+import type { ChatApi, ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming, RequestOptions } from '../../chat/chat-types.ts';
+import { invalidParam, isString, show } from '../../chat/param-checks.ts';
 import { continuesFinalMessage, inputItems, itemsToMessages } from './response-items.ts';
 import { ResponseEventWriter } from './response-events.ts';
 import { makeItemId, outputItems, responseObject, responseUsage, statusOf, type ResponseHeader } from './response-output.ts';

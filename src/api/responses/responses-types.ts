@@ -12,7 +12,7 @@ import type {
   ResponseStreamEvent as OpenAIStreamEvent,
   ResponseUsage,
 } from 'openai/resources/responses/responses';
-import type { RequestOptions, VllmExtraParams } from '../chat-types.ts';
+import type { RequestOptions, VllmExtraParams } from '../../chat/chat-types.ts';
 
 export type { ResponseInputItem, ResponseOutputItem, ResponseUsage };
 

@@ -4,7 +4,7 @@
  * each alone, then an abort and a bad request, and reports what it saw.
  */
 import type { EngineRequest, EngineStats } from '../../../src/engine/engine-types.ts';
-import { EngineWorkerClient } from '../../../src/engine/worker-client.ts';
+import { EngineWorkerClient } from '../../../src/worker/worker-client.ts';
 
 export interface EngineScenarioReport {
   adapterName: string;

@@ -4,8 +4,8 @@
  * read as SSE in the browser, an aborted stream, and runTools with a tool that runs on this page.
  */
 import { createEngine } from '../../../src/api/create-engine.ts';
-import type { ChatCompletionTool } from '../../../src/api/chat-types.ts';
-import type { RunnableTool } from '../../../src/api/tool-runner.ts';
+import type { ChatCompletionTool } from '../../../src/chat/chat-types.ts';
+import type { RunnableTool } from '../../../src/tools/tool-runner.ts';
 
 export interface RemoteScenarioInput {
   baseURL: string;

@@ -6,8 +6,8 @@
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { LlmError } from '../errors.ts';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from './chat-types.ts';
-import { parsePythonJson, PythonFloat, pythonJson, type JsonOptions } from './python-json.ts';
-import { pythonBinary, pythonFilter } from './python-filters.ts';
+import { parsePythonJson, PythonFloat, pythonJson, type JsonOptions } from '../text/python-json.ts';
+import { pythonBinary, pythonFilter } from '../text/python-filters.ts';
 import { THINK_END } from './reasoning-layout.ts';
 
 export type ChatCompletionFunctionTool = Extract<ChatCompletionTool, { type: 'function' }>;

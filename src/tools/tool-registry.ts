@@ -6,7 +6,7 @@
  */
 import Ajv, { type ValidateFunction } from 'ajv';
 import { LlmError } from '../errors.ts';
-import type { ChatCompletionTool } from './chat-types.ts';
+import type { ChatCompletionTool } from '../chat/chat-types.ts';
 import { linearRegExp } from './linear-regexp.ts';
 import { toolFormats } from './tool-formats.ts';
 import { timeoutOption } from './tool-options.ts';

@@ -7,7 +7,7 @@
  * naming the tool, the keyword and where it is.
  */
 import { LlmError } from '../errors.ts';
-import { schemaLimits } from './schema-limits.ts';
+import { schemaLimits } from '../chat/schema-limits.ts';
 import { toolFormats } from './tool-formats.ts';
 
 /** Deepest nesting walked, counting each `$ref` followed as a level (the request limit). */

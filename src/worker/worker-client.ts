@@ -6,7 +6,7 @@
 import * as Comlink from 'comlink';
 import type { EngineHost, LoadedInfo, WorkerLoadOptions } from './engine-worker.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
-import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from './engine-types.ts';
+import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from '../engine/engine-types.ts';
 import { installErrorTransfer } from './worker-errors.ts';
 
 export class EngineWorkerClient {

@@ -3,21 +3,21 @@
  * and completions layers on top, with requests keyed so the page can abort them. In a Web Worker
  * it is served over comlink (`hostChatEngine`); in Node the same object is used in-process.
  */
-import { orderedDelivery } from '../engine/ordered-delivery.ts';
-import { reasoningParserNames } from './reasoning-parser.ts';
-import { toolCallParserFactory } from './tool-parser-registry.ts';
+import { orderedDelivery } from './ordered-delivery.ts';
+import { reasoningParserNames } from '../chat/reasoning-parser.ts';
+import { toolCallParserFactory } from '../chat/tool-parser-registry.ts';
 import * as Comlink from 'comlink';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
-import { EngineHost, type LoadedInfo, type WorkerLoadOptions } from '../engine/engine-worker.ts';
-import { installErrorTransfer } from '../engine/worker-errors.ts';
+import { EngineHost, type LoadedInfo, type WorkerLoadOptions } from './engine-worker.ts';
+import { installErrorTransfer } from './worker-errors.ts';
 import { isHubId } from '../hub/model-location.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
 import { LlmError } from '../errors.ts';
-import { contentControlTokenModes, type ContentControlTokens } from './chat-prompt.ts';
-import { ChatService } from './chat-service.ts';
-import type { ModelList } from './chat-types.ts';
-import { CompletionService } from './completion-service.ts';
+import { contentControlTokenModes, type ContentControlTokens } from '../chat/chat-prompt.ts';
+import { ChatService } from '../chat/chat-service.ts';
+import type { ModelList } from '../chat/chat-types.ts';
+import { CompletionService } from '../chat/completion-service.ts';
 
 export interface ChatLoadOptions extends WorkerLoadOptions {
   /** The model name responses report; default: a Hub id as given, else the folder's last path segment. */

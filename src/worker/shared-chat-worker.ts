@@ -1,6 +1,6 @@
 /** The SharedWorker `createEngine({ shared: true })` starts: one engine for every tab that connects. */
 import * as Comlink from 'comlink';
-import { installErrorTransfer } from '../engine/worker-errors.ts';
+import { installErrorTransfer } from './worker-errors.ts';
 import { SharedEngine } from './shared-chat-host.ts';
 
 installErrorTransfer();

@@ -3,7 +3,7 @@
  * invariant: concatenated deltas give the non-streaming message (content, reasoning_content, each
  * tool call's name and arguments), the last `finish_reason` and any `usage` chunk complete it.
  */
-import type { ChatCompletion, ChatCompletionChunk } from './chat-types.ts';
+import type { ChatCompletion, ChatCompletionChunk } from '../chat/chat-types.ts';
 
 type ToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
 type TokenLogprobs = NonNullable<ChatCompletion['choices'][number]['logprobs']>['content'];

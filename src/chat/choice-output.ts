@@ -9,7 +9,7 @@ import { IncrementalDecoder } from '../text/incremental-decoder.ts';
 import type { TextTokenizer } from '../text/tokenizer.ts';
 import { makeToolCallId } from './hermes-tool-parser.ts';
 import { parseReasoning, ReasoningStreamParser, type ReasoningParserName } from './reasoning-parser.ts';
-import { StopStringMatcher, type StopOptions } from './stop-strings.ts';
+import { StopStringMatcher, type StopOptions } from '../text/stop-strings.ts';
 import type { ToolCallParser, ToolCallStream } from './tool-parser.ts';
 import type { ParsedToolCall, StreamDelta } from './types.ts';
 

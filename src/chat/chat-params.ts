@@ -12,7 +12,7 @@ import { validateTools } from './chat-messages.ts';
 import { defined, invalidParam, isBoolean, isInteger, isNumber, isRecord, isString, optional, positiveInteger, show } from './param-checks.ts';
 import { checkJsonLimits, checkSchemaLimits } from './schema-limits.ts';
 import { chatFieldPolicy, checkRequestFields } from './request-fields.ts';
-import type { StopOptions } from './stop-strings.ts';
+import type { StopOptions } from '../text/stop-strings.ts';
 import { withStructuredOutputs } from './structured-outputs.ts';
 import { toolChoice, type ToolChoice } from './tool-choice.ts';
 

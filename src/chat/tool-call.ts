@@ -5,11 +5,11 @@
  * an abort of the whole run escapes as an exception.
  */
 import { LlmError } from '../errors.ts';
-import { failure, messageOf, resultContent, type ToolOutcome } from './tool-outcome.ts';
-import type { ToolRegistry } from './tool-registry.ts';
-import type { ToolCallSummary } from './tool-types.ts';
+import { failure, messageOf, resultContent, type ToolOutcome } from '../tools/tool-outcome.ts';
+import type { ToolRegistry } from '../tools/tool-registry.ts';
+import type { ToolCallSummary } from '../tools/tool-types.ts';
 
-export type { ToolOutcome } from './tool-outcome.ts';
+export type { ToolOutcome } from '../tools/tool-outcome.ts';
 
 /** What `done()` rejects with when a run is aborted: the same typed error as an aborted request. */
 export function toolAbortError(message = 'the tool run was aborted'): LlmError {

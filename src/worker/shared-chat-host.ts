@@ -9,12 +9,12 @@
  */
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { Completion } from 'openai/resources/completions';
-import type { LoadedInfo } from '../engine/engine-worker.ts';
+import type { LoadedInfo } from './engine-worker.ts';
 import type { EngineStats } from '../engine/engine-types.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
 import { LlmError } from '../errors.ts';
 import { ChatHost, type ChatLoadOptions } from './chat-host.ts';
-import type { ModelList } from './chat-types.ts';
+import type { ModelList } from '../chat/chat-types.ts';
 
 /** One loaded model, shared by the tabs that asked for it. */
 interface SharedModel {

@@ -10,8 +10,8 @@ import type { ConstraintCompiler } from '../constraint/token-constraint.ts';
 import { getDevice, type GpuContext } from '../gpu/device.ts';
 import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/load-model.ts';
 import type { LoadProgress, ProgressListener } from '../model/load-progress.ts';
-import { Engine } from './engine.ts';
-import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from './engine-types.ts';
+import { Engine } from '../engine/engine.ts';
+import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from '../engine/engine-types.ts';
 import { installErrorTransfer } from './worker-errors.ts';
 
 /** Load options that cross the worker boundary (progress goes as load's own callback argument). */

@@ -7,7 +7,7 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
-} from './chat-types.ts';
+} from '../chat/chat-types.ts';
 
 /** What a tool's function receives beside its (validated) arguments. */
 export interface ToolContext {

@@ -12,16 +12,16 @@ import type {
   ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
-} from './chat-types.ts';
+} from '../chat/chat-types.ts';
 import { ChunkAssembler } from './tool-chunk-assembler.ts';
-import { executeToolCall, toolAbortError } from './tool-call.ts';
+import { executeToolCall, toolAbortError } from '../chat/tool-call.ts';
 import { ToolEvents } from './tool-events.ts';
 import { runnerDefaults, runnerOptions, type RunnerLimits } from './tool-options.ts';
 import { ToolRegistry } from './tool-registry.ts';
 import type { RunToolsParams, ToolCallSummary, ToolRun, ToolRunResult } from './tool-types.ts';
 
 export type * from './tool-types.ts';
-export { toolAbortError } from './tool-call.ts';
+export { toolAbortError } from '../chat/tool-call.ts';
 
 export interface RunToolsOptions {
   readonly signal?: AbortSignal | undefined;
