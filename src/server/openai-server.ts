@@ -1,6 +1,6 @@
 /**
  * An OpenAI-compatible HTTP server over an engine (Node only), as vLLM's `vllm serve` answers:
- * `/v1/chat/completions`, `/v1/completions`, `/v1/models` through the engine's own fetch handler
+ * `/v1/chat/completions`, `/v1/completions`, `/v1/responses`, `/v1/models` through the engine's own fetch handler
  * (JSON or SSE, OpenAI-shaped errors), `/health`, and `/metrics` for Prometheus. The bearer key
  * guards `/v1` only; `close(graceMs)` drains in-flight requests before aborting the rest.
  */
@@ -47,7 +47,15 @@ const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 const ABORT_SETTLE_MS = 2_000;
 
 /** The methods each /v1 route takes; every other path but /health and /metrics is a 404. */
-const apiRoutes: Readonly<Record<string, string>> = { '/v1/chat/completions': 'POST', '/v1/completions': 'POST', '/v1/models': 'GET' };
+const apiRoutes: Readonly<Record<string, string>> = {
+  '/v1/chat/completions': 'POST', '/v1/completions': 'POST', '/v1/responses': 'POST', '/v1/responses/{id}': 'GET', '/v1/models': 'GET',
+};
+
+/** The route a path belongs to: a stored response's id is a parameter, never part of the metrics label. */
+function routeOf(path: string): string {
+  if (apiRoutes[path] !== undefined || path === '/health' || path === '/metrics') return path;
+  return /^\/v1\/responses\/[^/]+$/.test(path) ? '/v1/responses/{id}' : 'other';
+}
 
 function sendError(res: ServerResponse, status: number, message: string, code: string | null = null): void {
   const type = status >= 500 ? 'server_error' : 'invalid_request_error';
@@ -103,7 +111,7 @@ export async function startOpenAIServer(engine: ServedEngine, options: OpenAISer
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
-    const route = apiRoutes[path] !== undefined || path === '/health' || path === '/metrics' ? path : 'other';
+    const route = routeOf(path);
     // 499 (nginx's "client closed request"): the client left before any status went out.
     res.once('close', () => http.add(route, res.headersSent ? res.statusCode : 499));
     if (cors !== undefined) {
