@@ -57,7 +57,7 @@ function workerLink(worker: Worker): LoadableLink {
   installErrorTransfer();
   const remote = Comlink.wrap<ChatHost>(worker);
   return {
-    backend: remote as unknown as LoadableLink['backend'],
+    backend: remote,
     callback: (fn) => Comlink.proxy(fn),
     close: () => {
       remote[Comlink.releaseProxy]();

@@ -22,7 +22,7 @@ export async function sharedWorkerLink(): Promise<SharedLink> {
   const session = Comlink.wrap<TabSession>(worker.port);
   const release = await holdTabLock(session);
   return {
-    backend: session as unknown as SharedLink['backend'],
+    backend: session,
     callback: (fn) => Comlink.proxy(fn),
     close: () => {
       release();
