@@ -12,7 +12,7 @@ export type {
 } from './engine/engine-types.ts';
 export type { SamplingParams } from './engine/sampling-params.ts';
 export type { FinishReason } from './engine/sequence.ts';
-export { hostEngine, type LoadedInfo, type WorkerLoadOptions } from './worker/engine-worker.ts';
+export type { LoadedInfo, WorkerLoadOptions } from './worker/engine-worker.ts';
 export { EngineWorkerClient } from './worker/worker-client.ts';
 
 // The OpenAI-shaped chat API.
@@ -20,7 +20,7 @@ export { createEngine, type CreateEngineOptions } from './api/create-engine.ts';
 export { LlmEngine } from './api/llm-engine.ts';
 export type { RemoteEngineOptions } from './api/remote-backend.ts';
 export type { RemoteEngineStats } from './api/remote-metrics.ts';
-export { ChatHost, hostChatEngine, type ChatLoadOptions } from './worker/chat-host.ts';
+export { ChatHost, hostChatEngine, hostEngine, type ChatLoadOptions } from './worker/chat-host.ts';
 export type {
   ChatApi, ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, ChatCompletionCreateParamsNonStreaming,
   ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool, ChatCompletions, ModelCard,

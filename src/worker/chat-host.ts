@@ -128,8 +128,15 @@ function defaultModelId(location: string): string {
   return parts.at(-1) ?? location;
 }
 
-/** Call from a worker module: serves a ChatHost to whoever created the worker. */
+/**
+ * Call from a worker module: serves a ChatHost to whoever created the worker. It is the one host
+ * every worker link talks to: createEngine's LlmEngine (chat layer) and EngineWorkerClient (the
+ * engine's own calls) both hold a `Comlink.Remote<ChatHost>`.
+ */
 export function hostChatEngine(): void {
   installErrorTransfer();
   Comlink.expose(new ChatHost());
 }
+
+/** The same host, under the name engine-level workers have used. */
+export const hostEngine = hostChatEngine;

@@ -1,7 +1,8 @@
 /**
- * The engine inside a Web Worker: the worker owns the device, the model and the step loop, so the
- * page never blocks on the GPU. `hostEngine()` exposes it through comlink; each step sends one
- * message per running request (its output), never one per layer or kernel.
+ * The engine's half of the worker host: the worker owns the device, the model and the step loop,
+ * so the page never blocks on the GPU. ChatHost (chat-host.ts) extends it with the chat layer and
+ * is the one host a worker serves; each step sends one message per running request (its output),
+ * never one per layer or kernel.
  */
 import { orderedDelivery } from './ordered-delivery.ts';
 import * as Comlink from 'comlink';
@@ -12,7 +13,6 @@ import { loadModel, type LoadedModel, type LoadModelOptions } from '../model/loa
 import type { LoadProgress, ProgressListener } from '../model/load-progress.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from '../engine/engine-types.ts';
-import { installErrorTransfer } from './worker-errors.ts';
 
 /** Load options that cross the worker boundary (progress goes as load's own callback argument). */
 export interface WorkerLoadOptions extends Omit<LoadModelOptions, 'onProgress'> {
@@ -132,10 +132,4 @@ export class EngineHost {
     if (this.engine === undefined) throw new Error('no model is loaded: call load() first');
     return this.engine;
   }
-}
-
-/** Call from a worker module: serves an EngineHost to whoever created the worker. */
-export function hostEngine(): void {
-  installErrorTransfer();
-  Comlink.expose(new EngineHost());
 }

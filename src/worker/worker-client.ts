@@ -1,20 +1,21 @@
 /**
- * The page's side of an engine running in a Web Worker (engine-worker.ts): the same calls as the
- * in-process Engine, as promises. Output callbacks are passed as comlink proxies, so each step
+ * The page's side of an engine running in a Web Worker (the ChatHost that hostEngine() /
+ * hostChatEngine() serves): the same calls as the in-process Engine, as promises. Output callbacks are passed as comlink proxies, so each step
  * posts one message per running request back to the page.
  */
 import * as Comlink from 'comlink';
-import type { EngineHost, LoadedInfo, WorkerLoadOptions } from './engine-worker.ts';
+import type { ChatHost } from './chat-host.ts';
+import type { LoadedInfo, WorkerLoadOptions } from './engine-worker.ts';
 import type { ProgressListener } from '../model/load-progress.ts';
 import type { EngineRequest, EngineStats, RequestOutput, RequestResult } from '../engine/engine-types.ts';
 import { installErrorTransfer } from './worker-errors.ts';
 
 export class EngineWorkerClient {
-  private readonly remote: Comlink.Remote<EngineHost>;
+  private readonly remote: Comlink.Remote<ChatHost>;
 
   constructor(private readonly worker: Worker) {
     installErrorTransfer();
-    this.remote = Comlink.wrap<EngineHost>(worker);
+    this.remote = Comlink.wrap<ChatHost>(worker);
   }
 
   /** `onProgress` gets load-progress events (download, cache, upload), all before this resolves. */

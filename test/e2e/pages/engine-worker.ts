@@ -1,4 +1,4 @@
 /** e2e worker: hosts the engine exactly as an app would. */
-import { hostEngine } from '../../../src/worker/engine-worker.ts';
+import { hostEngine } from '../../../src/worker/chat-host.ts';
 
 hostEngine();
