@@ -196,6 +196,8 @@ describe('time bounds (linear scanning)', () => {
   };
   const size = 100_000;
 
+  // Linear scanning takes 10-70 ms here; a backtracking or quadratic one takes seconds to hours.
+  // The bounds leave room for a busy machine.
   it.each([
     ['nested lists', '[a(b=' + '['.repeat(size)],
     ['backslashes in an open string', `[f(x='` + '\\'.repeat(size)],
@@ -203,15 +205,15 @@ describe('time bounds (linear scanning)', () => {
     ["vLLM's regex-timeout shape, repeated", '[A(A=' + '\t)A(A=,\t'.repeat(size / 9)],
     ['unary signs', '[f(a=' + '-'.repeat(size) + 'x)]'],
     ['an open triple-quoted string', "[f(a='''" + "''x".repeat(size / 3)],
-  ])('%s (100 KB) is content within 200 ms', (label, text) => {
-    expect(bounded(label, text, 200)).toEqual({ content: text, toolCalls: [] });
+  ])('%s (100 KB) is content within 1 s', (label, text) => {
+    expect(bounded(label, text, 1000)).toEqual({ content: text, toolCalls: [] });
   });
 
-  it('100 KB of valid calls and a 100 KB argument parse within 200 ms', () => {
+  it('100 KB of valid calls and a 100 KB argument parse within 1 s', () => {
     const list = '[' + Array.from({ length: 2000 }, (_, i) => `step(n=${i}, label='item ${i} ${'x'.repeat(30)}')`).join(', ') + ']';
-    expect(bounded('calls', list, 200).toolCalls).toHaveLength(2000);
+    expect(bounded('calls', list, 1000).toolCalls).toHaveLength(2000);
     const long = `[write(text="${'ab\\n'.repeat(size / 4)}")]`;
-    expect(JSON.parse(bounded('argument', long, 200).toolCalls[0]?.function.arguments ?? '').text).toHaveLength(size * 3 / 4);
+    expect(JSON.parse(bounded('argument', long, 1000).toolCalls[0]?.function.arguments ?? '').text).toHaveLength(size * 3 / 4);
   });
 });
 
@@ -262,5 +264,5 @@ describe('streaming equals whole-output parsing', () => {
       }
     }
     expect(withCalls).toBeGreaterThan(1000);
-  });
+  }, 60_000); // a few seconds alone: room for a busy machine
 });
