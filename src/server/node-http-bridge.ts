@@ -40,8 +40,15 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
  * fires once the body is read, so the response is the one to watch.)
  */
 export function abortOnDisconnect(res: ServerResponse, controller: AbortController): void {
+  const abort = () => controller.abort(new DOMException('the client closed the connection', 'AbortError'));
+  // On a busy event loop the client can be gone before this request's handler runs: its close
+  // event is past, so look at the socket itself.
+  if (res.socket === null || res.socket.destroyed) {
+    abort();
+    return;
+  }
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort(new DOMException('the client closed the connection', 'AbortError'));
+    if (!res.writableFinished) abort();
   });
 }
 
