@@ -4,6 +4,7 @@
  * deltas equal the whole-output parse. Both paths share `scanCallBody`, so they cannot disagree on
  * where a call's name and arguments are. Model output never makes these functions throw.
  */
+import { INCOMPLETE, INVALID, scanString, scanValue, skipSpace } from './json-call-object.ts';
 import type { ToolCallParserFactory } from './tool-parser.ts';
 import { partialTagSuffix, type ParsedToolCall, type StreamDelta, type ToolCallDelta } from './types.ts';
 
@@ -22,50 +23,6 @@ interface BodyScan {
   argumentsEnd?: number;
   /** Objects and arrays can be streamed while open; a scalar is held until it ends. */
   argumentsIsContainer: boolean;
-}
-
-const INCOMPLETE = -1;
-const INVALID = -2;
-const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
-
-function skipSpace(text: string, i: number): number {
-  while (i < text.length && isSpace(text[i])) i++;
-  return i;
-}
-
-/** End offset of the string starting at `i` (a `"`), or INCOMPLETE. */
-function scanString(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    if (text[j] === '\\') j++;
-    else if (text[j] === '"') return j + 1;
-  }
-  return INCOMPLETE;
-}
-
-/** End offset of the JSON value at `i`, INCOMPLETE, or INVALID. Lenient: JSON.parse has the last word. */
-function scanValue(text: string, i: number): number {
-  const first = text[i];
-  if (first === '"') return scanString(text, i);
-  if (first === '{' || first === '[') {
-    let depth = 0;
-    for (let j = i; j < text.length; j++) {
-      const c = text[j];
-      if (c === '"') {
-        const end = scanString(text, j);
-        if (end < 0) return INCOMPLETE;
-        j = end - 1;
-      } else if (c === '{' || c === '[') depth++;
-      else if (c === '}' || c === ']') {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-    }
-    return INCOMPLETE;
-  }
-  let j = i;
-  while (j < text.length && /[-+.\w]/.test(text[j] as string)) j++;
-  if (j === text.length) return INCOMPLETE; // a number may still grow
-  return j === i ? INVALID : j;
 }
 
 /** Scans the top-level `{…}` of a call body for its `name` and `arguments` members. */

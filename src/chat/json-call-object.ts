@@ -22,8 +22,9 @@ export interface CallScan {
   readonly argumentsIsContainer: boolean;
 }
 
-const INCOMPLETE = -1;
-const INVALID = -2;
+/** scanValue / scanString results beside an end offset: the value may still grow, or never can be one. */
+export const INCOMPLETE = -1;
+export const INVALID = -2;
 
 export const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';
 
@@ -39,7 +40,7 @@ export function isBlank(text: string, from: number, to: number): boolean {
 }
 
 /** End offset of the string starting at `i` (a `"`), or INCOMPLETE. */
-function scanString(text: string, i: number): number {
+export function scanString(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
     if (text[j] === '\\') j++;
     else if (text[j] === '"') return j + 1;
@@ -51,7 +52,7 @@ const isLiteralChar = (c: string): boolean =>
   (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c === '-' || c === '+' || c === '.' || c === '_';
 
 /** End offset of the JSON value at `i`, INCOMPLETE, or INVALID. Lenient: JSON.parse decides later. */
-function scanValue(text: string, i: number): number {
+export function scanValue(text: string, i: number): number {
   const first = text[i];
   if (first === '"') return scanString(text, i);
   if (first === '{' || first === '[') {
